@@ -1,0 +1,97 @@
+"""``safet``: the command line. Usage errors exit 2, data errors exit 1, both
+with one line that says what was wrong; no traceback for an expected error."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .commands import MODULES
+
+
+class UserError(Exception):
+    """An expected failure: print the message, exit 1."""
+
+
+def common_options() -> argparse.ArgumentParser:
+    """Options every subcommand takes (before or after its name)."""
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--db", default=argparse.SUPPRESS, metavar="PATH|URL",
+                   help="database file, sqlite:///PATH or postgresql://… (default: $SAFET_DB or the user data dir)")
+    p.add_argument("--user", default=argparse.SUPPRESS, help="whose read marks to use (default: your login name)")
+    p.add_argument("--config", default=argparse.SUPPRESS, metavar="FILE",
+                   help="config file (default: $SAFET_CONFIG or config.toml in the user config dir)")
+    return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = common_options()
+    parser = argparse.ArgumentParser(
+        prog="safet", parents=[common],
+        description="safet — a keyboard-first terminal desk for Amazon SAFE-T claims.",
+        epilog="Without a command, safet opens the desk.",
+    )
+    parser.add_argument("--version", action="version", version=f"safet {__version__}")
+    parser.add_argument("--as", dest="role", choices=("seller", "amazon"), default="seller",
+                        help="act as the seller (default) or record Amazon's decisions (investigator)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in MODULES:
+        try:
+            module = importlib.import_module(f"safet_tui.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"safet_tui.commands.{name}":
+                continue
+            raise
+        module.register(sub, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    for name, default in (("db", None), ("user", None), ("config", None)):
+        if not hasattr(args, name):
+            setattr(args, name, default)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        from .commands.desk import run_desk
+
+        handler = run_desk
+    try:
+        return int(handler(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # expected errors become one line; others are bugs and keep their traceback
+        if _is_user_error(exc):
+            print(f"safet: error: {exc}", file=sys.stderr)
+            return 1
+        raise
+
+
+def _is_user_error(exc: Exception) -> bool:
+    from .attachments import AttachmentError
+    from .config import ConfigError
+    from .db import DatabaseError
+    from .domain.lifecycle import TransitionError
+    from .domain.marketplaces import PolicyError
+    from .domain.money import MoneyError
+    from .service import ServiceError
+
+    expected: tuple[type[Exception], ...] = (
+        UserError, ConfigError, DatabaseError, ServiceError, TransitionError, PolicyError, MoneyError,
+        AttachmentError, FileNotFoundError, PermissionError, IsADirectoryError,
+    )
+    try:
+        from .reports.errors import ReportError
+
+        expected += (ReportError,)
+    except ImportError:
+        pass
+    return isinstance(exc, expected)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

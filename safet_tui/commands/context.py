@@ -1,0 +1,15 @@
+"""Opening the desk service from command-line arguments."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def open_desk(args: argparse.Namespace, *, clock=None):
+    from ..config import load_config
+    from ..service import Desk
+
+    config = load_config(getattr(args, "config", None))
+    desk = Desk(getattr(args, "db", None), clock=clock, policies=config.policies,
+                user=getattr(args, "user", None), attachment_limit=config.attachment_limit)
+    return desk, config

@@ -1,0 +1,94 @@
+"""The config file (TOML): theme, keymap, attachment limit, policies, refresh.
+
+Found at ``--config``, else ``SAFET_CONFIG``, else ``config.toml`` in the user
+config directory. A missing file means defaults; a broken one is an error that
+names the file, line and column.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .domain.marketplaces import Policies, PolicyError, build_policies
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass
+class Config:
+    path: Path | None = None
+    theme: str = "textual-dark"
+    keymap: dict[str, str] = field(default_factory=dict)
+    attachment_limit: int = 25 * 1024 * 1024
+    refresh_interval: float = 2.0
+    policies: Policies = field(default_factory=Policies)
+    animations: bool = False
+
+
+def default_config_path() -> Path:
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("safet")) / "config.toml"
+
+
+def load_config(path: str | os.PathLike | None = None) -> Config:
+    explicit = path or os.environ.get("SAFET_CONFIG")
+    p = Path(explicit).expanduser() if explicit else default_config_path()
+    if not p.exists():
+        if explicit:
+            raise ConfigError(f"{p}: config file not found")
+        return Config()
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p}: {exc}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{p}: cannot read: {exc}") from exc
+    return parse_config(data, p)
+
+
+def parse_config(data: dict, path: Path | None = None) -> Config:
+    where = str(path) if path else "config"
+    cfg = Config(path=path)
+    known = {"theme", "keymap", "attachment_limit_mb", "refresh_interval", "policies", "animations"}
+    unknown = set(data) - known
+    if unknown:
+        raise ConfigError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}")
+    if "theme" in data:
+        cfg.theme = _typed(data, "theme", str, where)
+    if "keymap" in data:
+        keymap = _typed(data, "keymap", dict, where)
+        for k, v in keymap.items():
+            if not isinstance(v, str):
+                raise ConfigError(f"{where}: keymap.{k} must be a string of keys, like \"ctrl+r\"")
+        cfg.keymap = dict(keymap)
+    if "attachment_limit_mb" in data:
+        mb = data["attachment_limit_mb"]
+        if not isinstance(mb, int | float) or isinstance(mb, bool) or mb <= 0:
+            raise ConfigError(f"{where}: attachment_limit_mb must be a positive number")
+        cfg.attachment_limit = int(mb * 1024 * 1024)
+    if "refresh_interval" in data:
+        sec = data["refresh_interval"]
+        if not isinstance(sec, int | float) or isinstance(sec, bool) or sec <= 0:
+            raise ConfigError(f"{where}: refresh_interval must be a positive number of seconds")
+        cfg.refresh_interval = float(sec)
+    if "animations" in data:
+        cfg.animations = bool(_typed(data, "animations", bool, where))
+    if "policies" in data:
+        try:
+            cfg.policies = Policies(build_policies(_typed(data, "policies", dict, where)))
+        except PolicyError as exc:
+            raise ConfigError(f"{where}: {exc}") from exc
+    return cfg
+
+
+def _typed(data: dict, key: str, kind: type, where: str):
+    value = data[key]
+    if not isinstance(value, kind):
+        raise ConfigError(f"{where}: {key} must be a {kind.__name__}")
+    return value

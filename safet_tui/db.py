@@ -1,0 +1,321 @@
+"""Storage: peewee models, database URLs and set-up.
+
+Instants are stored as integer UTC epoch seconds (exact, sortable, indexable)
+and come back as timezone-aware datetimes; money is stored as integer minor
+units (cents, paise) so sums in SQL are exact and come back as Decimal.
+Deadlines (reply-by, appeal-by, file-by) are stored as given when the event
+happened and never recomputed.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import peewee as pw
+
+DB = pw.DatabaseProxy()
+
+SCHEMA_VERSION = 2
+
+
+class DatabaseError(Exception):
+    """The database cannot be opened or used; the message says why."""
+
+
+class InstantField(pw.BigIntegerField):
+    """A timezone-aware instant stored as UTC epoch seconds."""
+
+    def db_value(self, value):
+        if value is None:
+            return None
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                raise ValueError(f"{self.name}: naive datetime {value!r}; timestamps must be timezone-aware")
+            return int(value.timestamp())
+        return int(value)
+
+    def python_value(self, value):
+        return None if value is None else datetime.fromtimestamp(int(value), UTC)
+
+
+def to_epoch(value: datetime | None) -> int | None:
+    return InstantField().db_value(value)
+
+
+def from_epoch(value: int | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(int(value), UTC)
+
+
+class Base(pw.Model):
+    class Meta:
+        database = DB
+        legacy_table_names = False
+
+
+class Meta(Base):
+    key = pw.CharField(primary_key=True)
+    value = pw.TextField()
+
+
+class Account(Base):
+    name = pw.CharField()
+    marketplace = pw.CharField()
+    currency = pw.CharField(max_length=3)
+
+    class Meta:
+        indexes = ((("name", "marketplace"), True),)
+
+
+class Product(Base):
+    account = pw.ForeignKeyField(Account, backref="products", on_delete="CASCADE")
+    sku = pw.CharField()
+    asin = pw.CharField(default="")
+    title = pw.TextField(default="")
+
+    class Meta:
+        indexes = ((("account", "sku"), True),)
+
+
+class Claim(Base):
+    claim_no = pw.CharField(unique=True)
+    account = pw.ForeignKeyField(Account, backref="claims", on_delete="CASCADE")
+    product = pw.ForeignKeyField(Product, null=True, on_delete="SET NULL")
+    order_id = pw.CharField(index=True)
+    order_item_id = pw.CharField(default="")
+    reason = pw.CharField()
+    description = pw.TextField(default="")
+    status = pw.CharField()
+    outcome = pw.CharField(null=True)
+    denial_reason = pw.TextField(null=True)
+    currency = pw.CharField(max_length=3)
+    claimed_minor = pw.BigIntegerField()
+    reimbursed_minor = pw.BigIntegerField(null=True)
+    filed_at = InstantField()
+    updated_at = InstantField()
+    #: last status change; a claim is unread for a user until opened after it
+    changed_at = InstantField()
+    reply_by = InstantField(null=True)
+    appeal_by = InstantField(null=True)
+    appeal_used = pw.BooleanField(default=False)
+    appeal_decided = pw.BooleanField(default=False)
+    #: the deadline that matters for the claim's tab (reply-by or appeal-by), for sorting
+    due_at = InstantField(null=True)
+    #: settlement payouts matched to this claim (schema 2)
+    paid_minor = pw.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = (
+            (("status", "due_at", "id"), False),
+            (("status", "updated_at"), False),
+            (("status", "claimed_minor"), False),
+            (("status", "changed_at"), False),
+            (("status", "claim_no"), False),
+            (("order_id", "order_item_id"), False),
+        )
+
+
+class Refund(Base):
+    """A refund Amazon issued: claimable until filed or its window passes."""
+
+    account = pw.ForeignKeyField(Account, backref="refunds", on_delete="CASCADE")
+    product = pw.ForeignKeyField(Product, null=True, on_delete="SET NULL")
+    order_id = pw.CharField()
+    order_item_id = pw.CharField(default="")
+    return_reason = pw.TextField(default="")
+    currency = pw.CharField(max_length=3)
+    amount_minor = pw.BigIntegerField()
+    refund_at = InstantField(null=True)
+    delivered_at = InstantField(null=True)
+    file_by = InstantField(null=True)
+    #: which date the filing window was counted from
+    basis = pw.CharField(default="")
+    claim = pw.ForeignKeyField(Claim, null=True, backref="refunds", on_delete="SET NULL")
+    created_at = InstantField()
+
+    class Meta:
+        indexes = (
+            (("account", "order_id", "order_item_id"), True),
+            (("claim", "file_by"), False),
+        )
+
+
+class Message(Base):
+    claim = pw.ForeignKeyField(Claim, backref="messages", on_delete="CASCADE")
+    side = pw.CharField()  # seller | amazon | system
+    kind = pw.CharField()  # message | info_request | decision | appeal | note
+    author = pw.CharField(default="")
+    body = pw.TextField()
+    created_at = InstantField()
+
+    class Meta:
+        indexes = ((("claim", "created_at", "id"), False),)
+
+
+class Attachment(Base):
+    claim = pw.ForeignKeyField(Claim, backref="attachments", on_delete="CASCADE")
+    message = pw.ForeignKeyField(Message, null=True, backref="attachments", on_delete="SET NULL")
+    name = pw.TextField()
+    size = pw.BigIntegerField()
+    sha256 = pw.CharField(max_length=64)
+    media_type = pw.CharField(default="application/octet-stream")
+    created_at = InstantField()
+
+
+class StatusEvent(Base):
+    claim = pw.ForeignKeyField(Claim, backref="events", on_delete="CASCADE")
+    at = InstantField()
+    actor = pw.CharField()  # seller | amazon
+    user = pw.CharField(default="")
+    action = pw.CharField()
+    from_status = pw.CharField(null=True)
+    to_status = pw.CharField()
+    note = pw.TextField(default="")
+
+    class Meta:
+        indexes = ((("claim", "at"), False),)
+
+
+class ReadMark(Base):
+    user = pw.CharField()
+    claim = pw.ForeignKeyField(Claim, on_delete="CASCADE")
+    seen_at = InstantField()
+
+    class Meta:
+        primary_key = pw.CompositeKey("user", "claim")
+
+
+class Payout(Base):
+    """A SAFE-T reimbursement seen in a settlement report (schema 2)."""
+
+    account = pw.ForeignKeyField(Account, on_delete="CASCADE")
+    claim = pw.ForeignKeyField(Claim, null=True, backref="payouts", on_delete="SET NULL")
+    order_id = pw.CharField(default="")
+    adjustment_id = pw.CharField(default="")
+    currency = pw.CharField(max_length=3)
+    amount_minor = pw.BigIntegerField()
+    posted_at = InstantField(null=True)
+    source = pw.TextField(default="")
+
+    class Meta:
+        indexes = ((("account", "adjustment_id", "order_id", "amount_minor", "posted_at"), True),)
+
+
+class ImportLog(Base):
+    """Which file (name, sha256, time) produced which change (schema 2)."""
+
+    kind = pw.CharField()
+    file_name = pw.TextField()
+    sha256 = pw.CharField(max_length=64)
+    at = InstantField()
+    summary = pw.TextField(default="")
+
+
+MODELS = [Meta, Account, Product, Claim, Refund, Message, Attachment, StatusEvent, ReadMark, Payout, ImportLog]
+
+FTS_DDL = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS message_fts USING fts5("
+    "body, content='message', content_rowid='id', tokenize='unicode61')"
+)
+
+
+# -- URLs and opening --------------------------------------------------------
+
+@dataclass(frozen=True)
+class DbTarget:
+    kind: str  # "sqlite" | "postgresql"
+    path: Path | None = None
+    url: str = ""
+
+    @property
+    def attachments_dir(self) -> Path:
+        if self.path is not None:
+            return self.path.with_name(self.path.name + ".attachments")
+        from platformdirs import user_data_dir
+
+        return Path(user_data_dir("safet")) / "attachments"
+
+    def __str__(self) -> str:
+        return str(self.path) if self.path else self.url
+
+
+def default_db_path() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("safet")) / "safet.db"
+
+
+def parse_db_url(value: str | None) -> DbTarget:
+    """A file path, ``sqlite:///path``, or ``postgresql://…``; default from SAFET_DB."""
+    value = value or os.environ.get("SAFET_DB") or ""
+    if not value:
+        return DbTarget("sqlite", default_db_path())
+    if value.startswith(("postgresql://", "postgres://")):
+        return DbTarget("postgresql", url=value)
+    if value.startswith("sqlite://"):
+        rest = value[len("sqlite://"):]
+        if not rest.startswith("/") or rest == "/":
+            raise DatabaseError(f"bad database URL {value!r}: use sqlite:///relative.db or sqlite:////abs/path.db")
+        return DbTarget("sqlite", Path(rest[1:]).expanduser())
+    if "://" in value:
+        raise DatabaseError(f"unsupported database URL {value!r}: use a file path, sqlite:///… or postgresql://…")
+    return DbTarget("sqlite", Path(value).expanduser())
+
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "synchronous": "normal",
+    "foreign_keys": 1,
+    "busy_timeout": 5000,
+    "cache_size": -32000,
+    "temp_store": "memory",
+}
+
+
+def open_database(target: DbTarget | str | None, *, create: bool = True) -> pw.Database:
+    """Open (and create or upgrade) the database and bind the models to it."""
+    if not isinstance(target, DbTarget):
+        target = parse_db_url(target)
+    if target.kind == "postgresql":
+        try:
+            from playhouse.db_url import connect
+        except ImportError as exc:  # pragma: no cover
+            raise DatabaseError(str(exc)) from exc
+        try:
+            database = connect(target.url)
+            database.connect()
+        except Exception as exc:
+            raise DatabaseError(f"cannot open {target.url}: {exc}") from exc
+    else:
+        assert target.path is not None
+        if not target.path.exists() and not create:
+            raise DatabaseError(f"no database at {target.path}")
+        if target.path.is_dir():
+            raise DatabaseError(f"{target.path} is a directory, not a database file")
+        target.path.parent.mkdir(parents=True, exist_ok=True)
+        database = pw.SqliteDatabase(str(target.path), pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+        try:
+            database.connect(reuse_if_open=True)
+            database.execute_sql("PRAGMA schema_version").fetchone()
+        except pw.DatabaseError as exc:
+            raise DatabaseError(f"{target.path} is not a safet database: {exc}") from exc
+    DB.initialize(database)
+    from .migrations import ensure_schema
+
+    ensure_schema(database)
+    return database
+
+
+def is_sqlite(database: pw.Database | None = None) -> bool:
+    return isinstance(database or DB.obj, pw.SqliteDatabase)
+
+
+def meta_get(key: str, default: str | None = None) -> str | None:
+    row = Meta.get_or_none(Meta.key == key)
+    return row.value if row else default
+
+
+def meta_set(key: str, value: str) -> None:
+    Meta.insert(key=key, value=value).on_conflict_replace().execute()

@@ -1,0 +1,211 @@
+"""The claim lifecycle as an explicit state machine.
+
+Every transition names its actor and returns the new state with the event to
+record; a transition that is not allowed raises TransitionError with the reason
+a person would need to read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+from .clock import ensure_aware
+from .money import Money
+
+
+class Status(StrEnum):
+    AWAITING = "awaiting"
+    INVESTIGATING = "investigating"
+    RESOLVED = "resolved"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    Status.AWAITING: "Awaiting Seller Response",
+    Status.INVESTIGATING: "Under Investigation",
+    Status.RESOLVED: "Resolved",
+}
+
+
+class Outcome(StrEnum):
+    GRANT_FULL = "grant_full"
+    GRANT_PARTIAL = "grant_partial"
+    NO_GRANT = "no_grant"
+
+    @property
+    def label(self) -> str:
+        return {"grant_full": "Grant", "grant_partial": "Partial grant", "no_grant": "No-Grant"}[self.value]
+
+
+class Actor(StrEnum):
+    SELLER = "seller"
+    AMAZON = "amazon"
+
+
+class TransitionError(ValueError):
+    """A lifecycle step that is not allowed; the message says why."""
+
+
+@dataclass(frozen=True)
+class ClaimState:
+    status: Status
+    claimed: Money
+    reimbursed: Money | None = None
+    outcome: Outcome | None = None
+    denial_reason: str | None = None
+    reply_by: datetime | None = None
+    appeal_by: datetime | None = None
+    appeal_used: bool = False
+    appeal_decided: bool = False
+
+    @property
+    def appeal_pending(self) -> bool:
+        return self.appeal_used and not self.appeal_decided
+
+    @property
+    def deadline(self) -> datetime | None:
+        """The deadline that matters in this state (reply-by or appeal-by)."""
+        if self.status is Status.AWAITING:
+            return self.reply_by
+        if self.status is Status.RESOLVED and self.can_still_appeal_in_principle:
+            return self.appeal_by
+        return None
+
+    @property
+    def can_still_appeal_in_principle(self) -> bool:
+        return (
+            self.status is Status.RESOLVED
+            and not self.appeal_used
+            and self.outcome is not Outcome.GRANT_FULL
+            and self.appeal_by is not None
+        )
+
+
+@dataclass(frozen=True)
+class Event:
+    """What a transition records in the status-event log."""
+
+    action: str
+    actor: Actor
+    at: datetime
+    from_status: Status | None
+    to_status: Status
+    note: str = ""
+
+
+def _need(actor: Actor, expected: Actor, what: str) -> None:
+    if actor is not expected:
+        who = "the seller" if expected is Actor.SELLER else "Amazon"
+        raise TransitionError(f"only {who} can {what}")
+
+
+def file_claim(claimed: Money, at: datetime, actor: Actor = Actor.SELLER) -> tuple[ClaimState, Event]:
+    """A new claim starts Under Investigation. Eligibility is checked separately."""
+    _need(actor, Actor.SELLER, "file a claim")
+    ensure_aware(at, "filing time")
+    if not claimed.is_positive():
+        raise TransitionError("the claimed amount must be more than zero")
+    state = ClaimState(status=Status.INVESTIGATING, claimed=claimed)
+    return state, Event("file", actor, at, None, Status.INVESTIGATING)
+
+
+def request_info(state: ClaimState, actor: Actor, at: datetime, reply_by: datetime) -> tuple[ClaimState, Event]:
+    _need(actor, Actor.AMAZON, "request information")
+    ensure_aware(reply_by, "reply-by")
+    if state.status is not Status.INVESTIGATING:
+        raise TransitionError(f"cannot request information on a claim that is {state.status.label}")
+    if reply_by <= at:
+        raise TransitionError("reply-by must be in the future")
+    new = replace(state, status=Status.AWAITING, reply_by=reply_by)
+    return new, Event("request_info", actor, at, state.status, Status.AWAITING)
+
+
+def reply(state: ClaimState, actor: Actor, at: datetime) -> tuple[ClaimState, Event | None]:
+    """A seller reply. On Awaiting Seller Response it moves the claim back to investigation."""
+    _need(actor, Actor.SELLER, "reply")
+    if state.status is Status.RESOLVED:
+        raise TransitionError("the claim is resolved: replies are closed (appeal instead, if allowed)")
+    if state.status is Status.AWAITING:
+        if state.reply_by is not None and at > state.reply_by:
+            raise TransitionError("the reply-by time has passed")
+        new = replace(state, status=Status.INVESTIGATING)
+        return new, Event("reply", actor, at, state.status, Status.INVESTIGATING)
+    return state, None
+
+
+def _resolve(state: ClaimState, actor: Actor, at: datetime, appeal_by: datetime | None, what: str) -> None:
+    _need(actor, Actor.AMAZON, what)
+    if state.status is Status.RESOLVED:
+        raise TransitionError("the claim is already resolved")
+    if appeal_by is not None:
+        ensure_aware(appeal_by, "appeal-by")
+        if appeal_by <= at:
+            raise TransitionError("appeal-by must be after the decision")
+    elif not state.appeal_pending:
+        raise TransitionError("a decision needs an appeal-by time")
+
+
+def grant(state: ClaimState, actor: Actor, at: datetime, amount: Money,
+          appeal_by: datetime | None) -> tuple[ClaimState, Event]:
+    """Grant in full or in part. Deciding a pending appeal is final (no appeal-by)."""
+    final = state.appeal_pending
+    _resolve(state, actor, at, None if final else appeal_by, "grant a claim")
+    if amount.currency != state.claimed.currency:
+        raise TransitionError(f"grant is in {amount.currency}, the claim is in {state.claimed.currency}")
+    if not amount.is_positive():
+        raise TransitionError("a grant must be more than zero (use no-grant instead)")
+    if amount > state.claimed:
+        raise TransitionError(f"cannot grant {amount} — more than the {state.claimed} claimed")
+    outcome = Outcome.GRANT_FULL if amount == state.claimed else Outcome.GRANT_PARTIAL
+    new = replace(
+        state, status=Status.RESOLVED, reimbursed=amount, outcome=outcome, denial_reason=None,
+        reply_by=None, appeal_by=None if final else appeal_by, appeal_decided=final or state.appeal_decided,
+    )
+    action = "decide_appeal" if final else "grant"
+    return new, Event(action, actor, at, state.status, Status.RESOLVED, outcome.label)
+
+
+def no_grant(state: ClaimState, actor: Actor, at: datetime, denial_reason: str,
+             appeal_by: datetime | None) -> tuple[ClaimState, Event]:
+    final = state.appeal_pending
+    _resolve(state, actor, at, None if final else appeal_by, "deny a claim")
+    if not denial_reason or not denial_reason.strip():
+        raise TransitionError("a no-grant needs a denial reason")
+    new = replace(
+        state, status=Status.RESOLVED, outcome=Outcome.NO_GRANT, denial_reason=denial_reason.strip(),
+        reimbursed=state.reimbursed if final else Money.zero(state.claimed.currency),
+        reply_by=None, appeal_by=None if final else appeal_by, appeal_decided=final or state.appeal_decided,
+    )
+    if final and state.reimbursed is not None and state.reimbursed.is_positive():
+        # An appeal of a partial grant that is denied keeps the partial grant.
+        new = replace(new, outcome=Outcome.GRANT_PARTIAL, denial_reason=denial_reason.strip())
+    action = "decide_appeal" if final else "no_grant"
+    return new, Event(action, actor, at, state.status, Status.RESOLVED, denial_reason.strip())
+
+
+def appeal(state: ClaimState, actor: Actor, at: datetime) -> tuple[ClaimState, Event]:
+    _need(actor, Actor.SELLER, "appeal")
+    if state.status is not Status.RESOLVED:
+        raise TransitionError(f"only a resolved claim can be appealed; this one is {state.status.label}")
+    if state.appeal_used:
+        raise TransitionError("this claim has already been appealed once; a claim gets one appeal")
+    if state.outcome is Outcome.GRANT_FULL:
+        raise TransitionError("the claim was granted in full: there is nothing to appeal")
+    if state.appeal_by is None or at > state.appeal_by:
+        raise TransitionError("the appeal-by time has passed")
+    new = replace(state, status=Status.INVESTIGATING, appeal_used=True, appeal_by=None)
+    return new, Event("appeal", actor, at, state.status, Status.INVESTIGATING)
+
+
+def expire_reply(state: ClaimState, at: datetime, appeal_by: datetime) -> tuple[ClaimState, Event]:
+    """No reply by reply-by: Amazon closes the claim as No-Grant."""
+    from .reasons import NO_REPLY_DENIAL
+
+    if state.status is not Status.AWAITING or state.reply_by is None or at <= state.reply_by:
+        raise TransitionError("the claim is not past its reply-by time")
+    return no_grant(state, Actor.AMAZON, at, NO_REPLY_DENIAL, appeal_by)

@@ -1,0 +1,173 @@
+"""Marketplaces and their SAFE-T policy, as data.
+
+Every time limit lives here as a default that configuration can override
+(``[policies."amazon.com"] filing_days = 45`` in the config file); nothing
+else in the code knows a number of days.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from .clock import ensure_aware
+
+
+class PolicyError(ValueError):
+    """A policy override that does not make sense."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    marketplace: str
+    currency: str
+    locale: str
+    timezone: str
+    #: "later_of_refund_and_delivery" (US) or "return_delivery" (IN)
+    filing_basis: str
+    filing_days: int
+    #: refunds before this date (marketplace-local) get ``legacy_filing_days``
+    legacy_before: date | None = None
+    legacy_filing_days: int | None = None
+    reply_days: int = 7
+    reply_business_days: bool = False
+    appeal_days: int = 7
+    appeal_business_days: bool = False
+    #: weekdays that count as business days (Monday = 0)
+    workweek: tuple[int, ...] = (0, 1, 2, 3, 4)
+    #: automated refunds for returns not processed within this many days are not eligible
+    auto_refund_days: int = 4
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    # -- windows -------------------------------------------------------
+    def filing_window_days(self, refund_at: datetime) -> int:
+        local = ensure_aware(refund_at, "refund date").astimezone(self.tz).date()
+        if self.legacy_before and self.legacy_filing_days and local < self.legacy_before:
+            return self.legacy_filing_days
+        return self.filing_days
+
+    def filing_basis_at(self, refund_at: datetime | None, delivered_at: datetime | None) -> tuple[datetime, str]:
+        """The instant the filing window counts from, and which date that was."""
+        if self.filing_basis == "return_delivery":
+            if delivered_at is not None:
+                return delivered_at, "return delivery"
+            if refund_at is None:
+                raise PolicyError("neither refund date nor return-delivery date is known")
+            return refund_at, "refund date (return delivery unknown)"
+        candidates = [(d, n) for d, n in ((refund_at, "refund date"), (delivered_at, "return delivery")) if d]
+        if not candidates:
+            raise PolicyError("neither refund date nor return-delivery date is known")
+        at, name = max(candidates, key=lambda c: c[0])
+        if refund_at is None:
+            name += " (refund date unknown)"
+        elif delivered_at is None:
+            name += " (return delivery unknown)"
+        return at, name
+
+    def file_by(self, refund_at: datetime | None, delivered_at: datetime | None) -> datetime:
+        """Last instant a claim may be filed: the end of the Nth local day after the basis."""
+        basis, _ = self.filing_basis_at(refund_at, delivered_at)
+        days = self.filing_window_days(refund_at or basis)
+        return self.end_of_day(ensure_aware(basis).astimezone(self.tz).date() + timedelta(days=days))
+
+    def end_of_day(self, day: date) -> datetime:
+        return datetime.combine(day, time(23, 59, 59), tzinfo=self.tz)
+
+    def add_days(self, start: datetime, days: int, business: bool) -> datetime:
+        start = ensure_aware(start).astimezone(self.tz)
+        if not business:
+            return start + timedelta(days=days)
+        current, left = start, days
+        while left > 0:
+            current += timedelta(days=1)
+            if current.weekday() in self.workweek:
+                left -= 1
+        return current
+
+    def reply_by(self, requested_at: datetime) -> datetime:
+        return self.add_days(requested_at, self.reply_days, self.reply_business_days)
+
+    def appeal_by(self, decided_at: datetime) -> datetime:
+        return self.add_days(decided_at, self.appeal_days, self.appeal_business_days)
+
+
+DEFAULT_POLICIES: dict[str, Policy] = {
+    "amazon.com": Policy(
+        marketplace="amazon.com",
+        currency="USD",
+        locale="en_US",
+        timezone="America/Los_Angeles",
+        filing_basis="later_of_refund_and_delivery",
+        filing_days=30,
+        legacy_before=date(2026, 2, 16),
+        legacy_filing_days=60,
+        reply_days=7,
+        reply_business_days=False,
+        appeal_days=7,
+        appeal_business_days=False,
+    ),
+    "amazon.in": Policy(
+        marketplace="amazon.in",
+        currency="INR",
+        locale="en_IN",
+        timezone="Asia/Kolkata",
+        filing_basis="return_delivery",
+        filing_days=7,
+        reply_days=3,
+        reply_business_days=True,
+        appeal_days=7,
+        appeal_business_days=True,
+        workweek=(0, 1, 2, 3, 4, 5),  # Saturdays count
+    ),
+}
+
+
+def _coerce(name: str, value: object) -> object:
+    if name == "legacy_before" and isinstance(value, str):
+        return date.fromisoformat(value)
+    if name == "workweek":
+        return tuple(int(v) for v in value)  # type: ignore[union-attr]
+    return value
+
+
+def build_policies(overrides: dict[str, dict] | None = None) -> dict[str, Policy]:
+    """Defaults with configuration applied; unknown marketplaces need every field."""
+    policies = dict(DEFAULT_POLICIES)
+    known = {f.name for f in fields(Policy)}
+    for market, values in (overrides or {}).items():
+        unknown = set(values) - known
+        if unknown:
+            raise PolicyError(f"policy {market}: unknown setting(s) {', '.join(sorted(unknown))}")
+        values = {k: _coerce(k, v) for k, v in values.items()}
+        try:
+            if market in policies:
+                policies[market] = replace(policies[market], **values)
+            else:
+                policies[market] = Policy(marketplace=market, **values)
+        except TypeError as exc:
+            raise PolicyError(f"policy {market}: {exc}") from exc
+        try:
+            ZoneInfo(policies[market].timezone)
+        except Exception as exc:
+            raise PolicyError(f"policy {market}: unknown timezone {policies[market].timezone!r}") from exc
+    return policies
+
+
+@dataclass
+class Policies:
+    """The policies in force, looked up by marketplace or currency."""
+
+    by_market: dict[str, Policy] = field(default_factory=build_policies)
+
+    def __getitem__(self, marketplace: str) -> Policy:
+        try:
+            return self.by_market[marketplace]
+        except KeyError:
+            raise PolicyError(f"no policy for marketplace {marketplace!r}") from None
+
+    def for_currency(self, currency: str) -> list[Policy]:
+        return [p for p in self.by_market.values() if p.currency == currency]

@@ -1,0 +1,121 @@
+"""Money as Decimal with a currency, never float.
+
+Amounts are stored by the data layer as integer minor units (cents, paise), so
+sums in SQL are exact; this module converts both ways and formats per locale
+through babel (INR uses lakh grouping: 1,23,456.00).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+CENT = Decimal("0.01")
+_SYMBOLS = "$₹€£¥"
+_AMOUNT_RE = re.compile(r"^[+-]?(\d{1,3}(,\d{2,3})*|\d+)(\.\d+)?$")
+
+
+class MoneyError(ValueError):
+    """An amount that cannot be read or combined."""
+
+
+@dataclass(frozen=True, order=True)
+class Money:
+    amount: Decimal
+    currency: str
+
+    def __post_init__(self) -> None:
+        if isinstance(self.amount, float):
+            raise MoneyError("money must not be a float; pass a Decimal or a string")
+        amount = Decimal(self.amount) if not isinstance(self.amount, Decimal) else self.amount
+        if not amount.is_finite():
+            raise MoneyError(f"amount {self.amount!r} is not a finite number")
+        object.__setattr__(self, "amount", amount.quantize(CENT, rounding=ROUND_HALF_UP))
+        if not re.fullmatch(r"[A-Z]{3}", self.currency or ""):
+            raise MoneyError(f"currency {self.currency!r} is not an ISO 4217 code")
+
+    @classmethod
+    def of(cls, amount: str | int | Decimal, currency: str) -> Money:
+        return cls(Decimal(str(amount)), currency)
+
+    @classmethod
+    def from_minor(cls, minor: int, currency: str) -> Money:
+        return cls(Decimal(int(minor)).scaleb(-2), currency)
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        return cls(Decimal(0), currency)
+
+    @property
+    def minor(self) -> int:
+        return int(self.amount.scaleb(2))
+
+    def _same(self, other: Money) -> None:
+        if not isinstance(other, Money):
+            raise TypeError(f"cannot combine Money with {type(other).__name__}")
+        if other.currency != self.currency:
+            raise MoneyError(f"cannot combine {self.currency} with {other.currency}")
+
+    def __add__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount - other.amount, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.amount, self.currency)
+
+    def __str__(self) -> str:
+        return format_money(self)
+
+    def is_positive(self) -> bool:
+        return self.amount > 0
+
+
+def parse_amount(text: str) -> Decimal:
+    """Read an amount as Amazon's reports write it.
+
+    Takes ``1,249.00``, ``₹1,23,456.00``, ``-49.99``, ``$ 12``, ``(12.00)``
+    (accounting negative) and ``INR 1,249``; raises MoneyError otherwise.
+    """
+    raw = text
+    s = (text or "").strip()
+    if not s:
+        raise MoneyError("empty amount")
+    negative = False
+    if s.startswith("(") and s.endswith(")"):
+        negative, s = True, s[1:-1].strip()
+    s = re.sub(r"^[A-Z]{3}\s*", "", s)
+    s = re.sub(r"\s*[A-Z]{3}$", "", s)
+    if s[:1] in "+-" and s[1:2] and s[1] in _SYMBOLS:
+        s = s[0] + s[2:]
+    s = s.lstrip(_SYMBOLS).strip()
+    if s[:1] in "+-":
+        sign, rest = s[0], s[1:].lstrip(_SYMBOLS).strip()
+        s = sign + rest
+    if not _AMOUNT_RE.match(s):
+        raise MoneyError(f"{raw!r} is not an amount")
+    try:
+        value = Decimal(s.replace(",", ""))
+    except InvalidOperation as exc:  # pragma: no cover - the regex guards this
+        raise MoneyError(f"{raw!r} is not an amount") from exc
+    return -value if negative else value
+
+
+_LOCALES = {"USD": "en_US", "INR": "en_IN", "EUR": "de_DE", "GBP": "en_GB", "JPY": "ja_JP"}
+
+
+def format_money(money: Money, *, symbol: bool = True, locale: str | None = None) -> str:
+    """Format for people: ``$1,249.00``, ``₹1,23,456.00``."""
+    from babel import Locale
+    from babel.numbers import format_currency
+
+    loc = locale or _LOCALES.get(money.currency, "en_US")
+    if symbol:
+        return format_currency(money.amount, money.currency, locale=loc)
+    pattern = Locale.parse(loc).currency_formats["standard"].pattern.split(";")[0]
+    pattern = pattern.replace("\xa4", "").replace("\xa0", "").strip()
+    return format_currency(money.amount, money.currency, format=pattern, locale=loc)
