@@ -1,0 +1,62 @@
+"""Shared fixtures: a frozen clock and small seeded demo databases.
+
+Tests never read the real time: NOW is the clock of every desk they open.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from safet_tui.domain.clock import FixedClock
+
+NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
+DEMO_CLAIMS = 300
+DEMO_SEED = 7
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> Path:
+    """One seeded demo database per test session; tests get a copy."""
+    from safet_tui.demo import generate
+
+    path = tmp_path_factory.mktemp("demo-template") / "demo.db"
+    generate(str(path), claims=DEMO_CLAIMS, seed=DEMO_SEED, now=NOW)
+    return path
+
+
+@pytest.fixture
+def demo_db(demo_template, tmp_path) -> Path:
+    """A private copy of the seeded demo database (with its attachment store)."""
+    dest = tmp_path / "demo.db"
+    shutil.copy(demo_template, dest)
+    store = demo_template.with_name(demo_template.name + ".attachments")
+    if store.exists():
+        shutil.copytree(store, dest.with_name(dest.name + ".attachments"))
+    return dest
+
+
+@pytest.fixture
+def desk(demo_db, clock):
+    from safet_tui.service import Desk
+
+    d = Desk(str(demo_db), clock=clock, user="tester")
+    yield d
+    d.close()
+
+
+@pytest.fixture
+def empty_desk(tmp_path, clock):
+    from safet_tui.service import Desk
+
+    d = Desk(str(tmp_path / "empty.db"), clock=clock, user="tester")
+    yield d
+    d.close()
