@@ -20,7 +20,7 @@ class MoneyError(ValueError):
     """An amount that cannot be read or combined."""
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Money:
     amount: Decimal
     currency: str
@@ -28,7 +28,10 @@ class Money:
     def __post_init__(self) -> None:
         if isinstance(self.amount, float):
             raise MoneyError("money must not be a float; pass a Decimal or a string")
-        amount = Decimal(self.amount) if not isinstance(self.amount, Decimal) else self.amount
+        try:
+            amount = Decimal(self.amount) if not isinstance(self.amount, Decimal) else self.amount
+        except (InvalidOperation, TypeError, ValueError):
+            raise MoneyError(f"{self.amount!r} is not an amount") from None
         if not amount.is_finite():
             raise MoneyError(f"amount {self.amount!r} is not a finite number")
         object.__setattr__(self, "amount", amount.quantize(CENT, rounding=ROUND_HALF_UP))
@@ -37,7 +40,7 @@ class Money:
 
     @classmethod
     def of(cls, amount: str | int | Decimal, currency: str) -> Money:
-        return cls(Decimal(str(amount)), currency)
+        return cls(amount if isinstance(amount, Decimal) else str(amount), currency)  # type: ignore[arg-type]
 
     @classmethod
     def from_minor(cls, minor: int, currency: str) -> Money:
@@ -64,6 +67,23 @@ class Money:
     def __sub__(self, other: Money) -> Money:
         self._same(other)
         return Money(self.amount - other.amount, self.currency)
+
+    # Ordering only makes sense within one currency: $5 is not "more" than ₹3.
+    def __lt__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount < other.amount
+
+    def __le__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount <= other.amount
+
+    def __gt__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount > other.amount
+
+    def __ge__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount >= other.amount
 
     def __neg__(self) -> Money:
         return Money(-self.amount, self.currency)
@@ -93,7 +113,7 @@ def parse_amount(text: str) -> Decimal:
     if s[:1] in "+-" and s[1:2] and s[1] in _SYMBOLS:
         s = s[0] + s[2:]
     s = s.lstrip(_SYMBOLS).strip()
-    if s[:1] in "+-":
+    if s and s[0] in "+-":
         sign, rest = s[0], s[1:].lstrip(_SYMBOLS).strip()
         s = sign + rest
     if not _AMOUNT_RE.match(s):
