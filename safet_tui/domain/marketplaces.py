@@ -126,12 +126,51 @@ DEFAULT_POLICIES: dict[str, Policy] = {
 }
 
 
-def _coerce(name: str, value: object) -> object:
-    if name == "legacy_before" and isinstance(value, str):
-        return date.fromisoformat(value)
-    if name == "workweek":
-        return tuple(int(v) for v in value)  # type: ignore[union-attr]
+FILING_BASES = ("later_of_refund_and_delivery", "return_delivery")
+
+
+def _coerce(market: str, name: str, value: object) -> object:
+    try:
+        if name == "legacy_before" and isinstance(value, str):
+            return date.fromisoformat(value)
+        if name == "workweek" and isinstance(value, list | tuple):
+            return tuple(value)
+    except ValueError:
+        raise PolicyError(f"policy {market}: {name} {value!r} is not a date (use YYYY-MM-DD)") from None
     return value
+
+
+def validate_policy(policy: Policy) -> Policy:
+    """Refuse settings that would silently misbehave (a string of days, an empty work week)."""
+    where = f"policy {policy.marketplace}"
+    for name in ("marketplace", "locale", "timezone", "filing_basis"):
+        if not isinstance(getattr(policy, name), str) or not getattr(policy, name):
+            raise PolicyError(f"{where}: {name} must be a non-empty string")
+    if not (isinstance(policy.currency, str) and len(policy.currency) == 3 and policy.currency.isalpha()
+            and policy.currency.isupper()):
+        raise PolicyError(f"{where}: currency {policy.currency!r} is not an ISO 4217 code like \"USD\"")
+    if policy.filing_basis not in FILING_BASES:
+        raise PolicyError(f"{where}: filing_basis must be one of {', '.join(FILING_BASES)}")
+    for name in ("filing_days", "reply_days", "appeal_days", "auto_refund_days", "legacy_filing_days"):
+        value = getattr(policy, name)
+        if name == "legacy_filing_days" and value is None:
+            continue
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise PolicyError(f"{where}: {name} must be a whole number of days above zero, not {value!r}")
+    for name in ("reply_business_days", "appeal_business_days"):
+        if not isinstance(getattr(policy, name), bool):
+            raise PolicyError(f"{where}: {name} must be true or false")
+    if policy.legacy_before is not None and not isinstance(policy.legacy_before, date):
+        raise PolicyError(f"{where}: legacy_before must be a date (YYYY-MM-DD)")
+    week = policy.workweek
+    if (not isinstance(week, tuple) or not week
+            or not all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6 for d in week)):
+        raise PolicyError(f"{where}: workweek must list weekdays 0 (Monday) to 6 (Sunday), at least one")
+    try:
+        ZoneInfo(policy.timezone)
+    except Exception:
+        raise PolicyError(f"{where}: unknown timezone {policy.timezone!r}") from None
+    return policy
 
 
 def build_policies(overrides: dict[str, dict] | None = None) -> dict[str, Policy]:
@@ -139,10 +178,12 @@ def build_policies(overrides: dict[str, dict] | None = None) -> dict[str, Policy
     policies = dict(DEFAULT_POLICIES)
     known = {f.name for f in fields(Policy)}
     for market, values in (overrides or {}).items():
+        if not isinstance(values, dict):
+            raise PolicyError(f"policy {market}: expected a table of settings, got {values!r}")
         unknown = set(values) - known
         if unknown:
             raise PolicyError(f"policy {market}: unknown setting(s) {', '.join(sorted(unknown))}")
-        values = {k: _coerce(k, v) for k, v in values.items()}
+        values = {k: _coerce(market, k, v) for k, v in values.items()}
         try:
             if market in policies:
                 policies[market] = replace(policies[market], **values)
@@ -150,10 +191,7 @@ def build_policies(overrides: dict[str, dict] | None = None) -> dict[str, Policy
                 policies[market] = Policy(marketplace=market, **values)
         except TypeError as exc:
             raise PolicyError(f"policy {market}: {exc}") from exc
-        try:
-            ZoneInfo(policies[market].timezone)
-        except Exception as exc:
-            raise PolicyError(f"policy {market}: unknown timezone {policies[market].timezone!r}") from exc
+        validate_policy(policies[market])
     return policies
 
 
