@@ -102,10 +102,31 @@ def ensure_schema(database: pw.Database) -> None:
         raise m.DatabaseError(
             f"the database is at schema {version}, newer than this safet (schema {m.SCHEMA_VERSION}): upgrade safet"
         )
-    while version < m.SCHEMA_VERSION:
+    sqlite = m.is_sqlite(database)
+    if sqlite and version < m.SCHEMA_VERSION:
+        # playhouse.migrate rebuilds a SQLite table (copy, drop, rename) for some changes; with
+        # foreign keys on, dropping the old claim table would cascade-delete every message,
+        # attachment, status event and read mark. The pragma only works outside a transaction.
+        database.execute_sql("PRAGMA foreign_keys = OFF")
+    try:
+        while version < m.SCHEMA_VERSION:
+            with database.atomic():
+                MIGRATIONS[version](database)
+                if sqlite:
+                    broken = database.execute_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise m.DatabaseError(
+                            f"upgrading schema {version} to {version + 1} left {len(broken)} broken "
+                            f"reference(s), first in table {broken[0][0]}; nothing was changed"
+                        )
+                version += 1
+                m.meta_set("schema_version", str(version))
+    finally:
+        if sqlite:
+            database.execute_sql("PRAGMA foreign_keys = ON")
+    if m.is_sqlite(database) and not database.table_exists("message_fts"):
+        # An external-content FTS table starts empty: index the messages already there,
+        # or search would never find anything written before the upgrade.
         with database.atomic():
-            MIGRATIONS[version](database)
-            version += 1
-            m.meta_set("schema_version", str(version))
-    if m.is_sqlite(database):
-        database.execute_sql(m.FTS_DDL)
+            database.execute_sql(m.FTS_DDL)
+            database.execute_sql("INSERT INTO message_fts(message_fts) VALUES ('rebuild')")
