@@ -1,20 +1,165 @@
-"""The Textual app: the SAFE-T desk."""
+"""The Textual app: the SAFE-T desk.
+
+Screens only present and dispatch; every read and write goes through the
+service (``self.desk``). Heavy screens (analytics, plotext) load lazily.
+"""
 
 from __future__ import annotations
 
 from textual.app import App
+from textual.binding import Binding
 
 from .config import Config
 from .service import Desk
+from .widgets.text import clean
 
 
 class SafetApp(App):
     TITLE = "safet"
+    CSS_PATH = "app.tcss"
+
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
+        Binding("colon", "command_palette", "Commands", show=False, key_display=":", id="app.palette"),
+        Binding("ctrl+p", "command_palette", "Commands", show=False, id="app.palette_ctrl"),
+    ]
 
     def __init__(self, desk: Desk, config: Config | None = None, role: str = "seller",
                  open_claim: str | None = None) -> None:
         super().__init__()
+        from .palette import DeskCommands
+
+        self.COMMANDS = App.COMMANDS | {DeskCommands}
         self.desk = desk
         self.config = config or Config()
         self.role = role
         self.open_claim = open_claim
+        self.animation_level = "full" if self.config.animations else "none"
+        self._data_version: int | None = None
+        if self.config.keymap:
+            self.set_keymap(self.config.keymap)
+
+    # -- start ------------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        from .screens.home import HomeScreen
+
+        try:
+            self.theme = self.config.theme
+        except Exception:
+            self.say(f"Unknown theme {self.config.theme!r} in the config; using the default", severity="warning")
+        self.push_screen(HomeScreen())
+        if self.open_claim:
+            if self.desk.exists(self.open_claim):
+                self.open_thread(self.open_claim)
+            else:
+                self.say(f"No claim {self.open_claim}: opening the desk", severity="warning")
+        self._data_version = self.desk.data_version()
+        self.set_interval(self.config.refresh_interval, self._poll_changes)
+
+    def _poll_changes(self) -> None:
+        """Cheap: one PRAGMA. When another terminal or an import changed the database, refresh."""
+        try:
+            version = self.desk.data_version()
+        except Exception:
+            return
+        if version != self._data_version:
+            self._data_version = version
+            self.data_changed()
+
+    def data_changed(self) -> None:
+        from .screens.home import HomeScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, HomeScreen):
+                screen.after_change()
+            elif hasattr(screen, "reload_claim"):
+                screen.reload_claim()
+
+    # -- helpers for screens ------------------------------------------------------------------
+    def say(self, message: str, severity: str = "information", timeout: float = 4) -> None:
+        """Notify with the text shown literally (no markup from claim data)."""
+        self.notify(clean(message, newlines=True), severity=severity, timeout=timeout, markup=False)
+
+    def home(self):
+        from .screens.home import HomeScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, HomeScreen):
+                return screen
+        return None
+
+    def open_thread(self, claim_no: str, then: str | None = None) -> None:
+        from .screens.thread import ThreadScreen
+
+        self.push_screen(ThreadScreen(claim_no, then=then))
+
+    def start_appeal(self, claim_no: str) -> None:
+        from .screens.dialogs import TextDialog
+
+        why = self.desk.why_not_appeal(claim_no)
+        if why:
+            self.say(f"Cannot appeal {claim_no}: {why}", severity="warning")
+            return
+
+        def done(text: str | None) -> None:
+            if text is None:
+                return
+            try:
+                self.desk.appeal(claim_no, text)
+            except Exception as exc:
+                self.say(f"Appeal not sent: {exc}", severity="error")
+                return
+            self.say(f"Appeal filed for {claim_no}: now Under Investigation")
+            self.after_write(advance=True)
+
+        self.push_screen(TextDialog(
+            f"Appeal claim {claim_no}",
+            "One appeal per claim, and it is final. Say why the decision is wrong.",
+            confirm="File the appeal (final)",
+        ), done)
+
+    def start_attach(self, claim_no: str) -> None:
+        from .screens.dialogs import AttachDialog
+
+        def done(path: str | None) -> None:
+            if not path:
+                return
+            try:
+                att = self.desk.attach(claim_no, path)
+            except Exception as exc:
+                self.say(f"Not attached: {exc}", severity="error")
+                return
+            self.say(f"Attached {att.name} to {claim_no}")
+            self.after_write()
+
+        self.push_screen(AttachDialog(f"Attach a file to claim {claim_no}"), done)
+
+    def start_new_claim(self, refund_id: int | None = None) -> None:
+        from .screens.new_claim import NewClaimScreen
+
+        self.push_screen(NewClaimScreen(refund_id))
+
+    def open_analytics(self) -> None:
+        try:
+            from .screens.analytics import AnalyticsScreen
+        except ImportError as exc:
+            self.say(f"Analytics is not available: {exc}", severity="error")
+            return
+        self.push_screen(AnalyticsScreen())
+
+    def after_write(self, advance: bool = False) -> None:
+        """After our own change: refresh what shows it."""
+        self._data_version = self.desk.data_version()
+        home = self.home()
+        if home is not None:
+            home.after_change(advance=advance)
+        for screen in self.screen_stack:
+            if hasattr(screen, "reload_claim"):
+                screen.reload_claim()
+
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(self.screen))

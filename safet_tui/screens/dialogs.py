@@ -1,0 +1,194 @@
+"""Small modal dialogs: text, choice, and a file path with completion."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.suggester import Suggester
+from textual.widgets import Button, Input, Label, OptionList, TextArea
+from textual.widgets.option_list import Option
+
+from ..widgets.text import clean, literal
+
+
+class PathSuggester(Suggester):
+    """Completes paths on the machine the desk runs on (users are on SSH)."""
+
+    def __init__(self) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+
+    async def get_suggestion(self, value: str) -> str | None:
+        if not value:
+            return None
+        expanded = os.path.expanduser(value)
+        folder, prefix = os.path.split(expanded)
+        try:
+            names = sorted(os.listdir(folder or "."))
+        except OSError:
+            return None
+        for name in names:
+            if name.startswith(prefix) and name != prefix and (prefix.startswith(".") or not name.startswith(".")):
+                full = os.path.join(folder, name)
+                if os.path.isdir(full):
+                    full += os.sep
+                return value[: len(value) - len(prefix)] + full[len(os.path.join(folder, "")) if folder else 0:]
+        return None
+
+
+class _Dialog(ModalScreen):
+    DEFAULT_CSS = """
+    _Dialog, TextDialog, AttachDialog, ChoiceDialog {
+        align: center middle;
+    }
+    .dialog {
+        width: 76;
+        max-width: 100%;
+        height: auto;
+        max-height: 100%;
+        border: thick $primary 70%;
+        background: $surface;
+        padding: 0 1;
+    }
+    .dialog-title {
+        text-style: bold;
+        width: 1fr;
+    }
+    .dialog-hint {
+        color: $text-muted;
+        width: 1fr;
+    }
+    .dialog TextArea {
+        height: 8;
+    }
+    .dialog OptionList {
+        height: auto;
+        max-height: 14;
+    }
+    .dialog-buttons {
+        height: auto;
+        align-horizontal: right;
+    }
+    .dialog-error {
+        color: $error;
+        width: 1fr;
+    }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class TextDialog(_Dialog):
+    """Ask for a text (multi-line by default); ctrl+s confirms."""
+
+    BINDINGS = [Binding("ctrl+s", "confirm", "Confirm", id="dialog.confirm")]
+
+    def __init__(self, title: str, hint: str = "", *, initial: str = "", confirm: str = "OK",
+                 single_line: bool = False) -> None:
+        super().__init__()
+        self.title_text, self.hint, self.initial, self.confirm_label = title, hint, initial, confirm
+        self.single_line = single_line
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(literal(self.title_text), classes="dialog-title")
+            if self.hint:
+                yield Label(literal(self.hint), classes="dialog-hint")
+            if self.single_line:
+                yield Input(self.initial, id="text")
+            else:
+                yield TextArea(self.initial, id="text", soft_wrap=True, show_line_numbers=False)
+            yield Label("", classes="dialog-error", id="error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Cancel (esc)", id="cancel")
+                yield Button(f"{self.confirm_label} (ctrl+s)", variant="primary", id="ok")
+
+    def on_mount(self) -> None:
+        self.query_one("#text").focus()
+
+    def _value(self) -> str:
+        w = self.query_one("#text")
+        return w.value if isinstance(w, Input) else w.text
+
+    def action_confirm(self) -> None:
+        value = self._value()
+        if not value.strip():
+            self.query_one("#error", Label).update("Write something first (esc cancels).")
+            return
+        self.dismiss(value)
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.action_confirm()
+
+    @on(Button.Pressed, "#ok")
+    def _ok(self) -> None:
+        self.action_confirm()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)
+
+
+class AttachDialog(_Dialog):
+    """A path on the server, with completion (tab or → accepts)."""
+
+    BINDINGS = [Binding("tab", "complete", "Complete", show=False, id="dialog.complete")]
+
+    def __init__(self, title: str) -> None:
+        super().__init__()
+        self.title_text = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(literal(self.title_text), classes="dialog-title")
+            yield Label("A file on this machine; tab completes, enter attaches. It is copied into the store.",
+                        classes="dialog-hint")
+            yield Input(str(Path.cwd()) + os.sep, id="path", suggester=PathSuggester())
+            yield Label("", classes="dialog-error", id="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#path", Input).focus()
+
+    def action_complete(self) -> None:
+        box = self.query_one("#path", Input)
+        box.cursor_position = len(box.value)
+        box.action_cursor_right()
+
+    @on(Input.Submitted, "#path")
+    def _submitted(self, event: Input.Submitted) -> None:
+        from ..attachments import AttachmentError, check_file
+
+        try:
+            check_file(event.value, self.app.desk.attachment_limit)
+        except AttachmentError as exc:
+            self.query_one("#error", Label).update(literal(str(exc)))
+            return
+        self.dismiss(event.value)
+
+
+class ChoiceDialog(_Dialog):
+    def __init__(self, title: str, choices: list[str], hint: str = "") -> None:
+        super().__init__()
+        self.title_text, self.choices, self.hint = title, choices, hint
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(literal(self.title_text), classes="dialog-title")
+            if self.hint:
+                yield Label(literal(self.hint), classes="dialog-hint")
+            yield OptionList(*[Option(clean(c), id=str(i)) for i, c in enumerate(self.choices)], id="choices")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.choices[int(event.option.id)])

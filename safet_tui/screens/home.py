@@ -1,0 +1,301 @@
+"""The home screen: status tabs, the claim list, the preview, the filter."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Label, Tab, Tabs
+
+from ..views import SORTS, TAB_LABELS, TABS, TabCount
+from ..widgets.claim_list import ClaimList
+from ..widgets.preview import Preview
+
+SHORT = {"awaiting": "Awaiting", "investigating": "Investig.", "resolved": "Resolved", "claimable": "Claimable"}
+
+
+def compact(n: int) -> str:
+    """1,279 → 1.3k on narrow terminals."""
+    if n < 1000:
+        return str(n)
+    if n < 100_000:
+        return f"{n / 1000:.1f}k".replace(".0k", "k")
+    return f"{n // 1000}k"
+
+
+class StatusTabs(Tabs, can_focus=False):
+    """The four tabs; the claim list keeps the focus."""
+
+
+class HomeScreen(Screen):
+    CSS_PATH = "home.tcss"
+
+    BINDINGS = [
+        Binding("1", "tab('awaiting')", "Awaiting", id="desk.tab.awaiting"),
+        Binding("2", "tab('investigating')", "Investigating", id="desk.tab.investigating"),
+        Binding("3", "tab('resolved')", "Resolved", id="desk.tab.resolved"),
+        Binding("4", "tab('claimable')", "Claimable", id="desk.tab.claimable"),
+        Binding("enter", "open", "Open", id="desk.open"),
+        Binding("slash", "filter", "Filter", key_display="/", id="desk.filter"),
+        Binding("escape", "clear_filter", "Clear", show=False, id="desk.clear"),
+        Binding("r", "reply", "Reply", id="desk.reply"),
+        Binding("A", "appeal", "Appeal", id="desk.appeal"),
+        Binding("n", "new_claim", "New claim", id="desk.new_claim"),
+        Binding("t", "attach", "Attach", show=False, id="desk.attach"),
+        Binding("m", "toggle_read", "Read/unread", id="desk.toggle_read"),
+        Binding("space", "select", "Select", show=False, id="desk.select"),
+        Binding("s", "cycle_sort", "Sort", id="desk.sort"),
+        Binding("a", "analytics", "Analytics", id="desk.analytics"),
+        Binding("y", "copy_claim", "Copy id", show=False, id="desk.copy_claim"),
+        Binding("Y", "copy_order", "Copy order", show=False, id="desk.copy_order"),
+        Binding("q", "app.quit", "Quit", id="desk.quit"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._counts: dict[str, TabCount] = {}
+        self._preview_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield StatusTabs(*[Tab(TAB_LABELS[t], id=f"tab-{t}") for t in TABS], id="tabs")
+        with Horizontal(id="filter-bar"):
+            yield Input(placeholder="Filter: claim id, order, SKU, ASIN, title or message text", id="filter")
+            yield Label("", id="filter-count")
+        with Horizontal(id="body"):
+            yield ClaimList(id="claims")
+            yield Preview(id="preview")
+        yield Label("", id="status-line")
+        yield Footer()
+
+    @property
+    def claim_list(self) -> ClaimList:
+        return self.query_one(ClaimList)
+
+    def on_mount(self) -> None:
+        self.claim_list.focus()
+        self.claim_list.show("awaiting")
+        self.refresh_counts()
+        self._update_status()
+        self._relabel()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width >= 130, "-wide")
+        self._relabel()
+
+    # -- counts and labels --------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="counts")
+    def refresh_counts(self) -> None:
+        text = self.claim_list.text
+        counts = self.app.desk.counts(text)
+        self.app.call_from_thread(self._set_counts, counts)
+
+    def _set_counts(self, counts: dict[str, TabCount]) -> None:
+        self._counts = counts
+        self._relabel()
+
+    def _relabel(self) -> None:
+        wide = self.size.width >= 130
+        num = (lambda n: f"{n:,}") if self.size.width >= 110 else compact
+        for tab in TABS:
+            name = TAB_LABELS[tab] if wide else SHORT[tab]
+            c = self._counts.get(tab)
+            label = name if c is None else f"{name} {num(c.total)}" + (f" +{num(c.unread)}" if c.unread else "")
+            key = TABS.index(tab) + 1
+            try:
+                self.query_one(f"#tab-{tab}", Tab).label = f"{key} {label}"
+            except Exception:
+                return
+
+    def _update_status(self) -> None:
+        cl = self.claim_list
+        sel = f" · {len(cl.selected)} selected" if cl.selected else ""
+        who = f"{self.app.desk.user} ({self.app.role})"
+        self.query_one("#status-line", Label).update(
+            f" sort: {cl.sort} · {TAB_LABELS[cl.tab]}: {cl.total:,}{sel} · {who} · {self.app.desk.target}"
+        )
+
+    # -- list events ----------------------------------------------------------------------
+    @on(Tabs.TabActivated)
+    def _tab_clicked(self, event: Tabs.TabActivated) -> None:
+        tab = event.tab.id.removeprefix("tab-") if event.tab and event.tab.id else "awaiting"
+        if tab != self.claim_list.tab:
+            self.claim_list.show(tab)
+            self._update_status()
+
+    @on(ClaimList.Loaded)
+    def _loaded(self, event: ClaimList.Loaded) -> None:
+        if self.claim_list.text:
+            self.query_one("#filter-count", Label).update(f"{event.total:,} match{'es' if event.total != 1 else ''}")
+        self._update_status()
+
+    @on(ClaimList.CursorMoved)
+    def _cursor_moved(self, event: ClaimList.CursorMoved) -> None:
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+        row = event.row
+        if row is None:
+            self.query_one(Preview).show_nothing("")
+            return
+        self._preview_timer = self.set_timer(0.08, lambda: self._load_preview(row.kind, row.key, row.claim_no))
+
+    @on(ClaimList.Activated)
+    def _activated(self, event: ClaimList.Activated) -> None:
+        self.action_open()
+
+    @work(thread=True, exclusive=True, group="preview")
+    def _load_preview(self, kind: str, key: int, claim_no: str) -> None:
+        desk = self.app.desk
+        try:
+            view = desk.refund(key) if kind == "refund" else desk.claim(claim_no)
+        except Exception:
+            return
+        self.app.call_from_thread(self._show_preview, kind, view)
+
+    def _show_preview(self, kind: str, view) -> None:
+        preview = self.query_one(Preview)
+        if kind == "refund":
+            preview.show_refund(view, self.app.desk.now())
+        else:
+            preview.show_claim(view, self.app.desk.now())
+
+    # -- actions ---------------------------------------------------------------------------
+    def action_tab(self, tab: str) -> None:
+        self.query_one(StatusTabs).active = f"tab-{tab}"
+        if tab != self.claim_list.tab:
+            self.claim_list.show(tab)
+        self._update_status()
+
+    def action_filter(self) -> None:
+        self.add_class("-filtering")
+        self.query_one("#filter", Input).focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self._filter_timer_restart(event.value)
+
+    def _filter_timer_restart(self, value: str) -> None:
+        if getattr(self, "_filter_timer", None) is not None:
+            self._filter_timer.stop()
+        self._filter_timer = self.set_timer(0.12, lambda: self._apply_filter(value))
+
+    def _apply_filter(self, value: str) -> None:
+        if value.strip() != self.claim_list.text:
+            self.claim_list.show(text=value.strip())
+            self.refresh_counts()
+        if not value.strip():
+            self.query_one("#filter-count", Label).update("")
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.claim_list.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        if self.claim_list.selected and not box.has_focus:
+            self.claim_list.selected.clear()
+            self.claim_list.refresh()
+            self._update_status()
+            return
+        box.value = ""
+        self.remove_class("-filtering")
+        self.query_one("#filter-count", Label).update("")
+        if self.claim_list.text:
+            self.claim_list.show(text="")
+            self.refresh_counts()
+        self.claim_list.focus()
+
+    def action_cycle_sort(self) -> None:
+        sort = SORTS[(SORTS.index(self.claim_list.sort) + 1) % len(SORTS)]
+        self.claim_list.show(sort=sort)
+        self._update_status()
+        self.app.say(f"Sorted by {sort}")
+
+    def action_select(self) -> None:
+        self.claim_list.toggle_selected()
+        self.claim_list.action_cursor_down()
+        self._update_status()
+
+    def _current_claim_no(self, what: str) -> str | None:
+        row = self.claim_list.current_row
+        if row is None:
+            self.app.say("No claim under the cursor")
+            return None
+        if row.kind != "claim":
+            self.app.say(f"This is a claimable refund, not a claim: press n to file it first ({what})")
+            return None
+        return row.claim_no
+
+    def action_open(self) -> None:
+        row = self.claim_list.current_row
+        if row is None:
+            return
+        if row.kind == "refund":
+            self.action_new_claim()
+            return
+        self.app.open_thread(row.claim_no)
+
+    def action_reply(self) -> None:
+        claim_no = self._current_claim_no("reply")
+        if claim_no:
+            self.app.open_thread(claim_no, then="reply")
+
+    def action_appeal(self) -> None:
+        claim_no = self._current_claim_no("appeal")
+        if claim_no:
+            self.app.start_appeal(claim_no)
+
+    def action_attach(self) -> None:
+        claim_no = self._current_claim_no("attach")
+        if claim_no:
+            self.app.start_attach(claim_no)
+
+    def action_new_claim(self) -> None:
+        row = self.claim_list.current_row
+        refund_id = row.key if row is not None and row.kind == "refund" else None
+        self.app.start_new_claim(refund_id)
+
+    def action_toggle_read(self) -> None:
+        cl = self.claim_list
+        keys = [k for kind, k in cl.selection_or_current() if kind == "claim"]
+        if not keys:
+            self.app.say("Only claims have read marks")
+            return
+        if cl.selected:
+            rows = [cl.row_at(i) for i in range(cl.total)] if cl.total <= 2000 else []
+            unread_any = any(r and r.unread and ("claim", r.key) in cl.selected for r in rows) if rows else True
+            read = unread_any
+        else:
+            read = bool(cl.current_row and cl.current_row.unread)
+        n = self.app.desk.mark_read_ids(keys, read=read)
+        self.app.say(f"Marked {n} claim{'s' if n != 1 else ''} {'read' if read else 'unread'}")
+        if cl.selected:
+            cl.selected.clear()
+        else:
+            cl.action_cursor_down()
+        self.after_change()
+
+    def action_analytics(self) -> None:
+        self.app.open_analytics()
+
+    def action_copy_claim(self) -> None:
+        row = self.claim_list.current_row
+        if row is not None and row.claim_no:
+            self.app.copy_to_clipboard(row.claim_no)
+            self.app.say(f"Copied claim id {row.claim_no}")
+
+    def action_copy_order(self) -> None:
+        row = self.claim_list.current_row
+        if row is not None:
+            self.app.copy_to_clipboard(row.order_id)
+            self.app.say(f"Copied order id {row.order_id}")
+
+    def after_change(self, advance: bool = False) -> None:
+        """The database changed under us (our own action, or another terminal)."""
+        if advance:
+            self.claim_list.action_cursor_down()
+        self.claim_list.reload()
+        self.refresh_counts()
+        self._update_status()

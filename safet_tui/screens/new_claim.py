@@ -1,0 +1,220 @@
+"""File a claim: a form that checks eligibility as you type."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Label, Select, Static, TextArea
+
+from ..domain.money import Money, MoneyError, parse_amount
+from ..domain.reasons import REASONS, REASONS_BY_CODE, Evidence
+from ..service import Evidenced
+from ..widgets.text import literal
+
+
+def parse_when(text: str, tz) -> datetime | None:
+    """``2026-10-02`` (start of that day, marketplace time) or an ISO date-time; '' is None."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        if len(text) == 10:
+            return datetime.combine(datetime.strptime(text, "%Y-%m-%d").date(), time(0, 0), tzinfo=tz)
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date (use YYYY-MM-DD or YYYY-MM-DDTHH:MM)") from None
+    return value if value.tzinfo else value.replace(tzinfo=tz)
+
+
+class NewClaimScreen(Screen):
+    CSS_PATH = "new_claim.tcss"
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="new.back"),
+        Binding("ctrl+s", "file", "File claim", id="new.file"),
+        Binding("ctrl+t", "attach", "Attach evidence", id="new.attach"),
+    ]
+
+    def __init__(self, refund_id: int | None = None) -> None:
+        super().__init__()
+        self.refund_id = refund_id
+        self.files: list[Evidenced] = []
+
+    def compose(self) -> ComposeResult:
+        desk = self.app.desk
+        accounts = desk.accounts()
+        refund = desk.refund(self.refund_id) if self.refund_id else None
+        self.refund = refund
+        account_id = refund.account_id if refund else (accounts[0].id if accounts else None)
+        with VerticalScroll(id="form"):
+            yield Label("File a SAFE-T claim" + (" for a claimable refund" if refund else ""), id="form-title")
+            with Horizontal(classes="row"):
+                yield Label("Account", classes="field")
+                yield Select([(f"{a.name} ({a.marketplace})", a.id) for a in accounts], value=account_id,
+                             allow_blank=False, id="account")
+            yield from self._field("Order id", "order", refund.order_id if refund else "", "e.g. 112-4829301-5518223")
+            yield from self._field("Order item", "item", refund.order_item_id if refund else "", "order item id")
+            yield from self._field("Refund date", "refund_at",
+                                   refund.refund_at.isoformat(timespec="minutes") if refund and refund.refund_at else "",
+                                   "YYYY-MM-DD or YYYY-MM-DDTHH:MM")
+            yield from self._field("Return delivered", "delivered_at",
+                                   refund.delivered_at.isoformat(timespec="minutes") if refund and refund.delivered_at else "",
+                                   "YYYY-MM-DD (blank if not returned)")
+            with Horizontal(classes="row"):
+                yield Label("Reason", classes="field")
+                yield Select([(r.label, r.code) for r in REASONS], prompt="Choose the claim reason", id="reason")
+            yield from self._field("Amount", "amount", str(refund.amount.amount) if refund else "", "claimed amount")
+            yield Label("Description (every claim needs one)", classes="field-wide")
+            yield TextArea(id="description", soft_wrap=True)
+            yield Label("Evidence", classes="field-wide")
+            yield Static(id="checklist")
+            yield Static(id="eligibility")
+            with Horizontal(classes="buttons"):
+                yield Button("Attach evidence (ctrl+t)", id="attach")
+                yield Button("File claim (ctrl+s)", variant="primary", id="file")
+        yield Footer()
+
+    def _field(self, label: str, name: str, value: str, placeholder: str):
+        with Horizontal(classes="row"):
+            yield Label(label, classes="field")
+            yield Input(value, placeholder=placeholder, id=name)
+
+    def on_mount(self) -> None:
+        self.query_one("#order", Input).focus()
+        self.recheck()
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    @on(TextArea.Changed)
+    def _changed(self) -> None:
+        self.recheck()
+
+    def _values(self) -> dict:
+        desk = self.app.desk
+        account_id = self.query_one("#account", Select).value
+        account = next((a for a in desk.accounts() if a.id == account_id), None)
+        if account is None:
+            raise ValueError("choose an account")
+        tz = desk.policies[account.marketplace].tz
+        amount_text = self.query_one("#amount", Input).value
+        try:
+            amount = Money(parse_amount(amount_text), account.currency) if amount_text.strip() else None
+        except MoneyError:
+            raise ValueError(f"amount {amount_text!r} is not a number") from None
+        reason = self.query_one("#reason", Select).value
+        return dict(
+            account_id=account.id,
+            order_id=self.query_one("#order", Input).value,
+            order_item_id=self.query_one("#item", Input).value,
+            refund_at=parse_when(self.query_one("#refund_at", Input).value, tz),
+            delivered_at=parse_when(self.query_one("#delivered_at", Input).value, tz),
+            reason_code=reason if isinstance(reason, str) else None,
+            amount=amount,
+            description=self.query_one("#description", TextArea).text,
+        )
+
+    def recheck(self) -> None:
+        verdict_box = self.query_one("#eligibility", Static)
+        try:
+            values = self._values()
+        except ValueError as exc:
+            verdict_box.update(Text(f"✗ {exc}", "bold red"))
+            self._checklist(None)
+            return
+        if not values["order_id"].strip():
+            verdict_box.update(Text("Enter the order id to check eligibility.", "italic"))
+            self._checklist(values["reason_code"])
+            return
+        verdict = self.app.desk.check_filing(
+            values["account_id"], values["order_id"], values["order_item_id"], values["refund_at"],
+            values["delivered_at"], reason_code=values["reason_code"], amount=values["amount"],
+            description=values["description"], evidence={f.evidence for f in self.files if f.evidence},
+        )
+        if verdict.ok:
+            verdict_box.update(Text(f"✓ {verdict.summary}", "bold green"))
+        else:
+            text = Text("✗ Cannot be filed yet:\n", "bold red")
+            for problem in verdict.problems:
+                text.append(f"  • {problem}\n", "red")
+            if verdict.file_by:
+                text.append(f"  Window: file by {verdict.file_by:%Y-%m-%d %H:%M %Z} ({verdict.left})", "dim")
+            verdict_box.update(text)
+        self._checklist(values["reason_code"])
+
+    def _checklist(self, reason_code: str | None) -> None:
+        box = self.query_one("#checklist", Static)
+        text = Text()
+        have = {f.evidence for f in self.files if f.evidence}
+        reason = REASONS_BY_CODE.get(reason_code or "")
+        if reason is None:
+            text.append("Choose a reason to see the evidence it needs.\n", "italic")
+        elif not reason.evidence:
+            text.append("No specific evidence required for this reason (a description is).\n", "italic")
+        else:
+            for ev in reason.evidence:
+                mark = "☑" if ev in have else "☐"
+                text.append(f"{mark} {ev.label}\n", "green" if ev in have else "")
+        for f in self.files:
+            text.append("📎 ")
+            text.append_text(literal(f.path))
+            text.append(f"  ({f.evidence.label if f.evidence else 'other'})\n", "dim")
+        box.update(text)
+
+    def action_attach(self) -> None:
+        from .dialogs import AttachDialog, ChoiceDialog
+
+        reason = REASONS_BY_CODE.get(self.query_one("#reason", Select).value or "") if isinstance(
+            self.query_one("#reason", Select).value, str) else None
+        kinds = list(reason.evidence) if reason and reason.evidence else list(Evidence)
+
+        def got_path(path: str | None, kind: Evidence | None) -> None:
+            if path:
+                self.files.append(Evidenced(path, kind))
+                self.recheck()
+
+        def got_kind(label: str | None) -> None:
+            if label is None:
+                return
+            kind = next((k for k in Evidence if k.label == label), None)
+            self.app.push_screen(AttachDialog(f"Evidence: {label}"), lambda p: got_path(p, kind))
+
+        self.app.push_screen(ChoiceDialog("What does the file show?", [k.label for k in kinds] + ["Other"]), got_kind)
+
+    @on(Button.Pressed, "#attach")
+    def _attach_pressed(self) -> None:
+        self.action_attach()
+
+    @on(Button.Pressed, "#file")
+    def _file_pressed(self) -> None:
+        self.action_file()
+
+    def action_file(self) -> None:
+        try:
+            values = self._values()
+        except ValueError as exc:
+            self.app.say(str(exc), severity="error")
+            return
+        if values["reason_code"] is None:
+            self.app.say("Choose a claim reason", severity="error")
+            return
+        if values["amount"] is None:
+            self.app.say("Enter the amount to claim", severity="error")
+            return
+        try:
+            view = self.app.desk.file_claim(files=self.files, **values)
+        except Exception as exc:
+            self.app.say(str(exc), severity="error", timeout=8)
+            self.recheck()
+            return
+        self.app.say(f"Filed claim {view.claim_no}: Under Investigation")
+        self.app.pop_screen()
+        self.app.after_write()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

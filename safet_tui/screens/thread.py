@@ -1,0 +1,285 @@
+"""The thread of one claim: summary, messages oldest first, reply, attach, appeal.
+
+With ``--as amazon`` it also records Amazon's side: request information,
+grant (full or partial), no-grant with a denial reason, decide an appeal.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import tempfile
+from decimal import InvalidOperation
+
+from rich.console import Group
+from rich.padding import Padding
+from rich.panel import Panel
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Label, Static, TextArea
+
+from ..attachments import human_size
+from ..domain.lifecycle import Status
+from ..domain.money import Money, MoneyError, parse_amount
+from ..domain.reasons import DENIAL_REASONS
+from ..views import ClaimView, ThreadItem
+from ..widgets.preview import claim_summary
+from ..widgets.text import clean, literal
+
+KIND_LABELS = {"message": "", "info_request": "information request", "decision": "decision",
+               "appeal": "appeal", "note": "note (private)", "attachment": "attachment"}
+
+
+def render_item(item: ThreadItem) -> object:
+    when = f"{item.at:%Y-%m-%d %H:%M} UTC"
+    if item.kind == "status":
+        return Text(f"── {clean(item.body)} · {item.side} · {when} ──", style="dim italic", justify="center")
+    amazon = item.side == "amazon"
+    who = "Amazon" if amazon else "You (seller)" if item.side == "seller" else item.side.title()
+    kind = KIND_LABELS.get(item.kind, item.kind)
+    title = Text(f" {who}" + (f" · {kind}" if kind else "") + f" · {when} ")
+    body = literal(item.body, newlines=True)
+    if item.attachments:
+        body.append("\n")
+        for a in item.attachments:
+            body.append("\n📎 ")
+            body.append_text(literal(a.name))
+            body.append(f"  ({human_size(a.size)}, {a.media_type})", "dim")
+    style = "blue" if amazon else "green"
+    if item.kind == "decision":
+        style = "magenta"
+    elif item.kind == "appeal":
+        style = "yellow"
+    elif item.kind == "note":
+        style = "bright_black"
+    panel = Panel(body, title=title, title_align="left", border_style=style, expand=True)
+    return Padding(panel, (0, 8, 0, 0) if amazon else (0, 0, 0, 8))
+
+
+class ThreadScreen(Screen):
+    CSS_PATH = "thread.tcss"
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="thread.back"),
+        Binding("q", "back", "Back", show=False, id="thread.back_q"),
+        Binding("r", "reply", "Reply", id="thread.reply"),
+        Binding("ctrl+s", "send", "Send", id="thread.send"),
+        Binding("ctrl+e", "editor", "$EDITOR", id="thread.editor"),
+        Binding("t", "attach", "Attach", id="thread.attach"),
+        Binding("A", "appeal", "Appeal", id="thread.appeal"),
+        Binding("m", "mark_unread", "Mark unread", show=False, id="thread.unread"),
+        Binding("y", "copy_claim", "Copy id", show=False, id="thread.copy_claim"),
+        Binding("Y", "copy_order", "Copy order", show=False, id="thread.copy_order"),
+        Binding("g", "top", "Top", show=False, id="thread.top"),
+        Binding("G", "bottom", "Bottom", show=False, id="thread.bottom"),
+        Binding("i", "request_info", "Request info", id="thread.request_info"),
+        Binding("w", "grant", "Grant", id="thread.grant"),
+        Binding("x", "no_grant", "No-grant", id="thread.no_grant"),
+    ]
+
+    def __init__(self, claim_no: str, then: str | None = None) -> None:
+        super().__init__()
+        self.claim_no = claim_no
+        self.then = then
+        self.view: ClaimView | None = None
+        self.pending_files: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="thread-header")
+        with VerticalScroll(id="thread-scroll"):
+            yield Static(id="thread-messages")
+        with Vertical(id="reply-panel"):
+            yield Label("Reply — ctrl+s sends, ctrl+e opens $EDITOR, t attaches, esc closes", id="reply-hint")
+            yield TextArea(id="reply-text", soft_wrap=True)
+            yield Label("", id="reply-files")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload_claim(mark_read=True)
+        scroll = self.query_one("#thread-scroll")
+        scroll.focus()
+        self.call_after_refresh(scroll.scroll_end, animate=False)
+        if self.then == "reply":
+            self.action_reply()
+
+    def reload_claim(self, mark_read: bool = False) -> None:
+        desk = self.app.desk
+        if mark_read:
+            desk.mark_read([self.claim_no])
+            self.app.after_write()
+        self.view = view = desk.claim(self.claim_no)
+        now = desk.now()
+        self.query_one("#thread-header", Static).update(claim_summary(view, now))
+        items = [render_item(i) for i in view.thread]
+        if not items:
+            items = [Text("No messages yet.", "dim")]
+        self.query_one("#thread-messages", Static).update(Group(*items))
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        replying = self.has_class("-replying")
+        if action in ("send", "editor"):
+            return replying
+        if action in ("request_info", "grant", "no_grant"):
+            return self.app.role == "amazon"
+        if action == "appeal" and self.view is not None:
+            return True if self.view.status is Status.RESOLVED else None
+        if action == "reply" and self.view is not None:
+            return self.view.status is not Status.RESOLVED or None
+        return True
+
+    # -- navigation --------------------------------------------------------------------
+    def action_back(self) -> None:
+        if self.has_class("-replying"):
+            self.remove_class("-replying")
+            self.query_one("#thread-scroll").focus()
+            self.refresh_bindings()
+            return
+        self.app.pop_screen()
+
+    def action_top(self) -> None:
+        self.query_one("#thread-scroll").scroll_home(animate=False)
+
+    def action_bottom(self) -> None:
+        self.query_one("#thread-scroll").scroll_end(animate=False)
+
+    # -- reply ---------------------------------------------------------------------------
+    def action_reply(self) -> None:
+        if self.view is not None and self.view.status is Status.RESOLVED:
+            self.app.say("The claim is resolved: replies are closed (appeal with A, if allowed)", severity="warning")
+            return
+        self.add_class("-replying")
+        self.query_one("#reply-text", TextArea).focus()
+        self.refresh_bindings()
+
+    def action_send(self) -> None:
+        area = self.query_one("#reply-text", TextArea)
+        old = self.view.status if self.view else None
+        try:
+            view = self.app.desk.reply(self.claim_no, area.text, self.pending_files)
+        except Exception as exc:
+            self.app.say(f"Reply not sent: {exc}", severity="error")
+            return
+        area.text = ""
+        self.pending_files = []
+        self.query_one("#reply-files", Label).update("")
+        self.remove_class("-replying")
+        moved = old is not None and view.status is not old
+        note = f": moved to {view.status.label}" if moved else ""
+        self.app.say(f"Reply sent on {self.claim_no}{note}")
+        self.app.pop_screen()
+        home = self.app.home()
+        if home is not None:
+            stays = home.claim_list.tab == view.status.value
+            home.after_change(advance=stays)
+
+    def action_editor(self) -> None:
+        area = self.query_one("#reply-text", TextArea)
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        with tempfile.NamedTemporaryFile("w+", suffix=".txt", delete=False, encoding="utf-8") as fh:
+            fh.write(area.text)
+            path = fh.name
+        try:
+            with self.app.suspend():
+                subprocess.call([*shlex.split(editor), path])
+            with open(path, encoding="utf-8") as fh:
+                area.text = fh.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            self.app.say(f"Editor failed: {exc}", severity="error")
+        finally:
+            os.unlink(path)
+
+    # -- attach, appeal --------------------------------------------------------------------
+    def action_attach(self) -> None:
+        if not self.has_class("-replying"):
+            self.app.start_attach(self.claim_no)
+            return
+        from .dialogs import AttachDialog
+
+        def add(path: str | None) -> None:
+            if path:
+                self.pending_files.append(path)
+                names = ", ".join(os.path.basename(p) for p in self.pending_files)
+                self.query_one("#reply-files", Label).update(literal(f"📎 {names}"))
+
+        self.app.push_screen(AttachDialog(f"Attach a file to the reply on {self.claim_no}"), add)
+
+    def action_appeal(self) -> None:
+        self.app.start_appeal(self.claim_no)
+
+    def action_mark_unread(self) -> None:
+        self.app.desk.mark_read([self.claim_no], read=False)
+        self.app.say(f"Marked {self.claim_no} unread")
+        self.app.pop_screen()
+        self.app.after_write()
+
+    def action_copy_claim(self) -> None:
+        self.app.copy_to_clipboard(self.claim_no)
+        self.app.say(f"Copied claim id {self.claim_no}")
+
+    def action_copy_order(self) -> None:
+        if self.view:
+            self.app.copy_to_clipboard(self.view.order_id)
+            self.app.say(f"Copied order id {self.view.order_id}")
+
+    # -- amazon side -------------------------------------------------------------------------
+    def _amazon(self, do, ok: str) -> None:
+        try:
+            do()
+        except Exception as exc:
+            self.app.say(f"Not recorded: {exc}", severity="error")
+            return
+        self.app.say(ok)
+        self.app.after_write()
+
+    def action_request_info(self) -> None:
+        from .dialogs import TextDialog
+
+        def done(text: str | None) -> None:
+            if text:
+                self._amazon(lambda: self.app.desk.request_info(self.claim_no, text),
+                             f"Information requested on {self.claim_no}")
+
+        self.push_dialog(TextDialog(f"Request information on {self.claim_no}",
+                                    "What does the seller need to provide? Reply-by follows the marketplace policy.",
+                                    confirm="Request"), done)
+
+    def action_grant(self) -> None:
+        from .dialogs import TextDialog
+
+        view = self.view
+        if view is None:
+            return
+
+        def done(text: str | None) -> None:
+            if not text:
+                return
+            try:
+                amount = Money(parse_amount(text), view.claimed.currency)
+            except (MoneyError, InvalidOperation) as exc:
+                self.app.say(f"Not an amount: {exc}", severity="error")
+                return
+            self._amazon(lambda: self.app.desk.grant(self.claim_no, amount), f"Granted {amount} on {self.claim_no}")
+
+        self.push_dialog(TextDialog(f"Grant claim {self.claim_no}",
+                                    f"Amount in {view.claimed.currency}; less than {view.claimed} is a partial grant.",
+                                    initial=str(view.claimed.amount), confirm="Grant", single_line=True), done)
+
+    def action_no_grant(self) -> None:
+        from .dialogs import ChoiceDialog
+
+        def done(reason: str | None) -> None:
+            if reason:
+                self._amazon(lambda: self.app.desk.no_grant(self.claim_no, reason),
+                             f"No-grant recorded on {self.claim_no}")
+
+        self.push_dialog(ChoiceDialog(f"No-grant for claim {self.claim_no}", list(DENIAL_REASONS),
+                                      "Choose the denial reason"), done)
+
+    def push_dialog(self, dialog, callback) -> None:
+        self.app.push_screen(dialog, callback)
+

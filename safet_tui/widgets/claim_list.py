@@ -1,0 +1,312 @@
+"""The claim list: a virtual list that stays instant at 100k claims.
+
+It never holds every row. The database gives the row count and pages of
+rows (100 at a time) in thread workers; only visible lines are rendered
+(the Line API, as Textualize/toolong does). Line 0 is the column header.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events, work
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from ..domain.deadlines import Urgency
+from ..domain.money import Money, format_money
+from ..domain.reasons import REASONS_BY_CODE
+from ..views import ListRow
+from .columns import fit, layout
+from .text import URGENCY_CLASS, ago, clean, deadline_text
+
+PAGE = 100
+
+DEADLINE_TITLES = {"awaiting": "Reply by", "investigating": "Deadline", "resolved": "Appeal by",
+                   "claimable": "File by"}
+
+
+@lru_cache(maxsize=4096)
+def money_text(money: Money | None) -> str:
+    return "" if money is None else format_money(money)
+
+
+def reason_text(row: ListRow) -> str:
+    if row.kind == "refund":
+        return row.reason
+    r = REASONS_BY_CODE.get(row.reason)
+    return r.short if r else row.reason
+
+
+class ClaimList(ScrollView, can_focus=True):
+    """Rows of one tab, in one sort order, under one filter."""
+
+    COMPONENT_CLASSES = {
+        "claim-list--header", "claim-list--cursor", "claim-list--unread", "claim-list--selected",
+        "claim-list--overdue", "claim-list--critical", "claim-list--soon", "claim-list--dim",
+        "claim-list--loading",
+    }
+
+    BINDINGS = [
+        Binding("j,down", "cursor_down", "Down", show=False, id="list.down"),
+        Binding("k,up", "cursor_up", "Up", show=False, id="list.up"),
+        Binding("g,home", "first", "First", show=False, id="list.first"),
+        Binding("G,end", "last", "Last", show=False, id="list.last"),
+        Binding("pagedown,ctrl+d", "page_down", "Page down", show=False, id="list.page_down"),
+        Binding("pageup,ctrl+u", "page_up", "Page up", show=False, id="list.page_up"),
+    ]
+
+    cursor: reactive[int] = reactive(0, always_update=True, init=False)
+
+    class CursorMoved(Message):
+        def __init__(self, row: ListRow | None) -> None:
+            super().__init__()
+            self.row = row
+
+    class Loaded(Message):
+        def __init__(self, tab: str, total: int) -> None:
+            super().__init__()
+            self.tab = tab
+            self.total = total
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.tab = "awaiting"
+        self.sort = "deadline"
+        self.text = ""
+        self.total = 0
+        self.is_loaded = False
+        self.selected: set[tuple[str, int]] = set()
+        self._pages: dict[int, list[ListRow]] = {}
+        self._pending: set[int] = set()
+        self._generation = 0
+        self._layout_width = -1
+        self._layout: list = []
+
+    # -- what to show ---------------------------------------------------------------
+    def show(self, tab: str | None = None, sort: str | None = None, text: str | None = None,
+             *, keep_cursor: bool = False) -> None:
+        """Switch tab, sort or filter (or just reload), then fetch in a worker."""
+        changed = (tab not in (None, self.tab)) or (sort not in (None, self.sort)) or (text not in (None, self.text))
+        self.tab = tab if tab is not None else self.tab
+        self.sort = sort if sort is not None else self.sort
+        self.text = text if text is not None else self.text
+        if changed and not keep_cursor:
+            self.cursor = 0
+            self.scroll_to(y=0, animate=False)
+        if tab is not None and changed:
+            self.selected.clear()
+        self._generation += 1
+        self.is_loaded = False
+        self._pending.clear()
+        if changed:
+            self._pages.clear()
+        self._load(self._generation, self.tab, self.sort, self.text, self.cursor)
+
+    def reload(self) -> None:
+        """Fetch again (the database changed), keeping the cursor and the selection."""
+        self.show(keep_cursor=True)
+
+    @work(thread=True, exclusive=True, group="claim-list-load")
+    def _load(self, generation: int, tab: str, sort: str, text: str, cursor: int) -> None:
+        desk = self.app.desk
+        total = desk.count(tab, text)
+        page = min(cursor, max(0, total - 1)) // PAGE
+        rows = desk.window(tab, page * PAGE, PAGE, sort, text)
+        self.app.call_from_thread(self._on_loaded, generation, total, page, rows)
+
+    def _on_loaded(self, generation: int, total: int, page: int, rows: list[ListRow]) -> None:
+        if generation != self._generation:
+            return
+        self.total = total
+        self._pages = {page: rows}
+        self._pending.clear()
+        self.is_loaded = True
+        self.virtual_size = Size(self.scrollable_content_region.width, total + 1)
+        if self.cursor >= total:
+            self.cursor = max(0, total - 1)
+        else:
+            self._scroll_cursor_into_view()
+            self.post_message(self.CursorMoved(self.current_row))
+        self.refresh()
+        self.post_message(self.Loaded(self.tab, total))
+
+    @work(thread=True, group="claim-list-page")
+    def _fetch_page(self, generation: int, page: int, tab: str, sort: str, text: str) -> None:
+        rows = self.app.desk.window(tab, page * PAGE, PAGE, sort, text)
+        self.app.call_from_thread(self._on_page, generation, page, rows)
+
+    def _on_page(self, generation: int, page: int, rows: list[ListRow]) -> None:
+        self._pending.discard(page)
+        if generation != self._generation:
+            return
+        self._pages[page] = rows
+        if len(self._pages) > 50:  # keep memory bounded: drop pages far from the cursor
+            here = self.cursor // PAGE
+            for p in sorted(self._pages, key=lambda p: -abs(p - here))[:10]:
+                self._pages.pop(p, None)
+        self.refresh()
+        if self.cursor // PAGE == page:
+            self.post_message(self.CursorMoved(self.current_row))
+
+    def row_at(self, index: int) -> ListRow | None:
+        if not 0 <= index < self.total:
+            return None
+        page, offset = divmod(index, PAGE)
+        rows = self._pages.get(page)
+        if rows is None:
+            if page not in self._pending and self.is_loaded:
+                self._pending.add(page)
+                self._fetch_page(self._generation, page, self.tab, self.sort, self.text)
+            return None
+        return rows[offset] if offset < len(rows) else None
+
+    @property
+    def current_row(self) -> ListRow | None:
+        return self.row_at(self.cursor)
+
+    def selection_or_current(self) -> list[tuple[str, int]]:
+        if self.selected:
+            return sorted(self.selected)
+        row = self.current_row
+        return [(row.kind, row.key)] if row else []
+
+    # -- cursor -------------------------------------------------------------------------
+    def validate_cursor(self, value: int) -> int:
+        return max(0, min(value, max(0, self.total - 1)))
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self._scroll_cursor_into_view()
+        self.refresh()
+        self.post_message(self.CursorMoved(self.current_row))
+
+    def _scroll_cursor_into_view(self) -> None:
+        rows_visible = max(1, self.size.height - 1)
+        top = int(self.scroll_y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + rows_visible:
+            self.scroll_to(y=self.cursor - rows_visible + 1, animate=False, immediate=True)
+
+    def action_cursor_down(self) -> None:
+        self.cursor += 1
+
+    def action_cursor_up(self) -> None:
+        self.cursor -= 1
+
+    def action_first(self) -> None:
+        self.cursor = 0
+
+    def action_last(self) -> None:
+        self.cursor = self.total - 1
+
+    def action_page_down(self) -> None:
+        self.cursor += max(1, self.size.height - 2)
+
+    def action_page_up(self) -> None:
+        self.cursor -= max(1, self.size.height - 2)
+
+    def toggle_selected(self) -> None:
+        row = self.current_row
+        if row is None:
+            return
+        key = (row.kind, row.key)
+        if key in self.selected:
+            self.selected.discard(key)
+        else:
+            self.selected.add(key)
+        self.refresh()
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y >= 1:
+            self.cursor = int(self.scroll_y) + event.y - 1
+            if event.chain == 2:
+                self.post_message(self.Activated(self.current_row))
+
+    class Activated(Message):
+        def __init__(self, row: ListRow | None) -> None:
+            super().__init__()
+            self.row = row
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(self.scrollable_content_region.width, self.total + 1)
+        self._scroll_cursor_into_view()
+
+    # -- rendering --------------------------------------------------------------------------
+    def _columns(self) -> list:
+        width = self.scrollable_content_region.width
+        if width != self._layout_width:
+            self._layout_width = width
+            self._layout = layout(width)
+        return self._layout
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        columns = self._columns()
+        if y == 0:
+            style = self.get_component_rich_style("claim-list--header")
+            cells = []
+            for col, w in columns:
+                title = DEADLINE_TITLES[self.tab] if col.name == "deadline" else col.title
+                cells.append(fit(title, w, col.align))
+            return Strip([Segment(" ".join(cells), style)]).adjust_cell_length(width, style)
+        index = int(self.scroll_y) + y - 1
+        base = self.rich_style
+        if index >= self.total:
+            if index == 0 and self.is_loaded:
+                text = "  No claims match." if self.text else "  Nothing here."
+                return Strip([Segment(text, self.get_component_rich_style("claim-list--dim"))]).adjust_cell_length(width, base)
+            return Strip.blank(width, base)
+        row = self.row_at(index)
+        if row is None:
+            dim = self.get_component_rich_style("claim-list--loading")
+            return Strip([Segment("  …", dim)]).adjust_cell_length(width, dim)
+        return self._row_strip(row, index, columns, width)
+
+    def _row_strip(self, row: ListRow, index: int, columns: list, width: int) -> Strip:
+        now = self.app.desk.now()
+        selected = (row.kind, row.key) in self.selected
+        line_style = self.rich_style
+        if row.unread:
+            line_style += self.get_component_rich_style("claim-list--unread")
+        if selected:
+            line_style += self.get_component_rich_style("claim-list--selected")
+        if index == self.cursor:
+            line_style += self.get_component_rich_style("claim-list--cursor")
+        segments: list[Segment] = []
+        for i, (col, w) in enumerate(columns):
+            style: Style | None = None
+            if col.name == "mark":
+                text = ("✓" if selected else " ") + ("●" if row.unread else " ")
+            elif col.name == "claim":
+                text = row.claim_no or "—"
+            elif col.name == "order":
+                text = row.order_id
+            elif col.name == "product":
+                text = f"{row.sku} · {row.title}" if row.title else row.sku
+            elif col.name == "reason":
+                text = reason_text(row)
+            elif col.name == "claimed":
+                text = money_text(row.claimed)
+            elif col.name == "reimbursed":
+                text = money_text(row.reimbursed)
+            elif col.name == "deadline":
+                text, level = deadline_text(row.deadline, now)
+                if row.kind == "claim" and row.status == "resolved" and level is Urgency.OVERDUE:
+                    text, level = "closed", Urgency.NONE
+                if level in (Urgency.OVERDUE, Urgency.CRITICAL, Urgency.SOON):
+                    full = self.get_component_rich_style(f"claim-list--{URGENCY_CLASS[level]}")
+                    style = Style(color=full.color, bold=full.bold)
+            else:
+                text = ago(row.updated_at, now)
+            if i:
+                segments.append(Segment(" ", line_style))
+            cell = fit(clean(text), w, col.align)
+            segments.append(Segment(cell, line_style + style if style else line_style))
+        return Strip(segments).adjust_cell_length(width, line_style)

@@ -1,0 +1,53 @@
+"""Which columns the claim list shows at a given width, and how a cell is cut to fit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.cells import cell_len, set_cell_size
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    title: str
+    width: int  # 0 = takes the remaining space
+    align: str = "left"
+    #: dropped first when the terminal is narrow (higher drops earlier)
+    drop: int = 0
+
+
+COLUMNS = (
+    Column("mark", "", 2),
+    Column("claim", "Claim", 10),
+    Column("order", "Order", 19, drop=3),
+    Column("product", "Product", 0),
+    Column("reason", "Reason", 17, drop=1),
+    Column("claimed", "Claimed", 11, "right"),
+    Column("reimbursed", "Reimbursed", 11, "right", drop=4),
+    Column("deadline", "Deadline", 14),
+    Column("updated", "Updated", 10, drop=2),
+)
+
+MIN_PRODUCT = 18
+
+
+def layout(width: int) -> list[tuple[Column, int]]:
+    """Columns that fit in ``width`` cells, with the flexible product column sized to fill."""
+    chosen = list(COLUMNS)
+    while True:
+        fixed = sum(c.width for c in chosen if c.width) + len(chosen) - 1
+        if width - fixed >= MIN_PRODUCT or not any(c.drop for c in chosen):
+            break
+        victim = max((c for c in chosen if c.drop), key=lambda c: c.drop)
+        chosen.remove(victim)
+    flex = max(8, width - fixed)
+    return [(c, c.width or flex) for c in chosen]
+
+
+def fit(text: str, width: int, align: str = "left") -> str:
+    """Cut or pad to exactly ``width`` cells, marking a cut with an ellipsis."""
+    if cell_len(text) > width:
+        text = set_cell_size(text, max(0, width - 1)) + "…" if width > 1 else set_cell_size(text, width)
+    pad = width - cell_len(text)
+    return (" " * pad + text) if align == "right" else (text + " " * pad)

@@ -1,0 +1,71 @@
+"""The preview of the selected claim: summary and latest message."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.text import Text
+from textual.widgets import Static
+
+from ..domain.money import format_money
+from ..domain.reasons import REASONS_BY_CODE
+from ..views import ClaimView, RefundView
+from .text import clean, deadline_text, literal
+
+
+def claim_summary(view: ClaimView, now) -> Text:
+    t = Text()
+    t.append(f"Claim {view.claim_no}", "bold")
+    t.append(f" · {view.status.label}")
+    if view.outcome:
+        t.append(f" · {view.outcome.label}", "bold")
+    t.append("\n")
+    t.append_text(literal(f"{view.sku} · {view.title}"))
+    t.append(f"\nOrder {clean(view.order_id)} · {clean(view.account)} ({view.marketplace})\n")
+    r = REASONS_BY_CODE.get(view.reason)
+    t.append(f"Reason: {r.label if r else clean(view.reason)}\n")
+    t.append(f"Claimed {format_money(view.claimed)}")
+    if view.reimbursed is not None:
+        t.append(f" · reimbursed {format_money(view.reimbursed)}")
+    if view.denial_reason:
+        t.append("\nDenied: ")
+        t.append_text(literal(view.denial_reason))
+    deadline = view.deadline
+    if deadline is not None:
+        left, _ = deadline_text(deadline, now)
+        label = "Reply by" if view.reply_by and deadline == view.reply_by else "Appeal by"
+        t.append(f"\n{label} {deadline:%Y-%m-%d %H:%M} UTC ({left})", "bold")
+    if view.appeal_used:
+        t.append("\nAppeal: used" + (" (decided)" if view.appeal_decided else " (pending)"))
+    return t
+
+
+class Preview(Static):
+    """Shows a claim, a claimable refund, or a hint."""
+
+    def show_claim(self, view: ClaimView, now) -> None:
+        parts = [claim_summary(view, now)]
+        last = next((m for m in reversed(view.thread) if m.kind != "status"), None)
+        if last is not None:
+            head = Text(f"\n{last.side.title()} · {last.at:%Y-%m-%d %H:%M}\n", "italic")
+            parts += [head, literal(last.body, newlines=True)]
+        self.update(Group(*parts))
+
+    def show_refund(self, view: RefundView, now) -> None:
+        t = Text()
+        t.append("Claimable refund", "bold")
+        t.append(f"  order {clean(view.order_id)}\n")
+        t.append_text(literal(f"{view.sku} · {view.title}"))
+        t.append(f"\n{clean(view.account)} ({view.marketplace})\nRefunded {format_money(view.amount)}")
+        if view.refund_at:
+            t.append(f" on {view.refund_at:%Y-%m-%d}")
+        t.append("\nReturn reason: ")
+        t.append_text(literal(view.return_reason))
+        if view.file_by:
+            left, _ = deadline_text(view.file_by, now)
+            t.append(f"\nFile by {view.file_by:%Y-%m-%d %H:%M} UTC ({left})", "bold")
+            t.append(f"\nWindow counted from the {clean(view.basis)}")
+        t.append("\n\nPress n to file a claim for it.", "italic")
+        self.update(t)
+
+    def show_nothing(self, text: str = "") -> None:
+        self.update(Text(text, "italic"))

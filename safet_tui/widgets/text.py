@@ -1,0 +1,68 @@
+"""Showing user text literally: no markup, no escape sequences, no control characters.
+
+Everything that came from a person or a report (bodies, titles, SKUs, file
+names) goes through ``literal`` before it reaches a widget.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from rich.text import Text
+
+from ..domain.deadlines import Urgency, humanize_left, urgency
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(match: re.Match) -> str:
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)  # ␛ for ESC, ␇ for BEL …
+    if code == 0x7F:
+        return "\u2421"
+    return "\ufffd"
+
+
+def clean(value: object, *, newlines: bool = False) -> str:
+    """Control characters become visible symbols; newlines and tabs become spaces unless kept."""
+    text = "" if value is None else str(value)
+    if newlines:
+        text = text.replace("\r\n", "\n").replace("\t", "    ")
+    else:
+        text = text.replace("\r\n", " ").replace("\n", " ").replace("\t", " ")
+    return _CONTROL.sub(_visible, text)
+
+
+def literal(value: object, style: str = "", *, newlines: bool = False) -> Text:
+    """A Rich Text holding the value exactly as written (markup is not parsed)."""
+    return Text(clean(value, newlines=newlines), style=style)
+
+
+URGENCY_CLASS = {
+    Urgency.OVERDUE: "overdue",
+    Urgency.CRITICAL: "critical",
+    Urgency.SOON: "soon",
+    Urgency.OK: "ok",
+    Urgency.NONE: "none",
+}
+
+
+def deadline_text(deadline: datetime | None, now: datetime) -> tuple[str, Urgency]:
+    return humanize_left(deadline, now), urgency(deadline, now)
+
+
+def ago(at: datetime | None, now: datetime) -> str:
+    if at is None:
+        return ""
+    secs = int((now - at).total_seconds())
+    if secs < 0:
+        return at.strftime("%Y-%m-%d")
+    if secs < 3600:
+        return f"{secs // 60}m ago"
+    if secs < 86400:
+        return f"{secs // 3600}h ago"
+    if secs < 30 * 86400:
+        return f"{secs // 86400}d ago"
+    return at.strftime("%Y-%m-%d")
