@@ -16,8 +16,23 @@ from pathlib import Path
 
 from . import attachments as store
 from .db import (
-    DB, Account, Attachment, Claim, DbTarget, Message, Product, ReadMark, Refund, StatusEvent,
-    from_epoch, is_sqlite, meta_get, meta_set, open_database, parse_db_url, to_epoch,
+    DB,
+    Account,
+    Attachment,
+    Claim,
+    DbTarget,
+    Message,
+    Product,
+    ReadMark,
+    Refund,
+    StatusEvent,
+    from_epoch,
+    is_sqlite,
+    meta_get,
+    meta_set,
+    open_database,
+    parse_db_url,
+    to_epoch,
 )
 from .domain import lifecycle as lc
 from .domain.clock import Clock
@@ -28,7 +43,13 @@ from .domain.money import Money
 from .domain.reasons import Evidence, reason
 from .queries import Filter, ListQueries, execute
 from .views import (
-    AccountView, AttachmentView, ClaimView, ListRow, RefundView, TabCount, ThreadItem,
+    AccountView,
+    AttachmentView,
+    ClaimView,
+    ListRow,
+    RefundView,
+    TabCount,
+    ThreadItem,
 )
 
 
