@@ -121,6 +121,14 @@ class Desk:
     def accounts(self) -> list[AccountView]:
         return [AccountView(a.id, a.name, a.marketplace, a.currency) for a in Account.select().order_by(Account.id)]
 
+    def analytics(self, period: str = "90d", account: int | str | None = None, marketplace: str | None = None,
+                  bucket: str | None = None):
+        """Dashboard figures (see safet_tui.analytics) for a period and an account (id or name) / marketplace."""
+        from . import analytics
+
+        scope = analytics.resolve_scope(account, marketplace)
+        return analytics.compute(self.now(), period, scope, bucket)
+
     def _claim(self, claim_no: str) -> Claim:
         claim = Claim.get_or_none(Claim.claim_no == str(claim_no).strip())
         if claim is None:
