@@ -16,6 +16,13 @@ class UserError(Exception):
     """An expected failure: print the message, exit 1."""
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Usage errors are one line (argparse prints the whole usage block first)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def common_options() -> argparse.ArgumentParser:
     """Options every subcommand takes (before or after its name)."""
     p = argparse.ArgumentParser(add_help=False)
@@ -29,7 +36,7 @@ def common_options() -> argparse.ArgumentParser:
 
 def build_parser() -> argparse.ArgumentParser:
     common = common_options()
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="safet", parents=[common],
         description="safet — a keyboard-first terminal desk for Amazon SAFE-T claims.",
         epilog="Without a command, safet opens the desk.",

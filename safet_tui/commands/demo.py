@@ -34,7 +34,11 @@ def run(args: argparse.Namespace) -> int:
         exists = False
     if not (exists and args.if_missing):
         print(f"Creating a demo database with {args.claims:,} claims at {target.path} …", file=sys.stderr)
-        result = generate(target, claims=args.claims, seed=args.seed)
+        try:
+            result = generate(target, claims=args.claims, seed=args.seed)
+        except ValueError as exc:  # e.g. the database already holds claims
+            print(f"safet: error: {exc}", file=sys.stderr)
+            return 1
         size = target.path.stat().st_size
         print(f"Done in {result.seconds:.1f} s: {result.claims:,} claims, {result.messages:,} messages, "
               f"{result.refunds:,} refunds, {size / 1e6:.1f} MB.", file=sys.stderr)
