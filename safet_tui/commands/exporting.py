@@ -1,0 +1,65 @@
+"""``safet export``: claims out as CSV (spreadsheets) or JSON (threads, round trip)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser(
+        "export", parents=[common], help="export claims as CSV or JSON",
+        description="Export claims with their deadlines, amounts, outcome and appeal state. CSV cells that "
+                    "a spreadsheet would run as a formula are neutralised. JSON can be imported again with "
+                    "'safet import claims FILE'.",
+    )
+    p.add_argument("--format", choices=("csv", "json"), default=None,
+                   help="output format (default: from the -o file's extension, else csv)")
+    p.add_argument("--status", action="append", choices=("awaiting", "investigating", "resolved"),
+                   help="only claims in this status (repeat for several)")
+    p.add_argument("--account", action="append", metavar="NAME", help="only this account's claims (repeatable)")
+    p.add_argument("--with-messages", action="store_true", help="add each claim's thread (JSON only)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import io
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from ..reports import export_claims
+    from .context import open_desk
+
+    fmt = args.format or ("json" if args.output and args.output.lower().endswith(".json") else "csv")
+    if args.with_messages and fmt != "json":
+        print("safet: error: --with-messages needs --format json (threads do not fit in CSV rows)",
+              file=sys.stderr)
+        return 2
+    desk, _config = open_desk(args)
+    try:
+        buffer = io.StringIO(newline="")
+        result = export_claims(desk, buffer, fmt=fmt, statuses=args.status or (),
+                               accounts=args.account or (), with_messages=args.with_messages)
+    finally:
+        desk.close()
+    text = buffer.getvalue()
+    if not args.output or args.output == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return 0
+    target = Path(args.output).expanduser()
+    # CSV gets a byte-order mark so spreadsheets read it as UTF-8; written whole, then moved in place.
+    encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent if str(target.parent) else ".")
+    try:
+        with os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    noun = "claim" if result.claims == 1 else "claims"
+    print(f"Exported {result.claims:,} {noun} to {target} ({fmt}).", file=sys.stderr)
+    return 0

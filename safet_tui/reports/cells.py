@@ -1,0 +1,45 @@
+"""Reading typed cells (amounts, instants) with errors that name file, line, column and value."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from decimal import ROUND_HALF_UP, Decimal
+
+from ..domain.money import CENT, MoneyError, parse_amount
+from .dates import DateError, parse_instant
+from .tsv import Row, Table
+
+
+def minor(value: Decimal) -> int:
+    """Decimal amount to integer minor units (cents, paise), half-up."""
+    return int(value.quantize(CENT, rounding=ROUND_HALF_UP).scaleb(2))
+
+
+def amount(table: Table, row: Row, key: str) -> int | None:
+    """The cell as minor units; None when empty."""
+    text = table.cell(row, key)
+    if not text:
+        return None
+    try:
+        return minor(parse_amount(text))
+    except MoneyError:
+        raise table.error(row, key, "not an amount (expected e.g. 1,249.00 or -49.99)") from None
+
+
+def instant(table: Table, row: Row, key: str, tz: tzinfo) -> datetime | None:
+    """The cell as an aware datetime (a date alone is the start of that day in ``tz``); None when empty."""
+    text = table.cell(row, key)
+    if not text:
+        return None
+    try:
+        return parse_instant(text, tz)
+    except (DateError, ValueError):
+        raise table.error(row, key, "not a date (expected e.g. 2026-10-02, 02-Oct-2026, Oct 2, 2026 "
+                                    "or 2026-10-02T14:22:05+00:00)") from None
+
+
+def currency(table: Table, row: Row, key: str) -> str:
+    text = table.cell(row, key).upper()
+    if text and not (len(text) == 3 and text.isalpha() and text.isascii()):
+        raise table.error(row, key, "not a currency code (expected e.g. USD or INR)")
+    return text

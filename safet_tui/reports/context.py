@@ -1,0 +1,38 @@
+"""What every importer gets: where to write, the policies, the clock's now, the summary."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import peewee as pw
+
+from ..db import to_epoch
+from ..domain.marketplaces import Policies
+from .summary import ImportSummary
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ImportContext:
+    database: pw.Database
+    policies: Policies
+    user: str
+    now: datetime
+    file: str
+    summary: ImportSummary
+    account: str | None = None
+    progress: Progress | None = None
+    #: work units: rows read, then rows applied (so ``total`` is twice the data rows)
+    total: int = 0
+    every: int = 2000
+
+    @property
+    def now_epoch(self) -> int:
+        return to_epoch(self.now)
+
+    def tick(self, done: int) -> None:
+        if self.progress is not None and (done % self.every == 0 or done >= self.total):
+            self.progress(min(done, self.total), self.total)

@@ -1,0 +1,40 @@
+"""Errors an import or export stops with: they name the file, line, column and value."""
+
+from __future__ import annotations
+
+
+class ReportError(ValueError):
+    """A report that cannot be imported; nothing was written.
+
+    ``file``, ``line`` (1 = the header line), ``column`` (the header as the file
+    spells it) and ``value`` (the offending cell) are kept for the desk to show;
+    ``str()`` is one line for people.
+    """
+
+    def __init__(self, problem: str, *, file: str = "", line: int | None = None,
+                 column: str | None = None, value: str | None = None) -> None:
+        self.problem = problem
+        self.file = file
+        self.line = line
+        self.column = column
+        self.value = value
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        where = [self.file] if self.file else []
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        if self.column is not None:
+            where.append(f"column {self.column!r}")
+        text = ", ".join(where)
+        if self.value is not None:
+            text += f": {self.value!r}" if text else repr(self.value)
+        return f"{text}: {self.problem}" if text else self.problem
+
+
+class AccountChoiceError(ReportError):
+    """The report's marketplace has several accounts: the caller must name one."""
+
+    def __init__(self, problem: str, *, file: str, accounts: list[str]) -> None:
+        self.accounts = accounts
+        super().__init__(problem, file=file)

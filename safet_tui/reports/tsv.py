@@ -1,0 +1,115 @@
+"""A tolerant reader for Amazon's tab-separated flat files.
+
+Takes UTF-8 with or without a byte-order mark, CRLF or LF line ends, blank
+lines (skipped), headers in any case and order (``Order ID``, ``order-id`` and
+``order_id`` are the same column), extra columns (ignored), cells holding a
+single space (empty), and rows shorter than the header (the missing cells are
+empty). A file that is not UTF-8 or not tab-separated stops with a
+:class:`ReportError` naming the file and line.
+
+Cells are split on tabs only: Amazon's flat files do not quote, and a title
+such as ``12" tripod`` must come through unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .errors import ReportError
+
+_SEP = re.compile(r"[\s_\-]+")
+
+
+def column_key(name: str) -> str:
+    """The name a column is known by: lower case, words joined by single spaces."""
+    key = name.strip().strip('"').lower().replace("safe-t", "safet")
+    return _SEP.sub(" ", key).strip()
+
+
+def decode(data: bytes, file: str) -> str:
+    """The file's text; a file that is not UTF-8 stops at the first bad byte's line."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        start = data.rfind(b"\n", 0, exc.start) + 1
+        cell_index = data.count(b"\t", start, exc.start)
+        header = data.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r").split("\t")
+        column = header[cell_index].strip() if line > 1 and cell_index < len(header) else None
+        bad = data[exc.start:exc.start + 8]
+        raise ReportError(
+            f"the file is not UTF-8 (byte {bad[:1].hex()} at offset {exc.start}); "
+            "save it as UTF-8, or download it again from Seller Central",
+            file=file, line=line, column=column, value=bad.decode("latin-1"),
+        ) from None
+
+
+@dataclass(frozen=True)
+class Row:
+    """One data line: ``line`` is its line number in the file (the header is line 1)."""
+
+    line: int
+    cells: tuple[str, ...]
+
+
+class Table:
+    """The header and rows of one tab-separated file."""
+
+    def __init__(self, text: str, file: str) -> None:
+        self.file = file
+        lines = text.split("\n")
+        self._lines = [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+        first = next((i for i, ln in enumerate(self._lines) if ln.strip()), None)
+        if first is None:
+            raise ReportError("the file is empty", file=file)
+        self.header_line = first + 1
+        raw = self._lines[first]
+        if "\t" not in raw:
+            hint = " (it looks comma-separated: download the tab-delimited flat file)" if "," in raw else ""
+            raise ReportError(f"not a tab-separated report{hint}", file=file, line=self.header_line,
+                              value=raw[:60])
+        self.headers = [h.strip() for h in raw.split("\t")]
+        self.index: dict[str, int] = {}
+        for i, h in enumerate(self.headers):
+            key = column_key(h)
+            if key and key not in self.index:
+                self.index[key] = i
+        self._first_data = first + 1
+        self.total = sum(1 for ln in self._lines[self._first_data:] if ln.strip())
+
+    def has(self, key: str) -> bool:
+        return key in self.index
+
+    def name(self, key: str) -> str:
+        """The column as the file spells it (for messages), else the canonical name."""
+        i = self.index.get(key)
+        return self.headers[i] if i is not None else key
+
+    def require(self, keys: dict[str, str]) -> None:
+        """Stop if a required column is missing. ``keys`` maps key → the name to print."""
+        for key, label in keys.items():
+            if key not in self.index:
+                raise ReportError(f"required column {label!r} is missing (columns found: "
+                                  f"{', '.join(self.headers[:8])}{', …' if len(self.headers) > 8 else ''})",
+                                  file=self.file, line=self.header_line, column=label, value=None)
+
+    def rows(self) -> Iterator[Row]:
+        for n, ln in enumerate(self._lines[self._first_data:], start=self._first_data + 1):
+            if not ln.strip():
+                continue
+            yield Row(n, tuple(ln.split("\t")))
+
+    def cell(self, row: Row, key: str) -> str:
+        """The trimmed cell text, '' for a missing column, a short row or a single-space cell."""
+        i = self.index.get(key)
+        if i is None or i >= len(row.cells):
+            return ""
+        return row.cells[i].strip()
+
+    def error(self, row: Row, key: str, problem: str) -> ReportError:
+        return ReportError(problem, file=self.file, line=row.line, column=self.name(key),
+                           value=self.cell(row, key))
