@@ -240,6 +240,17 @@ class DbTarget:
     def __str__(self) -> str:
         return str(self.path) if self.path else self.url
 
+    @property
+    def name(self) -> str:
+        """Short form for a status line: the file name, or the URL without its password."""
+        if self.path is not None:
+            return self.path.name
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.url)
+        host = parts.hostname or ""
+        return f"{parts.scheme}://{host}{parts.path}"
+
 
 def default_db_path() -> Path:
     from platformdirs import user_data_dir

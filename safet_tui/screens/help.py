@@ -56,25 +56,22 @@ class HelpScreen(ModalScreen):
 
     def on_mount(self) -> None:
         self.query_one("#help-filter", Input).focus()
-        self._render("")
+        self._show_keys("")
 
     @on(Input.Changed, "#help-filter")
     def _filter(self, event: Input.Changed) -> None:
-        self._render(event.value)
+        self._show_keys(event.value)
 
-    def _render(self, text: str) -> None:
+    def _show_keys(self, text: str) -> None:
         needle = text.strip().lower()
         table = Table(box=None, expand=True, show_header=True, header_style="bold")
         table.add_column("Key", no_wrap=True, style="bold")
         table.add_column("Action")
         table.add_column("Id (for keymap)", style="dim")
-        shown = 0
-        for keys, desc, ident in self.rows:
-            if needle and needle not in f"{keys} {desc} {ident}".lower():
-                continue
+        self.shown = [r for r in self.rows if not needle or needle in " ".join(r).lower()]
+        for keys, desc, ident in self.shown:
             table.add_row(keys, desc, ident)
-            shown += 1
-        if not shown:
+        if not self.shown:
             table.add_row("", "no key matches", "")
         self.query_one("#help-table", Static).update(table)
 

@@ -114,7 +114,7 @@ class HomeScreen(Screen):
         sel = f" · {len(cl.selected)} selected" if cl.selected else ""
         who = f"{self.app.desk.user} ({self.app.role})"
         self.query_one("#status-line", Label).update(
-            f" sort: {cl.sort} · {TAB_LABELS[cl.tab]}: {cl.total:,}{sel} · {who} · {self.app.desk.target}"
+            f" sort: {cl.sort} · {TAB_LABELS[cl.tab]}: {cl.total:,}{sel} · {who} · {self.app.desk.target.name}"
         )
 
     # -- list events ----------------------------------------------------------------------

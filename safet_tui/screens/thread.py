@@ -70,6 +70,7 @@ class ThreadScreen(Screen):
         Binding("ctrl+s", "send", "Send", id="thread.send"),
         Binding("ctrl+e", "editor", "$EDITOR", id="thread.editor"),
         Binding("t", "attach", "Attach", id="thread.attach"),
+        Binding("ctrl+t", "attach", "Attach to reply", id="thread.attach_reply"),
         Binding("A", "appeal", "Appeal", id="thread.appeal"),
         Binding("m", "mark_unread", "Mark unread", show=False, id="thread.unread"),
         Binding("y", "copy_claim", "Copy id", show=False, id="thread.copy_claim"),
@@ -93,7 +94,7 @@ class ThreadScreen(Screen):
         with VerticalScroll(id="thread-scroll"):
             yield Static(id="thread-messages")
         with Vertical(id="reply-panel"):
-            yield Label("Reply — ctrl+s sends, ctrl+e opens $EDITOR, t attaches, esc closes", id="reply-hint")
+            yield Label("Reply — ctrl+s sends, ctrl+e opens $EDITOR, ctrl+t attaches a file, esc closes", id="reply-hint")
             yield TextArea(id="reply-text", soft_wrap=True)
             yield Label("", id="reply-files")
         yield Footer()
@@ -126,8 +127,6 @@ class ThreadScreen(Screen):
             return replying
         if action in ("request_info", "grant", "no_grant"):
             return self.app.role == "amazon"
-        if action == "appeal" and self.view is not None:
-            return True if self.view.status is Status.RESOLVED else None
         if action == "reply" and self.view is not None:
             return self.view.status is not Status.RESOLVED or None
         return True

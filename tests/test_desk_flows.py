@@ -1,0 +1,282 @@
+"""Whole flows through the desk: reply with attachment, appeal, amazon decisions, filing, help, palette."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from desk_support import make_app, rows, settle
+from textual.command import CommandPalette
+from textual.widgets import Input, TextArea
+
+from safet_tui.screens.dialogs import AttachDialog, ChoiceDialog, TextDialog
+from safet_tui.screens.help import HelpScreen
+from safet_tui.screens.home import HomeScreen
+from safet_tui.screens.new_claim import NewClaimScreen
+from safet_tui.screens.thread import ThreadScreen
+from safet_tui.service import Desk
+
+
+async def type_text(pilot, text: str) -> None:
+    for ch in text:
+        await pilot.press("space" if ch == " " else ch)
+
+
+async def test_triage_reply_with_attachment_moves_claim_to_investigation(demo_db, clock, tmp_path):
+    evidence = tmp_path / "label photo.jpg"
+    evidence.write_bytes(b"\xff\xd8 fake jpeg")
+    app = make_app(demo_db, clock)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        home = app.screen
+        first = home.claim_list.current_row
+        awaiting_before = home.claim_list.total
+        await pilot.press("enter")
+        await settle(pilot)
+        thread = app.screen
+        assert isinstance(thread, ThreadScreen)
+        await pilot.press("r")
+        assert thread.has_class("-replying")
+        await type_text(pilot, "Photos attached")
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, AttachDialog)
+        dialog.query_one(Input).value = str(evidence)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert thread.pending_files == [str(evidence)]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert home.claim_list.total == awaiting_before - 1
+        view = app.desk.claim(first.claim_no)
+        assert view.status.value == "investigating"
+        last = [m for m in view.thread if m.kind == "message"][-1]
+        assert last.body == "Photos attached" and last.attachments[0].name == "label photo.jpg"
+        assert app.desk.attachment_path(last.attachments[0].sha256).read_bytes() == b"\xff\xd8 fake jpeg"
+        await pilot.press("2", "slash", *list(first.claim_no))
+        await settle(pilot)
+        assert rows(app)[0].claim_no == first.claim_no
+
+
+async def test_attach_refuses_directory_and_missing_file(demo_db, clock, tmp_path):
+    app = make_app(demo_db, clock)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        dialog = app.screen
+        box = dialog.query_one(Input)
+        box.value = str(tmp_path)
+        await pilot.press("enter")
+        assert "is a directory" in str(dialog.query_one("#error").render())
+        box.value = str(tmp_path / "nope.pdf")
+        await pilot.press("enter")
+        assert "no such file" in str(dialog.query_one("#error").render())
+        await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)
+
+
+def _appealable(desk: Desk) -> str:
+    for offset in range(0, desk.count("resolved"), 50):
+        for row in desk.window("resolved", offset, 50):
+            if desk.why_not_appeal(row.claim_no) is None:
+                return row.claim_no
+    raise AssertionError("the demo has no appealable claim")
+
+
+async def test_appeal_once_then_refused(demo_db, clock):
+    claim_no = _appealable(Desk(str(demo_db), clock=clock, user="tester"))
+    app = make_app(demo_db, clock, open_claim=claim_no)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ThreadScreen)
+        await pilot.press("A")
+        await settle(pilot)
+        assert isinstance(app.screen, TextDialog)
+        app.screen.query_one(TextArea).text = "The label is visible in photo 2."
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        view = app.desk.claim(claim_no)
+        assert view.status.value == "investigating" and view.appeal_used
+        assert view.thread[-2].kind == "appeal" or any(m.kind == "appeal" for m in view.thread)
+        await pilot.press("A")
+        await settle(pilot)
+        assert not isinstance(app.screen, TextDialog)
+        assert any("only a resolved claim can be appealed" in str(n.message) for n in app._notifications)
+
+
+async def test_amazon_role_grants_partially_and_no_grants(demo_db, clock):
+    desk = Desk(str(demo_db), clock=clock, user="tester")
+    open_claims = desk.window("investigating", 0, 2)
+    app = make_app(demo_db, clock, role="amazon", open_claim=open_claims[0].claim_no)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        box = app.screen.query_one(Input)
+        claimed = open_claims[0].claimed
+        half = (claimed.amount / 2).quantize(claimed.amount)
+        box.value = str(half)
+        await pilot.press("enter")
+        await settle(pilot)
+        view = app.desk.claim(open_claims[0].claim_no)
+        assert view.status.value == "resolved" and view.outcome.value == "grant_partial"
+        assert view.reimbursed.amount == half
+    app = make_app(demo_db, clock, role="amazon", open_claim=open_claims[1].claim_no)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(app.screen, ChoiceDialog)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        view = app.desk.claim(open_claims[1].claim_no)
+        assert view.outcome.value == "no_grant" and view.denial_reason
+
+
+async def test_seller_cannot_use_amazon_keys(demo_db, clock):
+    desk = Desk(str(demo_db), clock=clock, user="tester")
+    claim_no = desk.window("investigating", 0, 1)[0].claim_no
+    app = make_app(demo_db, clock, open_claim=claim_no)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("w", "x", "i")
+        await settle(pilot)
+        assert isinstance(app.screen, ThreadScreen)
+        assert app.desk.claim(claim_no).status.value == "investigating"
+
+
+async def test_open_unknown_claim_says_so_and_opens_desk(demo_db, clock):
+    app = make_app(demo_db, clock, open_claim="0000000000")
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert any("No claim 0000000000" in str(n.message) for n in app._notifications)
+
+
+async def test_file_claim_from_claimable_refund(demo_db, clock, tmp_path):
+    app = make_app(demo_db, clock)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        refund = app.screen.claim_list.current_row
+        claimable_before = app.screen.claim_list.total
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, NewClaimScreen)
+        assert form.query_one("#order", Input).value == refund.order_id
+        form.query_one("#reason").value = "not_returned"
+        form.query_one("#description", TextArea).text = "No carrier first scan after 30 days."
+        await settle(pilot)
+        assert "Eligible" in str(form.query_one("#eligibility").render())
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert app.screen.claim_list.total == claimable_before - 1
+        assert app.desk.count("investigating", refund.order_id) == 1
+
+
+async def test_filing_outside_the_window_is_refused_with_the_reason(demo_db, clock):
+    app = make_app(demo_db, clock)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        old = (clock.now() - timedelta(days=90)).date().isoformat()
+        form.query_one("#order", Input).value = "112-0000000-0000001"
+        form.query_one("#item", Input).value = "1"
+        form.query_one("#refund_at", Input).value = old
+        form.query_one("#amount", Input).value = "19.99"
+        form.query_one("#reason").value = "abuse"
+        form.query_one("#description", TextArea).text = "Buyer returned a used item."
+        await settle(pilot)
+        verdict = str(form.query_one("#eligibility").render())
+        assert "filing window closed" in verdict
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, NewClaimScreen)
+        assert app.desk.count("investigating", "112-0000000-0000001") == 0
+
+
+async def test_new_claim_checklist_ticks_as_evidence_is_attached(demo_db, clock, tmp_path):
+    photo = tmp_path / "pod.pdf"
+    photo.write_bytes(b"%PDF-1.4")
+    app = make_app(demo_db, clock)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        form.query_one("#reason").value = "never_arrived"
+        await settle(pilot)
+        assert "☐ Proof of delivery" in str(form.query_one("#checklist").render())
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        await pilot.press("enter")  # the first (only) evidence kind
+        await settle(pilot)
+        app.screen.query_one(Input).value = str(photo)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "☑ Proof of delivery" in str(form.query_one("#checklist").render())
+
+
+async def test_help_lists_keys_of_the_screen_and_filters(demo_db, clock):
+    app = make_app(demo_db, clock)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        ids = [r[2] for r in app.screen.rows]
+        assert "desk.appeal" in ids and "desk.tab.claimable" in ids and "list.last" in ids
+        await type_text(pilot, "appeal")
+        shown = {desc for _, desc, _ in app.screen.shown}
+        assert "Appeal" in shown and "Filter" not in shown
+        await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_palette_offers_state_specific_commands(demo_db, clock):
+    claim_no = _appealable(Desk(str(demo_db), clock=clock, user="tester"))
+    app = make_app(demo_db, clock, open_claim=claim_no)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("colon")
+        await settle(pilot)
+        assert isinstance(app.screen, CommandPalette)
+        await type_text(pilot, "appeal")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TextDialog)
+        assert claim_no in str(app.screen.title_text)
+
+
+async def test_palette_goes_to_a_claim_by_id(demo_db, clock):
+    desk = Desk(str(demo_db), clock=clock, user="tester")
+    claim_no = desk.window("resolved", 3, 1)[0].claim_no
+    app = make_app(demo_db, clock)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await type_text(pilot, claim_no)
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ThreadScreen) and app.screen.claim_no == claim_no
+
+
+async def test_keymap_from_config_remaps_a_binding(demo_db, clock):
+    from safet_tui.config import Config
+
+    app = make_app(demo_db, clock, config=Config(keymap={"desk.tab.resolved": "f3"}, refresh_interval=3600))
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        assert app.screen.claim_list.tab == "resolved"

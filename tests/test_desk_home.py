@@ -1,0 +1,200 @@
+"""The home screen: tabs, list keys, sort, filter, selection and read marks."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from desk_support import make_app, rows, settle
+
+from safet_tui.screens.home import HomeScreen
+from safet_tui.screens.thread import ThreadScreen
+from safet_tui.service import Desk
+
+
+async def test_tabs_show_counts_and_switch_with_keys(demo_db, clock):
+    app = make_app(demo_db, clock)
+    desk = Desk(str(demo_db), clock=clock, user="tester")
+    counts = desk.counts()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        home = app.screen
+        assert isinstance(home, HomeScreen)
+        label = str(home.query_one("#tab-awaiting").label)
+        assert f"{counts['awaiting'].total:,}" in label and f"+{counts['awaiting'].unread}" in label
+        for key, tab in (("2", "investigating"), ("3", "resolved"), ("4", "claimable"), ("1", "awaiting")):
+            await pilot.press(key)
+            await settle(pilot)
+            assert home.claim_list.tab == tab
+            assert home.claim_list.total == counts[tab].total
+            assert home.query_one("#tabs").active == f"tab-{tab}"
+
+
+async def test_cursor_keys_move_and_jump(demo_db, clock):
+    app = make_app(demo_db, clock)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        cl = app.screen.claim_list
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("j", "j", "down")
+        assert cl.cursor == 3
+        await pilot.press("k")
+        assert cl.cursor == 2
+        await pilot.press("G")
+        await settle(pilot)
+        assert cl.cursor == cl.total - 1
+        assert cl.current_row is not None  # the last page was fetched
+        await pilot.press("g")
+        assert cl.cursor == 0
+        await pilot.press("pagedown")
+        assert cl.cursor > 10
+
+
+async def test_default_sort_is_most_urgent_first_and_s_cycles(demo_db, clock):
+    app = make_app(demo_db, clock)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        listed = rows(app)
+        deadlines = [r.deadline for r in listed if r.deadline and r.deadline >= clock.now()]
+        assert deadlines == sorted(deadlines) and deadlines
+        cl = app.screen.claim_list
+        for expected in ("updated", "amount", "claim", "deadline"):
+            await pilot.press("s")
+            await settle(pilot)
+            assert cl.sort == expected
+            if expected == "amount":
+                minors = [r.claimed.minor for r in rows(app, 50)]
+                assert len(minors) == min(50, cl.total) and minors == sorted(minors, reverse=True)
+            if expected == "claim":
+                ids = [r.claim_no for r in rows(app, 50)]
+                assert ids == sorted(ids)
+
+
+async def test_filter_as_you_type_counts_matches_and_persists_across_tabs(demo_db, clock):
+    desk = Desk(str(demo_db), clock=clock, user="tester")
+    target = desk.window("resolved", 5, 1)[0]
+    app = make_app(demo_db, clock)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("3", "slash")
+        await pilot.press(*list(target.claim_no))
+        await settle(pilot)
+        cl = app.screen.claim_list
+        assert cl.total == 1 and cl.current_row.claim_no == target.claim_no
+        assert "1 match" in str(app.screen.query_one("#filter-count").render())
+        await pilot.press("enter")  # back to the list, filter kept
+        await pilot.press("1")
+        await settle(pilot)
+        assert cl.text == target.claim_no and cl.total == 0
+        await pilot.press("escape")
+        await settle(pilot)
+        assert cl.text == "" and cl.total > 0
+
+
+async def test_filter_searches_message_text(demo_db, clock):
+    desk = Desk(str(demo_db), clock=clock, user="tester")
+    expected = desk.count("resolved", "brick")
+    assert expected > 0
+    app = make_app(demo_db, clock)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("3", "slash", "b", "r", "i", "c", "k")
+        await settle(pilot)
+        assert app.screen.claim_list.total == expected
+
+
+async def test_bulk_select_and_mark_read_then_unread(demo_db, clock):
+    app = make_app(demo_db, clock)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        cl = app.screen.claim_list
+        before = app.desk.counts()["resolved"].unread
+        await pilot.press("space", "space", "space")
+        assert len(cl.selected) == 3 and cl.cursor == 3
+        keys = {k for _, k in cl.selected}
+        await pilot.press("m")
+        await settle(pilot)
+        assert not cl.selected
+        marked = [r for r in rows(app, 10) if r.key in keys]
+        assert marked and all(not r.unread for r in marked)
+        assert app.desk.counts()["resolved"].unread <= before
+        await pilot.press("g", "m")  # single toggle: read -> unread
+        await settle(pilot)
+        assert rows(app, 1)[0].unread
+
+
+async def test_m_on_unread_claim_marks_it_read_and_moves_on(demo_db, clock):
+    app = make_app(demo_db, clock)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        cl = app.screen.claim_list
+        index = next(i for i, r in enumerate(rows(app, 100)) if r.unread)
+        cl.cursor = index
+        key = cl.current_row.key
+        await pilot.press("m")
+        await settle(pilot)
+        assert cl.cursor == index + 1
+        assert next(r for r in rows(app, 100) if r.key == key).unread is False
+
+
+async def test_enter_opens_thread_and_marks_read(demo_db, clock):
+    app = make_app(demo_db, clock)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        cl = app.screen.claim_list
+        index = next(i for i, r in enumerate(rows(app, 100)) if r.unread)
+        cl.cursor = index
+        claim_no = cl.current_row.claim_no
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ThreadScreen) and app.screen.claim_no == claim_no
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert cl.row_at(index).claim_no == claim_no and not cl.row_at(index).unread
+
+
+async def test_copy_ids_use_osc52_clipboard(demo_db, clock):
+    app = make_app(demo_db, clock)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        row = app.screen.claim_list.current_row
+        await pilot.press("y")
+        assert app.clipboard == row.claim_no
+        await pilot.press("Y")
+        assert app.clipboard == row.order_id
+
+
+async def test_list_refreshes_when_another_terminal_writes(demo_db, clock):
+    app = make_app(demo_db, clock)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        cl = app.screen.claim_list
+        first = cl.current_row
+        before = cl.total
+        # another process (a second terminal, an import) commits a change
+        with sqlite3.connect(demo_db) as other:
+            other.execute("UPDATE claim SET status = 'investigating', due_at = NULL WHERE claim_no = ?",
+                          (first.claim_no,))
+        app._poll_changes()
+        await settle(pilot)
+        assert cl.total == before - 1
+        assert all(r.key != first.key for r in rows(app, 20))
+
+
+async def test_mouse_click_selects_row(demo_db, clock):
+    app = make_app(demo_db, clock)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.click("#claims", offset=(20, 4))
+        assert app.screen.claim_list.cursor == 3
+
+
+async def test_eighty_by_twenty_four_fits(demo_db, clock):
+    app = make_app(demo_db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.screen.claim_list.size.height >= 8
+        assert app.screen.query_one("#preview").size.height >= 4
