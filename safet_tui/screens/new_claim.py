@@ -161,7 +161,7 @@ class NewClaimScreen(Screen):
                 mark = "☑" if ev in have else "☐"
                 text.append(f"{mark} {ev.label}\n", "green" if ev in have else "")
         for f in self.files:
-            text.append("📎 ")
+            text.append("↳ ")
             text.append_text(literal(f.path))
             text.append(f"  ({f.evidence.label if f.evidence else 'other'})\n", "dim")
         box.update(text)

@@ -46,7 +46,7 @@ def render_item(item: ThreadItem) -> object:
     if item.attachments:
         body.append("\n")
         for a in item.attachments:
-            body.append("\n📎 ")
+            body.append("\n↳ ")
             body.append_text(literal(a.name))
             body.append(f"  ({human_size(a.size)}, {a.media_type})", "dim")
     style = "blue" if amazon else "green"
@@ -203,7 +203,7 @@ class ThreadScreen(Screen):
             if path:
                 self.pending_files.append(path)
                 names = ", ".join(os.path.basename(p) for p in self.pending_files)
-                self.query_one("#reply-files", Label).update(literal(f"📎 {names}"))
+                self.query_one("#reply-files", Label).update(literal(f"↳ {names}"))
 
         self.app.push_screen(AttachDialog(f"Attach a file to the reply on {self.claim_no}"), add)
 

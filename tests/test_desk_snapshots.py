@@ -1,0 +1,45 @@
+"""How the desk looks, on the seeded demo database with a frozen clock."""
+
+from __future__ import annotations
+
+import pytest
+from desk_support import make_app, settle
+
+from safet_tui.service import Desk
+
+
+async def _settled(pilot) -> None:
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)])
+def test_home_screen(snap_compare, demo_db, clock, size):
+    assert snap_compare(make_app(demo_db, clock), terminal_size=size, run_before=_settled)
+
+
+def test_thread(snap_compare, demo_db, clock):
+    desk = Desk(str(demo_db), clock=clock, user="tester")
+    claim_no = desk.window("resolved", 0, 1)[0].claim_no
+    desk.close()
+    assert snap_compare(make_app(demo_db, clock, open_claim=claim_no), terminal_size=(120, 40),
+                        run_before=_settled)
+
+
+def test_new_claim_form_from_claimable_refund(snap_compare, demo_db, clock):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+
+    assert snap_compare(make_app(demo_db, clock), terminal_size=(120, 45), run_before=run_before)
+
+
+def test_help(snap_compare, demo_db, clock):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+
+    assert snap_compare(make_app(demo_db, clock), terminal_size=(120, 40), run_before=run_before)
