@@ -139,6 +139,23 @@ class SafetApp(App):
 
         self.push_screen(NewClaimScreen(refund_id))
 
+    def start_import(self) -> None:
+        from .screens.transfer import ImportDialog
+
+        self.push_screen(ImportDialog())
+
+    def start_export(self) -> None:
+        """Export the selected claims, else the current tab's claims."""
+        from .screens.transfer import ExportDialog
+
+        home = self.home()
+        ids: list[int] = []
+        status = None
+        if home is not None and self.screen is home:
+            ids = [key for kind, key in home.claim_list.selected if kind == "claim"]
+            status = home.claim_list.tab if home.claim_list.tab != "claimable" else None
+        self.push_screen(ExportDialog(ids, status))
+
     def open_analytics(self) -> None:
         try:
             from .screens.analytics import AnalyticsScreen

@@ -19,7 +19,7 @@ class DeskCommands(Provider):
         commands.append(("Analytics", app.open_analytics, "The SAFE-T dashboard (key a)"))
         commands.append(("New claim", partial(app.start_new_claim, None), "File a claim (key n)"))
         commands.append(("Import report…", self._import, "Seller Central returns or settlement report"))
-        commands.append(("Export claims…", self._export, "Claims as CSV or JSON"))
+        commands.append(("Export claims…", self._export, "The selection, the tab, as CSV or JSON (key e)"))
         claim_no = _claim_in_view(screen)
         if claim_no:
             desk = app.desk
@@ -46,14 +46,10 @@ class DeskCommands(Provider):
         self.app.say(f"Copied {text}")
 
     def _import(self) -> None:
-        from .screens.dialogs import ImportDialog
-
-        self.app.push_screen(ImportDialog())
+        self.app.start_import()
 
     def _export(self) -> None:
-        from .screens.dialogs import ExportDialog
-
-        self.app.push_screen(ExportDialog())
+        self.app.start_export()
 
     async def discover(self) -> Hits:
         for title, callback, help_text in self._commands():

@@ -92,9 +92,12 @@ def _appeal_state(status: str, outcome: str | None, appeal_by: int | None, used:
 
 
 def claim_rows(database, *, statuses: Sequence[str] = (), accounts: Sequence[str] = (),
-               now: datetime) -> list[dict]:
+               now: datetime, claim_ids: Sequence[int] = ()) -> list[dict]:
     """The selected claims as plain dicts (JSON field names), ordered by claim id."""
     where, params = [], []
+    if claim_ids:
+        where.append(f"c.id IN ({', '.join('?' * len(claim_ids))})")
+        params += list(claim_ids)
     if statuses:
         where.append(f"c.status IN ({', '.join('?' * len(statuses))})")
         params += list(statuses)
@@ -181,8 +184,11 @@ def _add_details(database, claims: list[dict], with_messages: bool) -> None:
 
 
 def export_claims(desk, out: IO[str], *, fmt: str = "csv", statuses: Iterable[str] = (),
-                  accounts: Iterable[str] = (), with_messages: bool = False) -> ExportResult:
-    """Write the selected claims to ``out`` (a text stream) as CSV or JSON."""
+                  accounts: Iterable[str] = (), with_messages: bool = False,
+                  claim_ids: Sequence[int] = ()) -> ExportResult:
+    """Write the selected claims to ``out`` (a text stream) as CSV or JSON.
+
+    ``claim_ids`` (database ids, as the desk's selection holds them) narrows it to those claims."""
     statuses = _check_statuses(statuses)
     accounts = [a.strip() for a in accounts if a.strip()]
     if fmt not in ("csv", "json"):
@@ -191,7 +197,8 @@ def export_claims(desk, out: IO[str], *, fmt: str = "csv", statuses: Iterable[st
         raise ReportError("--with-messages needs --format json (threads do not fit in a CSV row)")
     database = desk.database
     with database.atomic():  # one consistent snapshot
-        claims = claim_rows(database, statuses=statuses, accounts=accounts, now=desk.now())
+        claims = claim_rows(database, statuses=statuses, accounts=accounts, now=desk.now(),
+                            claim_ids=list(claim_ids))
         if fmt == "json":
             _add_details(database, claims, with_messages)
     if fmt == "csv":

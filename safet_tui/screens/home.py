@@ -49,6 +49,7 @@ class HomeScreen(Screen):
         Binding("space", "select", "Select", show=False, id="desk.select"),
         Binding("s", "cycle_sort", "Sort", id="desk.sort"),
         Binding("a", "analytics", "Analytics", id="desk.analytics"),
+        Binding("e", "export", "Export", show=False, id="desk.export"),
         Binding("y", "copy_claim", "Copy id", show=False, id="desk.copy_claim"),
         Binding("Y", "copy_order", "Copy order", show=False, id="desk.copy_order"),
         Binding("q", "app.quit", "Quit", id="desk.quit"),
@@ -276,6 +277,9 @@ class HomeScreen(Screen):
         else:
             cl.action_cursor_down()
         self.after_change()
+
+    def action_export(self) -> None:
+        self.app.start_export()
 
     def action_analytics(self) -> None:
         self.app.open_analytics()

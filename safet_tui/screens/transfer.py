@@ -1,0 +1,163 @@
+"""Import a Seller Central report and export claims, from inside the desk.
+
+Both run in thread workers (a 100k-row report takes seconds); progress comes
+back through call_from_thread; the summary is shown as plain text.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, Select, Static
+
+from ..widgets.text import literal
+from .dialogs import PathSuggester, _Dialog
+
+KINDS = [("Detect from the file", "auto"), ("Returns report", "returns"),
+         ("Settlement report V2", "settlement"), ("Claims JSON (safet export)", "claims")]
+
+
+class ImportDialog(_Dialog):
+    BINDINGS = [Binding("tab", "complete", "Complete", show=False, id="import.complete")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Import a Seller Central report", classes="dialog-title")
+            yield Select(KINDS, value="auto", allow_blank=False, id="kind")
+            yield Input(str(Path.cwd()) + os.sep, id="path", suggester=PathSuggester())
+            yield Input(placeholder="account name (blank: the one account of the report's marketplace)",
+                        id="account")
+            yield Checkbox("Dry run: report what would change, write nothing", id="dry")
+            yield ProgressBar(id="progress", show_eta=False)
+            with VerticalScroll(id="import-summary-box"):
+                yield Static(id="summary")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Close (esc)", id="close")
+                yield Button("Import", variant="primary", id="go")
+
+    DEFAULT_CSS = """
+    ImportDialog { align: center middle; }
+    #import-summary-box { height: auto; max-height: 14; }
+    #progress { padding: 1 0 0 0; }
+    """
+
+    def on_mount(self) -> None:
+        self.query_one("#path", Input).focus()
+
+    def action_complete(self) -> None:
+        box = self.query_one("#path", Input)
+        if box.has_focus:
+            box.cursor_position = len(box.value)
+            box.action_cursor_right()
+        else:
+            self.focus_next()
+
+    @on(Input.Submitted, "#path")
+    @on(Button.Pressed, "#go")
+    def _go(self) -> None:
+        path = self.query_one("#path", Input).value.strip()
+        if not path or not Path(path).expanduser().is_file():
+            self.query_one("#summary", Static).update(Text(f"Not a file: {path}", "bold red"))
+            return
+        self.query_one("#go", Button).disabled = True
+        self.query_one("#summary", Static).update(Text("Importing…", "italic"))
+        self._run(self.query_one("#kind", Select).value, str(Path(path).expanduser()),
+                  self.query_one("#account", Input).value.strip() or None, self.query_one("#dry", Checkbox).value)
+
+    @work(thread=True, exclusive=True, group="import")
+    def _run(self, kind: str, path: str, account: str | None, dry_run: bool) -> None:
+        from ..reports import run_import
+
+        def progress(done: int, total: int) -> None:
+            self.app.call_from_thread(self.query_one("#progress", ProgressBar).update, total=total, progress=done)
+
+        try:
+            summary = run_import(self.app.desk, kind, path, account=account, dry_run=dry_run, progress=progress)
+        except Exception as exc:  # a ReportError says file, line, column and value
+            self.app.call_from_thread(self._done, None, str(exc))
+            return
+        self.app.call_from_thread(self._done, summary, None)
+
+    def _done(self, summary, error: str | None) -> None:
+        self.query_one("#go", Button).disabled = False
+        box = self.query_one("#summary", Static)
+        if error is not None:
+            text = Text("Nothing was imported:\n", "bold red")
+            text.append_text(literal(error, newlines=True))
+            box.update(text)
+            return
+        box.update(literal("\n".join(summary.lines()), newlines=True))
+        self.app.after_write()
+
+    @on(Button.Pressed, "#close")
+    def _close(self) -> None:
+        self.dismiss(None)
+
+
+class ExportDialog(_Dialog):
+    """Export the selected claims, or the current tab, or everything."""
+
+    def __init__(self, claim_ids: list[int] | None = None, status: str | None = None) -> None:
+        super().__init__()
+        self.claim_ids = claim_ids or []
+        self.status = status
+
+    def compose(self) -> ComposeResult:
+        scope = (f"the {len(self.claim_ids)} selected claims" if self.claim_ids
+                 else f"every {self.status} claim" if self.status else "every claim")
+        with Vertical(classes="dialog"):
+            yield Label(f"Export {scope}", classes="dialog-title")
+            yield Select([("CSV (opens in a spreadsheet)", "csv"), ("JSON", "json")], value="csv",
+                         allow_blank=False, id="fmt")
+            yield Checkbox("With threads (JSON only)", id="threads")
+            yield Input(str(Path.cwd() / "safet-claims.csv"), id="path", suggester=PathSuggester())
+            yield Label("", classes="dialog-error", id="error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Cancel (esc)", id="close")
+                yield Button("Export", variant="primary", id="go")
+
+    def on_mount(self) -> None:
+        self.query_one("#path", Input).focus()
+
+    @on(Select.Changed, "#fmt")
+    def _fmt(self, event: Select.Changed) -> None:
+        box = self.query_one("#path", Input)
+        stem, _ = os.path.splitext(box.value)
+        box.value = f"{stem}.{event.value}"
+
+    @on(Input.Submitted, "#path")
+    @on(Button.Pressed, "#go")
+    def _go(self) -> None:
+        path = Path(self.query_one("#path", Input).value.strip()).expanduser()
+        if path.is_dir() or not path.parent.is_dir():
+            self.query_one("#error", Label).update(literal(f"Cannot write {path}: choose a file in an existing folder"))
+            return
+        self._run(str(path), self.query_one("#fmt", Select).value, self.query_one("#threads", Checkbox).value)
+
+    @work(thread=True, exclusive=True, group="export")
+    def _run(self, path: str, fmt: str, threads: bool) -> None:
+        from ..reports import export_claims
+
+        try:
+            with open(path, "w", encoding="utf-8", newline="") as out:
+                result = export_claims(self.app.desk, out, fmt=fmt, with_messages=threads and fmt == "json",
+                                       statuses=[self.status] if self.status and not self.claim_ids else [],
+                                       claim_ids=self.claim_ids)
+        except Exception as exc:
+            self.app.call_from_thread(self.query_one("#error", Label).update, literal(f"Export failed: {exc}"))
+            return
+        self.app.call_from_thread(self._done, path, result)
+
+    def _done(self, path: str, result) -> None:
+        self.app.say(f"Exported {result.claims:,} claim{'s' if result.claims != 1 else ''} to {path}")
+        self.dismiss(path)
+
+    @on(Button.Pressed, "#close")
+    def _close(self) -> None:
+        self.dismiss(None)

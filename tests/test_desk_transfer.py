@@ -1,0 +1,73 @@
+"""Import and export from inside the desk, in workers."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from desk_support import make_app, settle
+from textual.widgets import Input
+
+from safet_tui.screens.home import HomeScreen
+from safet_tui.screens.transfer import ExportDialog, ImportDialog
+
+SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+
+
+async def test_export_the_selection_as_csv(demo_db, clock, tmp_path):
+    app = make_app(demo_db, clock)
+    out = tmp_path / "picked.csv"
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        picked = [app.screen.claim_list.row_at(i).claim_no for i in (0, 1)]
+        await pilot.press("space", "space", "e")
+        await settle(pilot)
+        assert isinstance(app.screen, ExportDialog)
+        app.screen.query_one("#path", Input).value = str(out)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+    with out.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert sorted(r["claim_id"] for r in rows) == sorted(picked)
+
+
+async def test_import_a_returns_report_from_the_palette(empty_desk, clock, tmp_path):
+    sample = SAMPLES / "returns-report-us.tsv"
+    db_path = empty_desk.target.path
+    empty_desk.close()
+    app = make_app(db_path, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.start_import()
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ImportDialog)
+        dialog.query_one("#path", Input).value = str(sample)
+        await pilot.press("enter")
+        await settle(pilot, rounds=5)
+        summary = str(dialog.query_one("#summary").render())
+        assert "Nothing was imported" not in summary
+        await pilot.press("escape")
+        await settle(pilot)
+        counts = app.desk.counts()
+        assert counts["resolved"].total == 2 and counts["investigating"].total == 1
+
+
+async def test_import_of_a_bad_file_says_where_and_writes_nothing(empty_desk, clock, tmp_path):
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("this,is,not,a,tab,file\n1,2,3,4,5,6\n", encoding="utf-8")
+    db_path = empty_desk.target.path
+    empty_desk.close()
+    app = make_app(db_path, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.start_import()
+        await settle(pilot)
+        dialog = app.screen
+        dialog.query_one("#path", Input).value = str(bad)
+        await pilot.press("enter")
+        await settle(pilot, rounds=5)
+        summary = str(dialog.query_one("#summary").render())
+        assert "Nothing was imported" in summary and "bad.tsv" in summary
+        assert sum(c.total for c in app.desk.counts().values()) == 0
