@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from ..domain.money import CENT, MoneyError, parse_amount
 from .dates import DateError, parse_instant
@@ -15,13 +16,23 @@ def minor(value: Decimal) -> int:
     return int(value.quantize(CENT, rounding=ROUND_HALF_UP).scaleb(2))
 
 
+@lru_cache(maxsize=65536)
+def _minor_of(text: str) -> int:
+    return minor(parse_amount(text))
+
+
+@lru_cache(maxsize=65536)
+def _instant_of(text: str, tz: tzinfo) -> datetime:
+    return parse_instant(text, tz)
+
+
 def amount(table: Table, row: Row, key: str) -> int | None:
     """The cell as minor units; None when empty."""
     text = table.cell(row, key)
     if not text:
         return None
     try:
-        return minor(parse_amount(text))
+        return _minor_of(text)
     except MoneyError:
         raise table.error(row, key, "not an amount (expected e.g. 1,249.00 or -49.99)") from None
 
@@ -32,7 +43,7 @@ def instant(table: Table, row: Row, key: str, tz: tzinfo) -> datetime | None:
     if not text:
         return None
     try:
-        return parse_instant(text, tz)
+        return _instant_of(text, tz)
     except (DateError, ValueError):
         raise table.error(row, key, "not a date (expected e.g. 2026-10-02, 02-Oct-2026, Oct 2, 2026 "
                                     "or 2026-10-02T14:22:05+00:00)") from None

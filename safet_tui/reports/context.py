@@ -28,10 +28,13 @@ class ImportContext:
     #: work units: rows read, then rows applied (so ``total`` is twice the data rows)
     total: int = 0
     every: int = 2000
+    _now_epoch: int | None = None
 
     @property
     def now_epoch(self) -> int:
-        return to_epoch(self.now)
+        if self._now_epoch is None:
+            self._now_epoch = to_epoch(self.now)
+        return self._now_epoch
 
     def tick(self, done: int) -> None:
         if self.progress is not None and (done % self.every == 0 or done >= self.total):

@@ -9,24 +9,31 @@ only refund; a row with one fills it in on a refund that had none.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from ..db import from_epoch, to_epoch
+from ..db import from_epoch
 from ..domain.marketplaces import Policy, PolicyError
 from .store import ClaimRec, RefundRec, Store
 
 
+def _epoch(value: datetime) -> int:
+    return int(value.timestamp())
+
+
+@lru_cache(maxsize=65536)
 def file_by(policy: Policy, refund_at: datetime | None, delivered_at: datetime | None,
             requested_at: datetime | None = None) -> tuple[int | None, str]:
-    """The last instant to file (epoch) and which date the window was counted from."""
+    """The last instant to file (epoch) and which date the window was counted from (memoised:
+    a report's dates repeat)."""
     try:
         _, basis = policy.filing_basis_at(refund_at, delivered_at)
-        return to_epoch(policy.file_by(refund_at, delivered_at)), basis
+        return _epoch(policy.file_by(refund_at, delivered_at)), basis
     except PolicyError:
         if requested_at is None:
             return None, "unknown (no refund, return-delivery or return-request date)"
         local = requested_at.astimezone(policy.tz).date()
         day = local + timedelta(days=policy.filing_window_days(requested_at))
-        return to_epoch(policy.end_of_day(day)), "return request date (refund and return-delivery dates unknown)"
+        return _epoch(policy.end_of_day(day)), "return request date (refund and return-delivery dates unknown)"
 
 
 def find_refund(store: Store, order_id: str, item: str, sku: str) -> RefundRec | None:

@@ -48,6 +48,8 @@ def read(data: bytes, ctx: ImportContext) -> Parsed:
     tz = policy.tz
     rows: list[ReturnRow] = []
     cell = table.cell
+    pick = table.picker(("order id", "order item id", "merchant sku", "asin", "item name", "return reason",
+                         "safet claim id"))
     for done, row in enumerate(table.rows(), start=1):
         cur = currency(table, row, "currency code")
         if cur and cur != policy.currency:
@@ -55,16 +57,10 @@ def read(data: bytes, ctx: ImportContext) -> Parsed:
                                                     "one report holds one marketplace")
         r = ReturnRow()
         r.line = row.line
-        r.order_id = cell(row, "order id")
-        r.item = cell(row, "order item id")
-        r.sku = cell(row, "merchant sku")
-        r.asin = cell(row, "asin")
-        r.title = cell(row, "item name")
-        r.return_reason = cell(row, "return reason")
+        r.order_id, r.item, r.sku, r.asin, r.title, r.return_reason, r.claim_id = pick(row)
         r.refunded = amount(table, row, "refunded amount")
         r.delivered = instant(table, row, "return delivery date", tz)
         r.requested = instant(table, row, "return request date", tz)
-        r.claim_id = cell(row, "safet claim id")
         r.state = r.action_reason = ""
         r.created = r.reimbursed = r.order_amount = None
         if r.claim_id:

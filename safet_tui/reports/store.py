@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 import peewee as pw
 
@@ -54,18 +55,24 @@ class ClaimRec:
 class RefundRec:
     __slots__ = ("id", *REFUND_COLUMNS, "sku", "claim", "dirty")
 
-    def __init__(self, id: int | None = None, sku: str = "", claim: ClaimRec | None = None, **values) -> None:
-        self.id = id
-        for name in REFUND_COLUMNS:
-            setattr(self, name, values.get(name))
-        self.sku = sku
-        self.claim = claim
-        self.dirty = False
+    def __init__(self, id: int | None = None, sku: str = "", claim: ClaimRec | None = None, *,
+                 account_id: int, product_id: int | None, order_id: str, order_item_id: str,
+                 return_reason: str, currency: str, amount_minor: int, refund_at: int | None,
+                 delivered_at: int | None, file_by: int | None, basis: str, claim_id: int | None,
+                 created_at: int) -> None:
+        self.id, self.sku, self.claim, self.dirty = id, sku, claim, False
+        self.account_id, self.product_id, self.order_id = account_id, product_id, order_id
+        self.order_item_id, self.return_reason, self.currency = order_item_id, return_reason, currency
+        self.amount_minor, self.refund_at, self.delivered_at = amount_minor, refund_at, delivered_at
+        self.file_by, self.basis, self.claim_id, self.created_at = file_by, basis, claim_id, created_at
 
     def values(self) -> tuple:
         if self.claim is not None:
             self.claim_id = self.claim.id
-        return tuple(getattr(self, c) for c in REFUND_COLUMNS)
+        return _refund_values(self)
+
+
+_refund_values = attrgetter(*REFUND_COLUMNS)
 
 
 @dataclass
