@@ -59,6 +59,13 @@ def test_filters(desk):
     assert doc["claims"] and {(c["status"], c["account"]) for c in doc["claims"]} == {("awaiting", "Saffron Home")}
     assert {c["deadline"] for c in doc["claims"]} == {c["reply_by"] for c in doc["claims"]}
     assert "messages" not in doc["claims"][0]
+    from safet_tui.db import Claim
+
+    ids = [c.id for c in Claim.select(Claim.id).order_by(Claim.id)]
+    big = ids + list(range(10**6, 10**6 + 1000))  # a large selection too (beyond SQL variable limits)
+    for picked, expected in ((ids[:3], 3), (big, len(ids))):
+        chosen = json.loads(export(desk, fmt="json", claim_ids=picked))["claims"]
+        assert len(chosen) == expected
     everything = json.loads(export(desk, fmt="json"))["claims"]
     assert len(everything) == 300
     assert [c["claim_id"] for c in everything] == sorted(c["claim_id"] for c in everything)
@@ -130,3 +137,22 @@ def test_cli_import_bad_file_is_one_line(tmp_path, capsys):
     assert main(["--db", str(tmp_path / "x.db"), "import", "returns", str(bad)]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("safet: error: bad.tsv, line 1")
+
+
+def test_import_and_export_from_a_thread_worker(desk):
+    """The desk calls both from a Textual thread worker: each uses and closes that thread's connection."""
+    import threading
+
+    results = {}
+
+    def work():
+        results["summary"] = run_import(desk, "returns", US_RETURNS)
+        results["csv"] = export(desk, fmt="csv")
+        results["closed"] = desk.database.is_closed()
+
+    t = threading.Thread(target=work)
+    t.start()
+    t.join()
+    assert len(results["summary"].claims_created) == 3 and "3417789012" in results["csv"]
+    assert results["closed"] and not desk.database.is_closed()
+    assert desk.exists("3417789012")

@@ -95,9 +95,10 @@ def claim_rows(database, *, statuses: Sequence[str] = (), accounts: Sequence[str
                now: datetime, claim_ids: Sequence[int] = ()) -> list[dict]:
     """The selected claims as plain dicts (JSON field names), ordered by claim id."""
     where, params = [], []
-    if claim_ids:
-        where.append(f"c.id IN ({', '.join('?' * len(claim_ids))})")
-        params += list(claim_ids)
+    wanted = {int(i) for i in claim_ids}
+    if wanted and len(wanted) <= 900:  # larger selections are filtered below (SQL variable limits)
+        where.append(f"c.id IN ({', '.join('?' * len(wanted))})")
+        params += sorted(wanted)
     if statuses:
         where.append(f"c.status IN ({', '.join('?' * len(statuses))})")
         params += list(statuses)
@@ -113,6 +114,8 @@ def claim_rows(database, *, statuses: Sequence[str] = (), accounts: Sequence[str
     for (cid, no, account, market, _acur, order_id, item, sku, asin, title, reason, description, status, outcome,
          denial, currency, claimed, reimbursed, paid, filed, updated, reply_by, appeal_by, used,
          decided) in database.execute_sql(sql, tuple(params)):
+        if wanted and cid not in wanted:
+            continue
         used, decided = bool(used), bool(decided)
         if status == Status.AWAITING.value:
             deadline = reply_by
@@ -188,7 +191,8 @@ def export_claims(desk, out: IO[str], *, fmt: str = "csv", statuses: Iterable[st
                   claim_ids: Sequence[int] = ()) -> ExportResult:
     """Write the selected claims to ``out`` (a text stream) as CSV or JSON.
 
-    ``claim_ids`` (database ids, as the desk's selection holds them) narrows it to those claims."""
+    ``claim_ids`` (database ids, as the desk's selection holds them) narrows it to those claims.
+    Safe to call from a thread worker: it closes the connection it opened for that thread."""
     statuses = _check_statuses(statuses)
     accounts = [a.strip() for a in accounts if a.strip()]
     if fmt not in ("csv", "json"):
@@ -196,11 +200,16 @@ def export_claims(desk, out: IO[str], *, fmt: str = "csv", statuses: Iterable[st
     if with_messages and fmt != "json":
         raise ReportError("--with-messages needs --format json (threads do not fit in a CSV row)")
     database = desk.database
-    with database.atomic():  # one consistent snapshot
-        claims = claim_rows(database, statuses=statuses, accounts=accounts, now=desk.now(),
-                            claim_ids=list(claim_ids))
-        if fmt == "json":
-            _add_details(database, claims, with_messages)
+    opened_here = database.is_closed()
+    try:
+        with database.atomic():  # one consistent snapshot
+            claims = claim_rows(database, statuses=statuses, accounts=accounts, now=desk.now(),
+                                claim_ids=list(claim_ids))
+            if fmt == "json":
+                _add_details(database, claims, with_messages)
+    finally:
+        if opened_here and not database.is_closed():
+            database.close()
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(CSV_COLUMNS)
