@@ -152,6 +152,8 @@ class AnalyticsScreen(Screen):
         self.fill_ms: float | None = None
         self.query_ms: float | None = None
         self._asked_at = 0.0
+        self._created_at = perf_counter()
+        self.first_paint_ms: float | None = None
 
     # -- layout ---------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -185,6 +187,11 @@ class AnalyticsScreen(Screen):
                 _limit(False, False)
         self._show_title()
         self.reload()
+        self.call_after_refresh(self._painted)
+
+    def _painted(self) -> None:
+        if self.first_paint_ms is None:
+            self.first_paint_ms = (perf_counter() - self._created_at) * 1000
 
     # -- computing ---------------------------------------------------------------------
     def reload(self) -> None:
