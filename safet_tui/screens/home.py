@@ -156,7 +156,10 @@ class HomeScreen(Screen):
         self.app.call_from_thread(self._show_preview, kind, view)
 
     def _show_preview(self, kind: str, view) -> None:
-        preview = self.query_one(Preview)
+        previews = self.query(Preview)
+        if not previews:  # the screen is closing
+            return
+        preview = previews.first()
         if kind == "refund":
             preview.show_refund(view, self.app.desk.now())
         else:
