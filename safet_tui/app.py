@@ -74,6 +74,8 @@ class SafetApp(App):
                 screen.after_change()
             elif hasattr(screen, "reload_claim"):
                 screen.reload_claim()
+            elif type(screen).__name__ == "AnalyticsScreen":  # not imported until it is opened
+                screen.reload()
 
     # -- helpers for screens ------------------------------------------------------------------
     def say(self, message: str, severity: str = "information", timeout: float = 4) -> None:
