@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-SAMPLES = Path("/work/shared/samples")
+SAMPLES = Path(__file__).resolve().parent / "samples"  # copies of ../shared/samples, so CI needs nothing outside the repo
 US_RETURNS = SAMPLES / "returns-report-us.tsv"
 IN_RETURNS = SAMPLES / "returns-report-in.tsv"
 US_SETTLEMENT = SAMPLES / "settlement-v2-us.tsv"
