@@ -49,21 +49,31 @@ class Filter:
         if not self.text:
             return "", []
         like = _like(self.text)
+        match = fts_query(self.text)
+        if is_sqlite():
+            # One set of matching claim ids, each branch on its own index (covering index scans
+            # for the LIKEs, the FTS rowids for message text), probed by primary key. An OR of
+            # the same tests row by row walked the claim table in index order: 3-5x slower.
+            parts = [
+                "SELECT id FROM claim WHERE claim_no LIKE ? ESCAPE '\\'",
+                "SELECT id FROM claim WHERE order_id LIKE ? ESCAPE '\\'",
+                "SELECT id FROM claim WHERE product_id IN (SELECT id FROM product WHERE sku LIKE ? ESCAPE '\\' "
+                "OR asin LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\')",
+            ]
+            params: list = [like] * 5
+            if match:
+                parts.append("SELECT m.claim_id FROM message m WHERE m.id IN "
+                             "(SELECT rowid FROM message_fts WHERE message_fts MATCH ?)")
+                params.append(match)
+            return " AND c.id IN (" + " UNION ALL ".join(parts) + ")", params
         parts = [
             "c.claim_no LIKE ? ESCAPE '\\'",
             "c.order_id LIKE ? ESCAPE '\\'",
             "c.product_id IN (SELECT id FROM product WHERE sku LIKE ? ESCAPE '\\' OR asin LIKE ? ESCAPE '\\' "
             "OR title LIKE ? ESCAPE '\\')",
         ]
-        params: list = [like] * 5
-        match = fts_query(self.text)
-        if match and is_sqlite():
-            parts.append(
-                "c.id IN (SELECT m.claim_id FROM message m WHERE m.id IN "
-                "(SELECT rowid FROM message_fts WHERE message_fts MATCH ?))"
-            )
-            params.append(match)
-        elif match:
+        params = [like] * 5
+        if match:
             parts.append("c.id IN (SELECT m.claim_id FROM message m WHERE m.body LIKE ? ESCAPE '\\')")
             params.append(like)
         return " AND (" + " OR ".join(parts) + ")", params
@@ -132,20 +142,36 @@ class ListQueries:
     # -- counts -------------------------------------------------------------
     def counts(self, flt: Filter | None = None) -> dict[str, TabCount]:
         flt = flt or Filter("")
-        where, params = flt.claim_clause()
         totals = {t: 0 for t in TABS}
-        for status, n in execute(
-            f"SELECT c.status, COUNT(*) FROM claim c WHERE 1=1{where} GROUP BY c.status", params
-        ):
-            totals[status] = n
         unread = {t: 0 for t in TABS}
-        for status, n in execute(
-            "SELECT c.status, COUNT(*) FROM claim c "
-            'LEFT JOIN read_mark r ON r.claim_id = c.id AND r."user" = ? '
-            f"WHERE c.changed_at > COALESCE(r.seen_at, ?){where} GROUP BY c.status",
-            [self.user, self.horizon, *params],
-        ):
-            unread[status] = n
+        if flt:
+            # One pass over the matching claims gives both figures.
+            where, params = flt.claim_clause()
+            for status, n, u in execute(
+                "SELECT c.status, COUNT(*), SUM(CASE WHEN c.changed_at > COALESCE(r.seen_at, ?) THEN 1 ELSE 0 END) "
+                'FROM claim c LEFT JOIN read_mark r ON r.claim_id = c.id AND r."user" = ? '
+                f"WHERE 1=1{where} GROUP BY c.status",
+                [self.horizon, self.user, *params],
+            ):
+                totals[status] = n
+                unread[status] = u or 0
+        else:
+            # Unfiltered: each total is an index count; unread is read from the few claims
+            # changed since the horizon plus this user's read marks, not from every claim.
+            # (Unread means changed_at > COALESCE(seen_at, horizon).)
+            for tab in TABS:
+                if tab != "claimable":
+                    totals[tab] = execute("SELECT COUNT(*) FROM claim c WHERE c.status = ?", [tab]).fetchone()[0]
+            for status, n in execute(
+                "SELECT c.status, COUNT(*) FROM claim c WHERE c.changed_at > ? AND NOT EXISTS "
+                '(SELECT 1 FROM read_mark r WHERE r."user" = ? AND r.claim_id = c.id AND r.seen_at >= c.changed_at) '
+                "GROUP BY c.status "
+                "UNION ALL "
+                'SELECT c.status, COUNT(*) FROM read_mark r JOIN claim c ON c.id = r.claim_id WHERE r."user" = ? '
+                "AND c.changed_at <= ? AND c.changed_at > r.seen_at GROUP BY c.status",
+                [self.horizon, self.user, self.user, self.horizon],
+            ):
+                unread[status] = unread.get(status, 0) + n
         totals["claimable"] = self.count("claimable", flt)
         return {t: TabCount(totals[t], unread[t]) for t in TABS}
 
@@ -179,6 +205,20 @@ class ListQueries:
         where, params = flt.claim_clause()
         if sort != "deadline":
             return self._segment(tab, "1=1", [], _ORDER[sort], where, params, offset, limit)
+        if flt:
+            # Filtered: the matching claims are few enough to sort in one query, which
+            # evaluates the filter once instead of once per segment count and segment.
+            now = self.now
+            order = ("CASE WHEN c.due_at IS NULL THEN 2 WHEN c.due_at >= ? THEN 0 ELSE 1 END, "
+                     "CASE WHEN c.due_at >= ? THEN c.due_at END ASC, CASE WHEN c.due_at < ? THEN c.due_at END DESC, "
+                     "CASE WHEN c.due_at >= ? THEN c.id END ASC, c.id DESC")
+            sql = (
+                f"SELECT {_CLAIM_COLUMNS}{_CLAIM_FROM} JOIN (SELECT c.id AS wid, ROW_NUMBER() OVER "
+                f"(ORDER BY {order}) AS pos FROM claim c WHERE c.status = ?{where} ORDER BY pos LIMIT ? OFFSET ?) w "
+                "ON w.wid = c.id ORDER BY w.pos"
+            )
+            args = [self.horizon, self.user, now, now, now, now, tab, *params, limit, offset]
+            return [_row(t, "claim") for t in execute(sql, args)]
         return self._deadline_window(tab, where, params, offset, limit)
 
     def _segment(self, tab, cond, cond_params, order, where, params, offset, limit) -> list[ListRow]:
