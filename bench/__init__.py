@@ -1,0 +1,1 @@
+"""The safet benchmark suite: ``python -m bench`` (``make bench``). See bench/__main__.py."""
