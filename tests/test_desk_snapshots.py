@@ -10,6 +10,13 @@ from safet_tui.service import Desk
 
 async def _settled(pilot) -> None:
     await settle(pilot)
+    steady_cursor(pilot.app)
+
+
+def steady_cursor(app) -> None:
+    """A blinking cursor would make the picture depend on the millisecond it is taken."""
+    for widget in app.screen.query("Input, TextArea"):
+        widget.cursor_blink = False
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 45)])
@@ -32,6 +39,7 @@ def test_new_claim_form_from_claimable_refund(snap_compare, demo_db, clock):
         await settle(pilot)
         await pilot.press("n")
         await settle(pilot)
+        steady_cursor(pilot.app)
 
     assert snap_compare(make_app(demo_db, clock), terminal_size=(120, 45), run_before=run_before)
 
@@ -41,5 +49,6 @@ def test_help(snap_compare, demo_db, clock):
         await settle(pilot)
         await pilot.press("question_mark")
         await settle(pilot)
+        steady_cursor(pilot.app)
 
     assert snap_compare(make_app(demo_db, clock), terminal_size=(120, 40), run_before=run_before)
