@@ -244,6 +244,8 @@ class Desk:
                                     evidence=evidence)
         if not verdict.ok:
             raise ServiceError("cannot file: " + verdict.summary)
+        if claim_no and self.exists(claim_no):
+            raise ServiceError(f"claim {claim_no} already exists")
         stored = [(store.store_file(self.attachments_dir, f.path, self.attachment_limit), f) for f in files]
         now = self.now()
         state, event = lc.file_claim(amount, now, Actor.SELLER)

@@ -101,7 +101,7 @@ class ClaimView:
     def deadline(self) -> datetime | None:
         if self.status is Status.AWAITING:
             return self.reply_by
-        if self.status is Status.RESOLVED and not self.appeal_used:
+        if self.status is Status.RESOLVED and not self.appeal_used and self.outcome is not Outcome.GRANT_FULL:
             return self.appeal_by
         return None
 

@@ -429,3 +429,24 @@ def test_the_database_file_stays_healthy(us, clock, tmp_path):
         assert conn.execute("SELECT COUNT(*) FROM message_fts WHERE message_fts MATCH 'empty'").fetchone() == (1,)
     finally:
         conn.close()
+
+
+def test_full_grant_has_no_deadline_to_show(desk):
+    from safet_tui.domain.lifecycle import Outcome
+
+    for offset in range(0, desk.count("resolved"), 100):
+        for row in desk.window("resolved", offset, 100):
+            if row.outcome == Outcome.GRANT_FULL.value:
+                view = desk.claim(row.claim_no, with_thread=False)
+                assert view.deadline is None
+                return
+    raise AssertionError("the demo has no full grant")
+
+
+def test_filing_with_a_claim_id_that_exists_is_refused_and_changes_nothing(us):
+    desk, account_id = us
+    first = file(desk, account_id)
+    before = snapshot(desk)
+    with pytest.raises(ServiceError, match=f"claim {first.claim_no} already exists"):
+        file(desk, account_id, order_item_id="22222222222222", claim_no=first.claim_no)
+    assert snapshot(desk) == before
