@@ -91,8 +91,8 @@ class ClaimList(ScrollView, can_focus=True):
 
     # -- what to show ---------------------------------------------------------------
     def show(self, tab: str | None = None, sort: str | None = None, text: str | None = None,
-             *, keep_cursor: bool = False) -> None:
-        """Switch tab, sort or filter (or just reload), then fetch in a worker."""
+             *, keep_cursor: bool = False, now: bool = False) -> None:
+        """Switch tab, sort or filter (or just reload), then fetch in a worker (``now``: here)."""
         changed = (tab not in (None, self.tab)) or (sort not in (None, self.sort)) or (text not in (None, self.text))
         self.tab = tab if tab is not None else self.tab
         self.sort = sort if sort is not None else self.sort
@@ -107,6 +107,12 @@ class ClaimList(ScrollView, can_focus=True):
         self._pending.clear()
         if changed:
             self._pages.clear()
+        if now:
+            # The first load: a count and one page by index take milliseconds even at 100k
+            # claims, and the first frame then has rows; a worker's answer arrives after that
+            # frame and costs a second full paint (~150 ms of cold start, see bench/).
+            self._on_loaded(self._generation, *self._fetch(self.tab, self.sort, self.text, self.cursor))
+            return
         self._load(self._generation, self.tab, self.sort, self.text, self.cursor)
 
     def reload(self) -> None:
@@ -115,11 +121,13 @@ class ClaimList(ScrollView, can_focus=True):
 
     @work(thread=True, exclusive=True, group="claim-list-load")
     def _load(self, generation: int, tab: str, sort: str, text: str, cursor: int) -> None:
+        self.app.call_from_thread(self._on_loaded, generation, *self._fetch(tab, sort, text, cursor))
+
+    def _fetch(self, tab: str, sort: str, text: str, cursor: int) -> tuple[int, int, list[ListRow]]:
         desk = self.app.desk
         total = desk.count(tab, text)
         page = min(cursor, max(0, total - 1)) // PAGE
-        rows = desk.window(tab, page * PAGE, PAGE, sort, text)
-        self.app.call_from_thread(self._on_loaded, generation, total, page, rows)
+        return total, page, desk.window(tab, page * PAGE, PAGE, sort, text)
 
     def _on_loaded(self, generation: int, total: int, page: int, rows: list[ListRow]) -> None:
         if generation != self._generation:
