@@ -12,6 +12,9 @@ def register(sub, common) -> None:
 
 
 def run_desk(args: argparse.Namespace) -> int:
+    import gc
+
+    gc.disable()  # start-up only: SafetApp.on_ready freezes what start-up made and re-enables it
     from .context import open_desk
 
     desk, config = open_desk(args)
