@@ -44,6 +44,37 @@ class _Rows:
     marks: list = field(default_factory=list)
 
 
+class _Random(random.Random):
+    """``random.Random`` with ``randrange`` and ``choice`` written out for integer ranges: the
+    same numbers for the same seed (the same ``getrandbits`` draws as the library's), without
+    its argument checks and two extra Python calls per draw (~1.5M draws at 100k claims)."""
+
+    def randrange(self, start: int, stop: int | None = None) -> int:  # type: ignore[override]
+        if stop is None:
+            start, n = 0, start
+        else:
+            n = stop - start
+        if n <= 0:
+            raise ValueError(f"empty range for randrange({start}, {stop})")
+        getrandbits = self.getrandbits
+        k = n.bit_length()
+        r = getrandbits(k)
+        while r >= n:
+            r = getrandbits(k)
+        return start + r
+
+    def choice(self, seq):
+        n = len(seq)
+        if not n:
+            raise IndexError("Cannot choose from an empty sequence")
+        getrandbits = self.getrandbits
+        k = n.bit_length()
+        r = getrandbits(k)
+        while r >= n:
+            r = getrandbits(k)
+        return seq[r]
+
+
 def _order_id(rng: random.Random, prefix: tuple[str, ...]) -> str:
     return f"{rng.choice(prefix)}-{rng.randrange(10**6, 10**7)}-{rng.randrange(10**6, 10**7)}"
 
@@ -111,7 +142,7 @@ def generate(target: DbTarget | str | None, claims: int = 2000, seed: int = 7, n
     policies = policies or Policies()
     now_dt = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     now_ts = int(now_dt.timestamp())
-    rng = random.Random(seed)
+    rng = _Random(seed)
     files = _sample_files(target.attachments_dir, rng)
     gen = _Gen(rng, now_ts, policies, files)
 
