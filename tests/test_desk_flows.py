@@ -280,3 +280,25 @@ async def test_keymap_from_config_remaps_a_binding(demo_db, clock):
         await pilot.press("f3")
         await settle(pilot)
         assert app.screen.claim_list.tab == "resolved"
+
+
+async def test_long_thread_renders_the_newest_items_and_brings_in_the_rest_on_g(demo_db, clock):
+    desk = Desk(str(demo_db), clock=clock, user="tester")
+    claim_no = desk.window("investigating", 0, 1)[0].claim_no
+    for n in range(30):
+        clock.advance(minutes=10)
+        desk.request_info(claim_no, f"Question {n}")
+        clock.advance(minutes=10)
+        desk.reply(claim_no, f"Answer {n}")
+    total = len(desk.claim(claim_no).thread)
+    desk.close()
+    app = make_app(demo_db, clock, open_claim=claim_no)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        thread = app.screen
+        assert isinstance(thread, ThreadScreen)
+        assert thread.hidden == total - 40
+        await pilot.press("g")
+        await settle(pilot)
+        assert thread.hidden == 0
+        assert thread.query_one("#thread-scroll").scroll_y == 0

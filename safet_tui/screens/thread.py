@@ -30,6 +30,8 @@ from ..views import ClaimView, ThreadItem
 from ..widgets.preview import claim_summary
 from ..widgets.text import clean, literal
 
+SHOW_LAST = 40
+
 KIND_LABELS = {"message": "", "info_request": "information request", "decision": "decision",
                "appeal": "appeal", "note": "note (private)", "attachment": "attachment"}
 
@@ -75,8 +77,8 @@ class ThreadScreen(Screen):
         Binding("m", "mark_unread", "Mark unread", show=False, id="thread.unread"),
         Binding("y", "copy_claim", "Copy id", show=False, id="thread.copy_claim"),
         Binding("Y", "copy_order", "Copy order", show=False, id="thread.copy_order"),
-        Binding("g", "top", "Top", show=False, id="thread.top"),
-        Binding("G", "bottom", "Bottom", show=False, id="thread.bottom"),
+        Binding("g,home", "top", "Top", show=False, id="thread.top"),
+        Binding("G,end", "bottom", "Bottom", show=False, id="thread.bottom"),
         Binding("i", "request_info", "Request info", id="thread.request_info"),
         Binding("w", "grant", "Grant", id="thread.grant"),
         Binding("x", "no_grant", "No-grant", id="thread.no_grant"),
@@ -88,6 +90,9 @@ class ThreadScreen(Screen):
         self.then = then
         self.view: ClaimView | None = None
         self.pending_files: list[str] = []
+        #: how many of the newest thread items are rendered (earlier ones load on demand)
+        self.show_last = SHOW_LAST
+        self.hidden = 0
 
     def compose(self) -> ComposeResult:
         yield Static(id="thread-header")
@@ -115,11 +120,38 @@ class ThreadScreen(Screen):
         self.view = view = desk.claim(self.claim_no)
         now = desk.now()
         self.query_one("#thread-header", Static).update(claim_summary(view, now))
-        items = [render_item(i) for i in view.thread]
-        if not items:
-            items = [Text("No messages yet.", "dim")]
-        self.query_one("#thread-messages", Static).update(Group(*items))
+        self._show_items()
         self.refresh_bindings()
+
+    def _show_items(self) -> None:
+        """Render the newest items only: a 200-message thread opens as fast as a short one.
+        Earlier items come in when you go to the top (g, home, or scrolling up)."""
+        thread = self.view.thread if self.view else ()
+        hidden = max(0, len(thread) - self.show_last)
+        parts: list = []
+        if hidden:
+            parts.append(Text(f"▲ {hidden} earlier item{'s' if hidden != 1 else ''} — press g or scroll up to see them",
+                              style="dim italic", justify="center"))
+        parts += [render_item(i) for i in thread[hidden:]]
+        if not thread:
+            parts = [Text("No messages yet.", "dim")]
+        self.hidden = hidden
+        self.query_one("#thread-messages", Static).update(Group(*parts))
+
+    def show_earlier(self) -> bool:
+        """Bring in every earlier item, keeping what was on screen where it was."""
+        if not self.hidden:
+            return False
+        scroll = self.query_one("#thread-scroll")
+        before = scroll.virtual_size.height
+        self.show_last = len(self.view.thread)
+        self._show_items()
+
+        def keep_place() -> None:
+            scroll.scroll_to(y=scroll.scroll_y + scroll.virtual_size.height - before, animate=False)
+
+        self.call_after_refresh(keep_place)
+        return True
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         replying = self.has_class("-replying")
@@ -141,7 +173,12 @@ class ThreadScreen(Screen):
         self.app.pop_screen()
 
     def action_top(self) -> None:
-        self.query_one("#thread-scroll").scroll_home(animate=False)
+        self.show_earlier()
+        self.call_after_refresh(self.query_one("#thread-scroll").scroll_home, animate=False)
+
+    def on_mouse_scroll_up(self) -> None:
+        if self.hidden and self.query_one("#thread-scroll").scroll_y <= 0:
+            self.show_earlier()
 
     def action_bottom(self) -> None:
         self.query_one("#thread-scroll").scroll_end(animate=False)
