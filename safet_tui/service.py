@@ -310,12 +310,8 @@ class Desk:
         return None
 
     def mark_read(self, claim_nos: Iterable[str], read: bool = True) -> int:
-        now = self.now()
         ids = [c.id for c in Claim.select(Claim.id).where(Claim.claim_no.in_([str(n) for n in claim_nos]))]
-        with self.database.atomic():
-            for cid in ids:
-                self._mark(cid, now if read else None)
-        return len(ids)
+        return self.mark_read_ids(ids, read)
 
     def mark_read_ids(self, claim_ids: Iterable[int], read: bool = True) -> int:
         now = self.now()
