@@ -276,7 +276,8 @@ def _claim(g: _Gen, cid: int, claim_no: str, account: tuple, plist: list) -> Non
     description = _reason_opener(reason).format(**words)
     g.msg(cid, "seller", "message", "seller", description, filed, attach=bool(reason.evidence))
     g.event(cid, filed, "seller", "file", None, Status.INVESTIGATING.value)
-    t = filed + rng.randrange(HOUR, 12 * HOUR)
+    # Amazon acknowledges within hours, but never after "now" for a claim filed minutes ago.
+    t = min(filed + rng.randrange(HOUR, 12 * HOUR), filed + max(60, (now - filed) // 2))
     g.msg(cid, "amazon", "message", "amazon", rng.choice(cat.AMAZON_ACKS), t)
 
     # A long tail of long threads; about ten messages per claim on average.
