@@ -79,7 +79,13 @@ def _v1_to_v2(database: pw.Database) -> None:
     database.create_tables([m.Payout, m.ImportLog])
 
 
-MIGRATIONS = {1: _v1_to_v2}
+def _v2_to_v3(database: pw.Database) -> None:
+    """Indexes for the per-currency amount sort and for analytics periods."""
+    for ddl in m.EXTRA_INDEXES:
+        database.execute_sql(ddl)
+
+
+MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def current_version(database: pw.Database) -> int | None:
@@ -94,6 +100,8 @@ def ensure_schema(database: pw.Database) -> None:
     if version is None:
         with database.atomic():
             database.create_tables(m.MODELS)
+            for ddl in m.EXTRA_INDEXES:
+                database.execute_sql(ddl)
             if m.is_sqlite(database):
                 database.execute_sql(m.FTS_DDL)
             m.meta_set("schema_version", str(m.SCHEMA_VERSION))

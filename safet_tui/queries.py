@@ -109,13 +109,13 @@ _REFUND_FROM = (
 
 _ORDER = {
     "updated": "c.updated_at DESC, c.id DESC",
-    "amount": "c.claimed_minor DESC, c.id DESC",
+    "amount": "c.currency ASC, c.claimed_minor DESC, c.id DESC",
     "claim": "c.claim_no ASC",
 }
 _REFUND_ORDER = {
     "deadline": "f.file_by ASC, f.id ASC",
     "updated": "f.created_at DESC, f.id DESC",
-    "amount": "f.amount_minor DESC, f.id DESC",
+    "amount": "f.currency ASC, f.amount_minor DESC, f.id DESC",
     "claim": "f.order_id ASC, f.id ASC",
 }
 

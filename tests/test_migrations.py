@@ -74,7 +74,7 @@ def test_first_schema_opens_upgrades_in_place_and_keeps_data(v1_path):
     try:
         assert database.execute_sql("PRAGMA foreign_keys").fetchone() == (1,)
         assert database.execute_sql("SELECT claim_id FROM refund").fetchall() == [(1,)]
-        assert migrations.current_version(database) == m.SCHEMA_VERSION == 2
+        assert migrations.current_version(database) == m.SCHEMA_VERSION == 3
         assert database.table_exists("payout") and database.table_exists("import_log")
         claim = m.Claim.get(m.Claim.claim_no == "3400000002")
         assert claim.paid_minor == 0
@@ -86,6 +86,7 @@ def test_first_schema_opens_upgrades_in_place_and_keeps_data(v1_path):
         database.close()
     assert snapshot(v1_path) == before  # nothing cascaded away when the claim table was rebuilt
     assert set(v1_indexes) <= set(indexes(v1_path))
+    assert {"claim_status_currency_amount", "claim_filed_at"} <= set(indexes(v1_path))  # schema 3
 
 
 def test_messages_written_before_the_upgrade_are_searchable(v1_path, clock):
@@ -111,7 +112,7 @@ def test_opening_twice_is_idempotent(v1_path):
     after_first = snapshot(v1_path)
     database = m.open_database(str(v1_path))
     try:
-        assert migrations.current_version(database) == 2
+        assert migrations.current_version(database) == 3
         assert database.execute_sql("SELECT COUNT(*) FROM message_fts").fetchone()[0] == 2
     finally:
         database.close()
@@ -127,7 +128,7 @@ def test_newer_database_is_refused_with_a_clear_message(tmp_path):
     conn.close()
     with pytest.raises(m.DatabaseError) as info:
         m.open_database(str(path))
-    assert str(info.value) == "the database is at schema 99, newer than this safet (schema 2): upgrade safet"
+    assert str(info.value) == "the database is at schema 99, newer than this safet (schema 3): upgrade safet"
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("99",)
     conn.close()
@@ -161,3 +162,19 @@ def test_new_database_starts_at_the_current_version(tmp_path):
         assert database.table_exists("message_fts")
     finally:
         database.close()
+
+
+def test_a_new_database_has_the_schema_3_indexes(tmp_path):
+    path = tmp_path / "new.db"
+    m.open_database(str(path)).close()
+    assert {"claim_status_currency_amount", "claim_filed_at"} <= set(indexes(path))
+
+
+def test_amount_sort_uses_the_index_and_groups_by_currency(desk):
+    plan = " ".join(str(r) for r in desk.database.execute_sql(
+        "EXPLAIN QUERY PLAN SELECT c.id FROM claim c WHERE c.status = 'resolved' "
+        "ORDER BY c.currency ASC, c.claimed_minor DESC, c.id DESC LIMIT 100").fetchall())
+    assert "claim_status_currency_amount" in plan and "TEMP B-TREE" not in plan
+    rows = desk.window("resolved", 0, 500, sort="amount")
+    keys = [(r.claimed.currency, -r.claimed.minor) for r in rows]
+    assert keys == sorted(keys)
