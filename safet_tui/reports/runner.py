@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import time
@@ -78,6 +79,11 @@ def run_import(desk, kind: str, path: str | Path, *, account: str | None = None,
     ctx = ImportContext(database=database, policies=desk.policies, user=desk.user, now=desk.now(),
                         file=path.name, summary=summary, account=account, progress=progress)
     importer = _IMPORTERS[kind]
+    # A file's rows become a few hundred thousand small objects that all live until the end: the
+    # cyclic collector would walk them again and again for nothing (~1 s of 6 at 100k rows). It is
+    # off for the import only, and back on afterwards if it was on.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         try:
             parsed = importer.read(data, ctx)
@@ -99,6 +105,8 @@ def run_import(desk, kind: str, path: str | Path, *, account: str | None = None,
         except _DryRun:
             pass
     finally:
+        if collecting:
+            gc.enable()
         if opened_here and not database.is_closed():
             database.close()
     if progress is not None and ctx.total:
