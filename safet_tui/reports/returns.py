@@ -9,30 +9,60 @@ for any change.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import NamedTuple
+
 from .accounts import policy_for, resolve_account
 from .cells import amount, currency, instant
 from .claim_state import INVESTIGATING, apply_state, reason_of, state_of
 from .context import ImportContext
 from .refunds import claim_for_item, file_by, find_refund, refresh_file_by, set_field
 from .store import ClaimRec, RefundRec, Store
-from .tsv import Table, decode
+from .tsv import Row, Table, decode
 
 REQUIRED = {"order id": "Order ID", "refunded amount": "Refunded Amount", "safet claim id": "SafeT claim id"}
 
 
-class ReturnRow:
-    __slots__ = ("line", "order_id", "item", "sku", "asin", "title", "return_reason", "refunded", "delivered",
-                 "requested", "claim_id", "state", "action_reason", "created", "reimbursed", "order_amount")
+class ReturnRow(NamedTuple):
+    line: int
+    order_id: str
+    item: str
+    sku: str
+    asin: str
+    title: str
+    return_reason: str
+    refunded: int | None
+    delivered: datetime | None
+    requested: datetime | None
+    claim_id: str
+    state: str
+    action_reason: str
+    created: datetime | None
+    reimbursed: int | None
+    order_amount: int | None
 
 
 class Parsed:
-    def __init__(self, policy, rows: list[ReturnRow]) -> None:
+    def __init__(self, policy, rows: list[ReturnRow], undated: bool = False) -> None:
         self.policy = policy
         self.rows = rows
+        #: some refund without a claim has no return-delivery date (the summary says so)
+        self.undated = undated
+
+
+_TEXT_KEYS = ("order id", "order item id", "merchant sku", "asin", "item name", "return reason",
+              "safet claim id", "currency code", "refunded amount", "return delivery date", "return request date")
+_CLAIM_KEYS = ("safet claim state", "safet action reason", "safet claim creation time",
+               "safet claim reimbursement amount", "order amount")
 
 
 def read(data: bytes, ctx: ImportContext) -> Parsed:
-    """Parse and check every row (nothing is written); stops at the first bad cell."""
+    """Parse and check every row (nothing is written); stops at the first bad cell.
+
+    Typed cells are memoised per file by their text (a report's dates, amounts and currency
+    repeat); a text seen for the first time goes through :mod:`.cells`, which raises the error
+    naming the line, column and value. The checks run in the same order as cell by cell.
+    """
     table = Table(decode(data, ctx.file), ctx.file)
     table.require(REQUIRED)
     ctx.total = table.total * 2
@@ -47,35 +77,67 @@ def read(data: bytes, ctx: ImportContext) -> Parsed:
                         column=table.name("currency code") if first_row else None)
     tz = policy.tz
     rows: list[ReturnRow] = []
-    cell = table.cell
-    pick = table.picker(("order id", "order item id", "merchant sku", "asin", "item name", "return reason",
-                         "safet claim id"))
-    for done, row in enumerate(table.rows(), start=1):
-        cur = currency(table, row, "currency code")
-        if cur and cur != policy.currency:
-            raise table.error(row, "currency code", f"the report is in {policy.currency} ({policy.marketplace}); "
-                                                    "one report holds one marketplace")
-        r = ReturnRow()
-        r.line = row.line
-        r.order_id, r.item, r.sku, r.asin, r.title, r.return_reason, r.claim_id = pick(row)
-        r.refunded = amount(table, row, "refunded amount")
-        r.delivered = instant(table, row, "return delivery date", tz)
-        r.requested = instant(table, row, "return request date", tz)
-        r.state = r.action_reason = ""
-        r.created = r.reimbursed = r.order_amount = None
-        if r.claim_id:
-            r.state = cell(row, "safet claim state")
-            r.action_reason = cell(row, "safet action reason")
-            r.created = instant(table, row, "safet claim creation time", tz)
-            r.reimbursed = amount(table, row, "safet claim reimbursement amount")
-            r.order_amount = amount(table, row, "order amount")
-        rows.append(r)
-        ctx.tick(done)
-    return Parsed(policy, rows)
+    pick = table.cells_picker(_TEXT_KEYS)
+    pick_claim = table.cells_picker(_CLAIM_KEYS)
+    ok_currency = {"": True, policy.currency: True}
+    amounts: dict[str, int | None] = {"": None}
+    instants: dict[str, datetime | None] = {"": None}
+    undated = False
+    tick = ctx.tick if ctx.progress is not None else None
+
+    def typed(cache: dict, text: str, parse, line: int, cells: list[str], key: str):
+        value = cache[text] = parse(table, Row(line, cells), key)
+        return value
+
+    def amount_of(table, row, key):
+        return amount(table, row, key)
+
+    def instant_of(table, row, key):
+        return instant(table, row, key, tz)
+
+    for done, (line, text) in enumerate(table.numbered_lines(), start=1):
+        cells = text.split("\t")
+        (order_id, item, sku, asin, title, return_reason, claim_id, cur, refunded_text, delivered_text,
+         requested_text) = pick(cells)
+        if cur not in ok_currency:
+            cur = currency(table, Row(line, cells), "currency code")
+            if cur and cur != policy.currency:
+                raise table.error(Row(line, cells), "currency code",
+                                  f"the report is in {policy.currency} ({policy.marketplace}); "
+                                  "one report holds one marketplace")
+        refunded = amounts[refunded_text] if refunded_text in amounts else typed(
+            amounts, refunded_text, amount_of, line, cells, "refunded amount")
+        delivered = instants[delivered_text] if delivered_text in instants else typed(
+            instants, delivered_text, instant_of, line, cells, "return delivery date")
+        requested = instants[requested_text] if requested_text in instants else typed(
+            instants, requested_text, instant_of, line, cells, "return request date")
+        if claim_id:
+            state, action_reason, created_text, reimbursed_text, order_amount_text = pick_claim(cells)
+            created = instants[created_text] if created_text in instants else typed(
+                instants, created_text, instant_of, line, cells, "safet claim creation time")
+            reimbursed = amounts[reimbursed_text] if reimbursed_text in amounts else typed(
+                amounts, reimbursed_text, amount_of, line, cells, "safet claim reimbursement amount")
+            order_amount = amounts[order_amount_text] if order_amount_text in amounts else typed(
+                amounts, order_amount_text, amount_of, line, cells, "order amount")
+            rows.append(ReturnRow(line, order_id, item, sku, asin, title, return_reason, refunded, delivered,
+                                  requested, claim_id, state, action_reason, created, reimbursed, order_amount))
+        else:
+            if refunded and delivered is None:
+                undated = True
+            rows.append(ReturnRow(line, order_id, item, sku, asin, title, return_reason, refunded, delivered,
+                                  requested, claim_id, "", "", None, None, None))
+        if tick is not None:
+            tick(done)
+    return Parsed(policy, rows, undated)
 
 
 def apply(parsed: Parsed, ctx: ImportContext) -> None:
-    """Write the parsed rows (inside the caller's transaction)."""
+    """Write the parsed rows (inside the caller's transaction).
+
+    The loop is written for 100k-row files: the common cases (a known product, an order the
+    desk has no refund or claim for, a file-by date already computed for the same pair of
+    dates) are dictionary look-ups; everything else goes through the same helpers as before.
+    """
     summary, policy = ctx.summary, parsed.policy
     account = resolve_account(policy, ctx.account, summary)
     store = Store(ctx.database, account.id, ctx.user).load()
@@ -85,70 +147,110 @@ def apply(parsed: Parsed, ctx: ImportContext) -> None:
     updated: set[int] = set()
     claims_new: set[str] = set()
     claims_changed: set[str] = set()
-    offset = len(parsed.rows)
-    for done, r in enumerate(parsed.rows, start=1):
-        ctx.tick(offset + done)
-        summary.rows_read += 1
-        if not r.order_id:
-            summary.skip("no order id", r.line)
+    rows = parsed.rows
+    offset = len(rows)
+    tick = ctx.tick if ctx.progress is not None else None
+    products = store.products
+    refunds_by_order = store.refunds_by_order
+    claims_by_order = store.claims_by_order
+    new_refunds = store.new_refunds
+    account_id, currency = account.id, policy.currency
+    #: (return delivery, return request) -> (file-by, basis): a report's dates repeat
+    deadlines: dict[tuple, tuple[int | None, str]] = {}
+    epochs: dict[datetime | None, int | None] = {None: None}
+    claimable = expired = unchanged = 0
+    for done, r in enumerate(rows, start=1):
+        if tick is not None:
+            tick(offset + done)
+        (line, order_id, item, sku, asin, title, return_reason, refunded, delivered, requested,
+         claim_id) = r[:11]
+        if not order_id:
+            summary.skip("no order id", line)
             continue
-        pid = store.product_id(r.sku, r.asin, r.title)
+        known = products.get(sku) if sku else None
+        if known is not None and (not asin or known[1]) and (not title or known[2]):
+            pid = known[0]
+        else:
+            pid = store.product_id(sku, asin, title)
         claim = None
-        if r.claim_id:
-            if r.claim_id in foreign:
-                summary.skip(f"claim id already belongs to account {foreign[r.claim_id]!r}", r.line)
+        if claim_id:
+            if claim_id in foreign:
+                summary.skip(f"claim id already belongs to account {foreign[claim_id]!r}", line)
                 continue
             claim = _claim(store, r, pid, policy, ctx, claims_new, claims_changed)
             if claim is None:
                 continue
-        if r.refunded is None or r.refunded == 0:
+        if not refunded:
             if claim is None:
-                summary.skip("no refund yet (Refunded Amount empty or 0)", r.line)
+                summary.skip("no refund yet (Refunded Amount empty or 0)", line)
             continue
-        rec = find_refund(store, r.order_id, r.item, r.sku)
-        link = claim or claim_for_item(store, r.order_id, r.item, r.sku)
+        rec = find_refund(store, order_id, item, sku) if order_id in refunds_by_order else None
+        if claim is not None:
+            link = claim
+        elif order_id in claims_by_order:
+            link = claim_for_item(store, order_id, item, sku)
+        else:
+            link = None
         if rec is None:
-            fb, basis = file_by(policy, None, r.delivered, r.requested)
-            rec = store.add_refund(RefundRec(
-                sku=r.sku, claim=link, account_id=account.id, product_id=pid, order_id=r.order_id,
-                order_item_id=r.item, return_reason=r.return_reason, currency=policy.currency,
-                amount_minor=abs(r.refunded), refund_at=None, delivered_at=_epoch(r.delivered), file_by=fb,
+            dates = (delivered, requested)
+            deadline = deadlines.get(dates)
+            if deadline is None:
+                deadline = deadlines[dates] = file_by(policy, None, delivered, requested)
+            fb, basis = deadline
+            if delivered in epochs:
+                delivered_at = epochs[delivered]
+            else:
+                delivered_at = epochs[delivered] = _epoch(delivered)
+            rec = RefundRec(
+                sku=sku, claim=link, account_id=account_id, product_id=pid, order_id=order_id,
+                order_item_id=item, return_reason=return_reason, currency=currency,
+                amount_minor=abs(refunded), refund_at=None, delivered_at=delivered_at, file_by=fb,
                 basis=basis, claim_id=link.id if link else None, created_at=now_epoch,
-            ))
+            )
+            new_refunds.append(rec)
+            on_order = refunds_by_order.get(order_id)
+            if on_order is None:
+                refunds_by_order[order_id] = [rec]
+            else:
+                on_order.append(rec)
             added.add(id(rec))
             if link is None:
-                summary.claimable_added += 1
+                claimable += 1
                 if fb is not None and fb < now_epoch:
-                    summary.claimable_expired += 1
+                    expired += 1
                 if fb is None:
-                    summary.note(f"no file-by date for order {r.order_id} (line {r.line}): no refund, "
+                    summary.note(f"no file-by date for order {order_id} (line {line}): no refund, "
                                  "return-delivery or return-request date")
             continue
-        set_field(rec, "amount_minor", abs(r.refunded))
-        if r.delivered is not None:
-            set_field(rec, "delivered_at", _epoch(r.delivered))
-        if r.return_reason:
-            set_field(rec, "return_reason", r.return_reason)
+        set_field(rec, "amount_minor", abs(refunded))
+        if delivered is not None:
+            set_field(rec, "delivered_at", _epoch(delivered))
+        if return_reason:
+            set_field(rec, "return_reason", return_reason)
         if rec.product_id is None and pid is not None:
             set_field(rec, "product_id", pid)
-            rec.sku = r.sku
-        if not rec.order_item_id and r.item:
-            set_field(rec, "order_item_id", r.item)
+            rec.sku = sku
+        if not rec.order_item_id and item:
+            set_field(rec, "order_item_id", item)
         if rec.claim is None and rec.claim_id is None and link is not None:
             rec.claim = link
             rec.dirty = True
-        refresh_file_by(rec, policy, r.requested)
+        refresh_file_by(rec, policy, requested)
         if rec.dirty and id(rec) not in added:
             updated.add(id(rec))
         elif id(rec) not in added and id(rec) not in updated:
-            summary.refunds_unchanged += 1
+            unchanged += 1
+    summary.rows_read += len(rows)
+    summary.claimable_added += claimable
+    summary.claimable_expired += expired
+    summary.refunds_unchanged += unchanged
     store.flush()
     summary.payouts_matched += [no for no, _ in store.rematch_payouts()]
     summary.refunds_added += len(added)
     summary.refunds_updated += len(updated)
     summary.claims_created += sorted(claims_new)
     summary.claims_updated += sorted(claims_changed - claims_new)
-    if any(r.refunded and not r.claim_id and r.delivered is None for r in parsed.rows):
+    if parsed.undated:
         summary.note("the returns report has no refund date: file-by windows count from the return "
                      "delivery (or request) date until a settlement report supplies the refund date")
 

@@ -14,7 +14,8 @@ such as ``12" tripod`` must come through unchanged.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from operator import itemgetter
 
 from .errors import ReportError
 
@@ -62,8 +63,12 @@ class Table:
 
     def __init__(self, text: str, file: str) -> None:
         self.file = file
-        lines = text.split("\n")
-        self._lines = [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+        # CRLF to LF in one pass over the text, not one slice per line: the same lines as
+        # stripping one trailing CR from each (a CR not before LF stays, but for the last line's)
+        lines = text.replace("\r\n", "\n").split("\n") if "\r" in text else text.split("\n")
+        if lines[-1].endswith("\r"):
+            lines[-1] = lines[-1][:-1]
+        self._lines = lines
         first = next((i for i, ln in enumerate(self._lines) if ln.strip()), None)
         if first is None:
             raise ReportError("the file is empty", file=file)
@@ -104,6 +109,15 @@ class Table:
                 continue
             yield Row(n, ln.split("\t"))
 
+    def numbered_lines(self) -> Iterator[tuple[int, str]]:
+        """(line number, text) of each data line, blank lines skipped: :meth:`rows` without
+        building a :class:`Row` (split the text and read it with :meth:`cells_picker`)."""
+        n = self._first_data
+        for ln in self._lines[self._first_data:]:
+            n += 1
+            if ln and not ln.isspace():
+                yield n, ln
+
     def cell(self, row: Row, key: str) -> str:
         """The trimmed cell text, '' for a missing column, a short row or a single-space cell."""
         i = self.index.get(key)
@@ -117,6 +131,26 @@ class Table:
 
         def pick(row: Row) -> tuple[str, ...]:
             cells, n = row.cells, len(row.cells)
+            return tuple(cells[i].strip() if i is not None and i < n else "" for i in where)
+
+        return pick
+
+    def cells_picker(self, keys: tuple[str, ...]) -> Callable[[list[str]], tuple[str, ...]]:
+        """:meth:`picker` for a line's split cells: ``cells_picker(keys)(line.split("\\t"))``.
+
+        Same values (trimmed; '' for a missing column or a short row); a row as long as the header
+        with every column present is read with one ``itemgetter`` and ``map``.
+        """
+        where = [self.index.get(k) for k in keys]
+        width = max((i for i in where if i is not None), default=-1) + 1
+        complete = all(i is not None for i in where)
+        get = itemgetter(*where) if complete and len(where) > 1 else None
+        strip = str.strip
+
+        def pick(cells: list[str]) -> tuple[str, ...]:
+            if get is not None and len(cells) >= width:
+                return tuple(map(strip, get(cells)))
+            n = len(cells)
             return tuple(cells[i].strip() if i is not None and i < n else "" for i in where)
 
         return pick
