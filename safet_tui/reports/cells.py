@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -16,8 +17,15 @@ def minor(value: Decimal) -> int:
     return int(value.quantize(CENT, rounding=ROUND_HALF_UP).scaleb(2))
 
 
+#: amounts as the reports mostly write them (``1,249.00``, ``-49.99``, ``12.50``): their minor units
+#: are their digits; anything else goes through :func:`parse_amount`
+_PLAIN_AMOUNT = re.compile(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)\.[0-9]{2}")
+
+
 @lru_cache(maxsize=65536)
 def _minor_of(text: str) -> int:
+    if _PLAIN_AMOUNT.fullmatch(text):
+        return int(text.replace(",", "").replace(".", ""))
     return minor(parse_amount(text))
 
 
