@@ -9,6 +9,7 @@ rules say; the status event says the date was estimated.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from ..db import to_epoch
 from ..domain.lifecycle import Outcome, Status
@@ -58,11 +59,13 @@ _KEYWORDS = (
 NO_DENIAL_GIVEN = "Not stated in the report"
 
 
+@lru_cache(maxsize=1024)
 def state_of(text: str) -> tuple[str, bool] | None:
     key = " ".join(text.strip().lower().replace("-", " ").replace("_", " ").split())
     return STATES.get(key)
 
 
+@lru_cache(maxsize=1024)
 def reason_of(text: str) -> Reason | None:
     """The claim reason for a report's ``SafeT Action reason``: exact names first, then key words."""
     if not text.strip():
@@ -95,10 +98,27 @@ def due_at(rec: ClaimRec) -> int | None:
     return None
 
 
+# An import applies every reported state at the same ``now``: its epoch and the policy's
+# estimated deadlines are the same for each claim (memoised, not recomputed 10k times).
+@lru_cache(maxsize=64)
+def _epoch_of(now: datetime) -> int | None:
+    return to_epoch(now)
+
+
+@lru_cache(maxsize=64)
+def _reply_by(policy: Policy, now: datetime) -> int | None:
+    return to_epoch(policy.reply_by(now))
+
+
+@lru_cache(maxsize=64)
+def _appeal_by(policy: Policy, now: datetime) -> int | None:
+    return to_epoch(policy.appeal_by(now))
+
+
 def apply_state(store: Store, rec: ClaimRec, status: str, appeal: bool, reimbursed: int | None,
                 policy: Policy, now: datetime, source: str) -> bool:
     """Bring ``rec`` to the reported state; records a status event and returns True if anything changed."""
-    now_epoch = to_epoch(now)
+    now_epoch = _epoch_of(now)
     before = (rec.status, rec.outcome, rec.reimbursed_minor, rec.denial_reason, rec.appeal_used,
               rec.appeal_decided)
     old_status = rec.status
@@ -123,13 +143,13 @@ def apply_state(store: Store, rec: ClaimRec, status: str, appeal: bool, reimburs
                 if outcome == Outcome.GRANT_FULL.value or rec.appeal_decided:
                     rec.appeal_by = None
                 else:
-                    rec.appeal_by = to_epoch(policy.appeal_by(now))
+                    rec.appeal_by = _appeal_by(policy, now)
                     notes.append(f"appeal-by not in the report, estimated from the {policy.marketplace} policy")
     elif status == AWAITING:
         if old_status != AWAITING:
             if old_status == RESOLVED:
                 rec.appeal_used = True
-            rec.reply_by = to_epoch(policy.reply_by(now))
+            rec.reply_by = _reply_by(policy, now)
             action = "request_info"
             notes.append(f"reply-by not in the report, estimated from the {policy.marketplace} policy")
     else:  # investigating

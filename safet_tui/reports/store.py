@@ -49,7 +49,11 @@ class ClaimRec:
         self.line = 0
 
     def values(self, columns: Sequence[str] = CLAIM_COLUMNS) -> tuple:
-        return tuple(int(v) if isinstance(v, bool) else v for v in (getattr(self, c) for c in columns))
+        values = _claim_values(self) if columns is CLAIM_COLUMNS else [getattr(self, c) for c in columns]
+        return tuple([int(v) if v.__class__ is bool else v for v in values])
+
+
+_claim_values = attrgetter(*CLAIM_COLUMNS)
 
 
 class RefundRec:
