@@ -19,7 +19,7 @@ class SafetApp(App):
     CSS_PATH = "app.tcss"
 
     BINDINGS = [
-        Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
+        Binding("question_mark", "help", "Help", key_display="?", show=False, id="app.help"),
         Binding("colon", "command_palette", "Commands", show=False, key_display=":", id="app.palette"),
         Binding("ctrl+p", "command_palette", "Commands", show=False, id="app.palette_ctrl"),
     ]
@@ -105,9 +105,18 @@ class SafetApp(App):
 
         self.push_screen(ThreadScreen(claim_no, then=then))
 
+    def seller_only(self, what: str) -> bool:
+        """Investigators record Amazon's side; seller actions are refused with a reason."""
+        if self.role == "amazon":
+            self.say(f"You are the investigator (--as amazon): sellers {what}, not Amazon", severity="warning")
+            return False
+        return True
+
     def start_appeal(self, claim_no: str) -> None:
         from .screens.dialogs import TextDialog
 
+        if not self.seller_only("appeal"):
+            return
         why = self.desk.why_not_appeal(claim_no)
         if why:
             self.say(f"Cannot appeal {claim_no}: {why}", severity="warning")
@@ -133,6 +142,8 @@ class SafetApp(App):
     def start_attach(self, claim_no: str) -> None:
         from .screens.dialogs import AttachDialog
 
+        if not self.seller_only("attach evidence"):
+            return
         def done(path: str | None) -> None:
             if not path:
                 return
@@ -149,6 +160,8 @@ class SafetApp(App):
     def start_new_claim(self, refund_id: int | None = None) -> None:
         from .screens.new_claim import NewClaimScreen
 
+        if not self.seller_only("file claims"):
+            return
         self.push_screen(NewClaimScreen(refund_id))
 
     def start_import(self) -> None:

@@ -17,20 +17,23 @@ class DeskCommands(Provider):
         for i, tab in enumerate(TABS, start=1):
             commands.append((f"Show {TAB_LABELS[tab]}", partial(self._tab, tab), f"Key {i}"))
         commands.append(("Analytics", app.open_analytics, "The SAFE-T dashboard (key a)"))
-        commands.append(("New claim", partial(app.start_new_claim, None), "File a claim (key n)"))
+        if app.role != "amazon":
+            commands.append(("New claim", partial(app.start_new_claim, None), "File a claim (key n)"))
+        commands.append(("Go to claim…", self._ask_claim, "Type a claim id (or just type the digits here)"))
         commands.append(("Import report…", self._import, "Seller Central returns or settlement report"))
         commands.append(("Export claims…", self._export, "The selection, the tab, as CSV or JSON (key e)"))
         claim_no = _claim_in_view(screen)
         if claim_no:
             desk = app.desk
             try:
-                if desk.why_not_appeal(claim_no) is None:
+                if app.role != "amazon" and desk.why_not_appeal(claim_no) is None:
                     commands.append((f"Appeal claim {claim_no}", partial(app.start_appeal, claim_no),
                                      "One appeal per claim"))
             except Exception:
                 pass
             commands.append((f"Open claim {claim_no}", partial(app.open_thread, claim_no), "The thread"))
-            commands.append((f"Attach a file to claim {claim_no}", partial(app.start_attach, claim_no), "Key t"))
+            if app.role != "amazon":
+                commands.append((f"Attach a file to claim {claim_no}", partial(app.start_attach, claim_no), "Key t"))
             commands.append((f"Copy claim id {claim_no}", partial(self._copy, claim_no), "Key y"))
         return commands
 
@@ -64,6 +67,16 @@ class DeskCommands(Provider):
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), callback, help=help_text)
+
+    def _ask_claim(self) -> None:
+        from .screens.dialogs import TextDialog
+
+        def done(text: str | None) -> None:
+            if text:
+                self._goto(text.strip())
+
+        self.app.push_screen(TextDialog("Go to claim", "The SAFE-T claim id, e.g. 3417650022", confirm="Open",
+                                        single_line=True), done)
 
     def _goto(self, claim_no: str) -> None:
         if self.app.desk.exists(claim_no):

@@ -279,12 +279,12 @@ class Desk:
         claim = self._claim(claim_no)
         new, event = lc.reply(self._state(claim), Actor.SELLER, self.now())
         stored = [store.store_file(self.attachments_dir, p, self.attachment_limit) for p in files]
-        return self._apply(claim, new, event, ("seller", "message", body.strip() or "(attachments)"), stored)
+        return self._apply(claim, new, event, ("seller", "message", body.strip()), stored)
 
     def attach(self, claim_no: str, path: str) -> AttachmentView:
         claim = self._claim(claim_no)
-        if claim.status == Status.RESOLVED and (claim.appeal_used or claim.outcome == Outcome.GRANT_FULL):
-            raise ServiceError("the claim is closed: no more attachments")
+        if claim.status == Status.RESOLVED and self.why_not_appeal(claim_no) is not None:
+            raise ServiceError("the claim is closed (resolved, no appeal possible): no more attachments")
         sf = store.store_file(self.attachments_dir, path, self.attachment_limit)
         now = self.now()
         with self.database.atomic():

@@ -302,3 +302,45 @@ async def test_long_thread_renders_the_newest_items_and_brings_in_the_rest_on_g(
         await settle(pilot)
         assert thread.hidden == 0
         assert thread.query_one("#thread-scroll").scroll_y == 0
+
+
+async def test_investigator_cannot_act_as_the_seller(demo_db, clock):
+    app = make_app(demo_db, clock, role="amazon")
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        row = app.screen.claim_list.current_row
+        await pilot.press("r", "A", "n", "t")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("r")
+        assert not app.screen.has_class("-replying")
+        view = app.desk.claim(row.claim_no)
+        assert view.status.value == "awaiting" and not view.appeal_used
+        app.start_appeal(row.claim_no)
+        app.start_new_claim(None)
+        await settle(pilot)
+        assert isinstance(app.screen, ThreadScreen)
+        assert any("investigator" in str(n.message) for n in app._notifications)
+
+
+async def test_seller_reply_key_on_a_resolved_thread_says_why(demo_db, clock):
+    desk = Desk(str(demo_db), clock=clock, user="tester")
+    claim_no = desk.window("resolved", 0, 1)[0].claim_no
+    app = make_app(demo_db, clock, open_claim=claim_no)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        assert not app.screen.has_class("-replying")
+        assert any("replies are closed" in str(n.message) for n in app._notifications)
+
+
+async def test_keys_typed_right_after_slash_go_to_the_filter(demo_db, clock):
+    app = make_app(demo_db, clock)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", "4", "0", "r")  # no pause: these would switch tab / reply
+        await settle(pilot)
+        assert app.screen.query_one("#filter", Input).value == "40r"
+        assert app.screen.claim_list.tab == "awaiting"

@@ -198,3 +198,19 @@ async def test_eighty_by_twenty_four_fits(demo_db, clock):
         await settle(pilot)
         assert app.screen.claim_list.size.height >= 8
         assert app.screen.query_one("#preview").size.height >= 4
+
+
+async def test_cursor_stays_on_its_claim_when_the_list_changes_underneath(demo_db, clock):
+    app = make_app(demo_db, clock)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        cl = app.screen.claim_list
+        first = cl.row_at(0)
+        cl.cursor = 3
+        watched = cl.current_row
+        with sqlite3.connect(demo_db) as other:  # another terminal answers the first claim
+            other.execute("UPDATE claim SET status = 'investigating', due_at = NULL WHERE claim_no = ?",
+                          (first.claim_no,))
+        app._poll_changes()
+        await settle(pilot)
+        assert cl.current_row.claim_no == watched.claim_no and cl.cursor == 2

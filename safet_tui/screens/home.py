@@ -34,10 +34,11 @@ class HomeScreen(Screen):
     CSS_PATH = "home.tcss"
 
     BINDINGS = [
-        Binding("1", "tab('awaiting')", "Awaiting", id="desk.tab.awaiting"),
-        Binding("2", "tab('investigating')", "Investigating", id="desk.tab.investigating"),
-        Binding("3", "tab('resolved')", "Resolved", id="desk.tab.resolved"),
-        Binding("4", "tab('claimable')", "Claimable", id="desk.tab.claimable"),
+        Binding("question_mark", "app.help", "Help", key_display="?", id="desk.help"),
+        Binding("1", "tab('awaiting')", "Awaiting", show=False, id="desk.tab.awaiting"),
+        Binding("2", "tab('investigating')", "Investigating", show=False, id="desk.tab.investigating"),
+        Binding("3", "tab('resolved')", "Resolved", show=False, id="desk.tab.resolved"),
+        Binding("4", "tab('claimable')", "Claimable", show=False, id="desk.tab.claimable"),
         Binding("enter", "open", "Open", id="desk.open"),
         Binding("slash", "filter", "Filter", key_display="/", id="desk.filter"),
         Binding("escape", "clear_filter", "Clear", show=False, id="desk.clear"),
@@ -45,7 +46,7 @@ class HomeScreen(Screen):
         Binding("A", "appeal", "Appeal", id="desk.appeal"),
         Binding("n", "new_claim", "New claim", id="desk.new_claim"),
         Binding("t", "attach", "Attach", show=False, id="desk.attach"),
-        Binding("m", "toggle_read", "Read/unread", id="desk.toggle_read"),
+        Binding("m", "toggle_read", "Read", id="desk.toggle_read"),
         Binding("space", "select", "Select", show=False, id="desk.select"),
         Binding("s", "cycle_sort", "Sort", id="desk.sort"),
         Binding("a", "analytics", "Analytics", id="desk.analytics"),
@@ -69,19 +70,33 @@ class HomeScreen(Screen):
             yield ClaimList(id="claims")
             yield Preview(id="preview")
         yield Label("", id="status-line")
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def claim_list(self) -> ClaimList:
         return self.query_one(ClaimList)
 
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action in ("reply", "appeal", "new_claim", "attach"):
+            # Seller actions; an investigator (--as amazon) records Amazon's side only.
+            return self.app.role != "amazon"
+        return True
+
     def on_mount(self) -> None:
+        # Time left changes while nobody types: repaint deadlines every 20 s.
+        self.set_interval(20, self._tick)
         self.claim_list.focus()
         # First load in this thread (milliseconds at 100k): the first frame shows rows and counts.
         self.claim_list.show("awaiting", now=True)
-        self._set_counts(self.app.desk.counts(self.claim_list.text))
+        self._set_counts(self.app.desk.counts(self.claim_list.text), self.claim_list.text)
         self._update_status()
         self._relabel()
+
+    def _tick(self) -> None:
+        self.claim_list.refresh()
+        row = self.claim_list.current_row
+        if row is not None:
+            self._load_preview(row.kind, row.key, row.claim_no)
 
     def on_resize(self) -> None:
         self.set_class(self.size.width >= 130, "-wide")
@@ -92,9 +107,11 @@ class HomeScreen(Screen):
     def refresh_counts(self) -> None:
         text = self.claim_list.text
         counts = self.app.desk.counts(text)
-        self.app.call_from_thread(self._set_counts, counts)
+        self.app.call_from_thread(self._set_counts, counts, text)
 
-    def _set_counts(self, counts: dict[str, TabCount]) -> None:
+    def _set_counts(self, counts: dict[str, TabCount], text: str) -> None:
+        if text != self.claim_list.text:  # a slower answer for an older filter
+            return
         self._counts = counts
         self._relabel()
 
@@ -175,7 +192,8 @@ class HomeScreen(Screen):
 
     def action_filter(self) -> None:
         self.add_class("-filtering")
-        self.query_one("#filter", Input).focus()
+        # Focus now, not on the next tick: keys typed right after "/" belong to the filter.
+        self.set_focus(self.query_one("#filter", Input))
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -290,9 +308,13 @@ class HomeScreen(Screen):
 
     def action_copy_claim(self) -> None:
         row = self.claim_list.current_row
-        if row is not None and row.claim_no:
-            self.app.copy_to_clipboard(row.claim_no)
-            self.app.say(f"Copied claim id {row.claim_no}")
+        if row is None:
+            return
+        if not row.claim_no:
+            self.app.say("A claimable refund has no claim id yet (Y copies its order id)")
+            return
+        self.app.copy_to_clipboard(row.claim_no)
+        self.app.say(f"Copied claim id {row.claim_no}")
 
     def action_copy_order(self) -> None:
         row = self.claim_list.current_row

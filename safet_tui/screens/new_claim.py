@@ -78,7 +78,7 @@ class NewClaimScreen(Screen):
             with Horizontal(classes="buttons"):
                 yield Button("Attach evidence (ctrl+t)", id="attach")
                 yield Button("File claim (ctrl+s)", variant="primary", id="file")
-        yield Footer()
+        yield Footer(compact=True)
 
     def _field(self, label: str, name: str, value: str, placeholder: str):
         with Horizontal(classes="row"):

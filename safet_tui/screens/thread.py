@@ -36,12 +36,17 @@ KIND_LABELS = {"message": "", "info_request": "information request", "decision":
                "appeal": "appeal", "note": "note (private)", "attachment": "attachment"}
 
 
-def render_item(item: ThreadItem) -> object:
+def render_item(item: ThreadItem, me: str = "") -> object:
     when = f"{item.at:%Y-%m-%d %H:%M} UTC"
     if item.kind == "status":
         return Text(f"── {clean(item.body)} · {item.side} · {when} ──", style="dim italic", justify="center")
     amazon = item.side == "amazon"
-    who = "Amazon" if amazon else "You (seller)" if item.side == "seller" else item.side.title()
+    if amazon:
+        who = "Amazon"
+    elif item.side == "seller":
+        who = "You (seller)" if not item.author or item.author in (me, "seller") else f"{clean(item.author)} (seller)"
+    else:
+        who = item.side.title()
     kind = KIND_LABELS.get(item.kind, item.kind)
     title = Text(f" {who}" + (f" · {kind}" if kind else "") + f" · {when} ")
     body = literal(item.body, newlines=True)
@@ -70,7 +75,7 @@ class ThreadScreen(Screen):
         Binding("q", "back", "Back", show=False, id="thread.back_q"),
         Binding("r", "reply", "Reply", id="thread.reply"),
         Binding("ctrl+s", "send", "Send", id="thread.send"),
-        Binding("ctrl+e", "editor", "$EDITOR", id="thread.editor"),
+        Binding("ctrl+e", "editor", "$EDITOR", priority=True, id="thread.editor"),
         Binding("t", "attach", "Attach", id="thread.attach"),
         Binding("ctrl+t", "attach", "Attach to reply", id="thread.attach_reply"),
         Binding("A", "appeal", "Appeal", id="thread.appeal"),
@@ -102,7 +107,7 @@ class ThreadScreen(Screen):
             yield Label("Reply — ctrl+s sends, ctrl+e opens $EDITOR, ctrl+t attaches a file, esc closes", id="reply-hint")
             yield TextArea(id="reply-text", soft_wrap=True)
             yield Label("", id="reply-files")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.reload_claim(mark_read=True)
@@ -132,7 +137,8 @@ class ThreadScreen(Screen):
         if hidden:
             parts.append(Text(f"▲ {hidden} earlier item{'s' if hidden != 1 else ''} — press g or scroll up to see them",
                               style="dim italic", justify="center"))
-        parts += [render_item(i) for i in thread[hidden:]]
+        me = self.app.desk.user
+        parts += [render_item(i, me) for i in thread[hidden:]]
         if not thread:
             parts = [Text("No messages yet.", "dim")]
         self.hidden = hidden
@@ -159,8 +165,9 @@ class ThreadScreen(Screen):
             return replying
         if action in ("request_info", "grant", "no_grant"):
             return self.app.role == "amazon"
-        if action == "reply" and self.view is not None:
-            return self.view.status is not Status.RESOLVED or None
+        if action in ("reply", "appeal", "attach"):
+            # Seller actions; an investigator records Amazon's side only.
+            return self.app.role != "amazon"
         return True
 
     # -- navigation --------------------------------------------------------------------
@@ -191,6 +198,8 @@ class ThreadScreen(Screen):
         self.add_class("-replying")
         self.query_one("#reply-text", TextArea).focus()
         self.refresh_bindings()
+        # keep the message being answered in view above the editor
+        self.call_after_refresh(self.query_one("#thread-scroll").scroll_end, animate=False)
 
     def action_send(self) -> None:
         area = self.query_one("#reply-text", TextArea)

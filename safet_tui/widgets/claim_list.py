@@ -88,6 +88,7 @@ class ClaimList(ScrollView, can_focus=True):
         self._generation = 0
         self._layout_width = -1
         self._layout: list = []
+        self._keep_key: tuple[str, int] | None = None
 
     # -- what to show ---------------------------------------------------------------
     def show(self, tab: str | None = None, sort: str | None = None, text: str | None = None,
@@ -102,6 +103,8 @@ class ClaimList(ScrollView, can_focus=True):
             self.scroll_to(y=0, animate=False)
         if tab is not None and changed:
             self.selected.clear()
+        keep = self.current_row if keep_cursor and not changed else None
+        self._keep_key = (keep.kind, keep.key) if keep is not None else None
         self._generation += 1
         self.is_loaded = False
         self._pending.clear()
@@ -136,6 +139,13 @@ class ClaimList(ScrollView, can_focus=True):
         self._pages = {page: rows}
         self._pending.clear()
         self.is_loaded = True
+        if self._keep_key is not None:
+            # Another terminal or an import changed the tab: stay on the same claim if it is still
+            # near; if it left the tab, the cursor's row now holds the next one.
+            moved = next((i for i, r in enumerate(rows) if (r.kind, r.key) == self._keep_key), None)
+            if moved is not None and page * PAGE + moved != self.cursor:
+                self.set_reactive(ClaimList.cursor, page * PAGE + moved)
+            self._keep_key = None
         self.virtual_size = Size(self.scrollable_content_region.width, total + 1)
         if self.cursor >= total:
             self.cursor = max(0, total - 1)

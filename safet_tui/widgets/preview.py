@@ -12,17 +12,21 @@ from ..views import ClaimView, RefundView
 from .text import clean, deadline_text, literal
 
 
-def claim_summary(view: ClaimView, now) -> Text:
+def claim_summary(view: ClaimView, now, compact: bool = False) -> Text:
     t = Text()
     t.append(f"Claim {view.claim_no}", "bold")
     t.append(f" · {view.status.label}")
     if view.outcome:
         t.append(f" · {view.outcome.label}", "bold")
     t.append("\n")
-    t.append_text(literal(f"{view.sku} · {view.title}"))
+    product = " · ".join(p for p in (view.sku, view.title) if p)
+    t.append_text(literal(product or "(no product recorded)"))
     t.append(f"\nOrder {clean(view.order_id)} · {clean(view.account)} ({view.marketplace})\n")
     r = REASONS_BY_CODE.get(view.reason)
-    t.append(f"Reason: {r.label if r else clean(view.reason)}\n")
+    if compact:
+        t.append(f"{r.short if r else clean(view.reason)} · ")
+    else:
+        t.append(f"Reason: {r.label if r else clean(view.reason)}\n")
     t.append(f"Claimed {format_money(view.claimed)}")
     if view.reimbursed is not None:
         t.append(f" · reimbursed {format_money(view.reimbursed)}")
@@ -31,9 +35,14 @@ def claim_summary(view: ClaimView, now) -> Text:
         t.append_text(literal(view.denial_reason))
     deadline = view.deadline
     if deadline is not None:
-        left, _ = deadline_text(deadline, now)
-        label = "Reply by" if view.reply_by and deadline == view.reply_by else "Appeal by"
-        t.append(f"\n{label} {deadline:%Y-%m-%d %H:%M} UTC ({left})", "bold")
+        reply = view.reply_by is not None and deadline == view.reply_by
+        label = "Reply by" if reply else "Appeal by"
+        if deadline < now:
+            gone = "reply window closed: Amazon decides without a reply" if reply else "appeal window closed"
+            t.append(f"\n{label} {deadline:%Y-%m-%d %H:%M} UTC ({gone})", "dim")
+        else:
+            left, _ = deadline_text(deadline, now)
+            t.append(f"\n{label} {deadline:%Y-%m-%d %H:%M} UTC ({left})", "bold")
     if view.appeal_used:
         t.append("\nAppeal: used" + (" (decided)" if view.appeal_decided else " (pending)"))
     return t
@@ -43,11 +52,12 @@ class Preview(Static):
     """Shows a claim, a claimable refund, or a hint."""
 
     def show_claim(self, view: ClaimView, now) -> None:
-        parts = [claim_summary(view, now)]
+        parts = [claim_summary(view, now, compact=True)]
         last = next((m for m in reversed(view.thread) if m.kind != "status"), None)
         if last is not None:
-            head = Text(f"\n{last.side.title()} · {last.at:%Y-%m-%d %H:%M}\n", "italic")
-            parts += [head, literal(last.body, newlines=True)]
+            latest = Text(f"{last.side.title()} · {last.at:%Y-%m-%d %H:%M}: ", "italic")
+            latest.append_text(literal(last.body, newlines=True))
+            parts.append(latest)
         self.update(Group(*parts))
 
     def show_refund(self, view: RefundView, now) -> None:
