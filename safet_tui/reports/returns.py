@@ -12,12 +12,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
+from ..domain.money import MoneyError
 from .accounts import policy_for, resolve_account
-from .cells import amount, currency, instant
+from .cells import _instant_of, _minor_of, amount, currency, instant
 from .claim_state import INVESTIGATING, apply_state, reason_of, state_of
 from .context import ImportContext
+from .dates import DateError
 from .refunds import claim_for_item, file_by, find_refund, refresh_file_by, set_field
-from .store import ClaimRec, RefundRec, Store
+from .store import ClaimRec, Store, new_refund
 from .tsv import Row, Table, decode
 
 REQUIRED = {"order id": "Order ID", "refunded amount": "Refunded Amount", "safet claim id": "SafeT claim id"}
@@ -43,7 +45,10 @@ class ReturnRow(NamedTuple):
 
 
 class Parsed:
-    def __init__(self, policy, rows: list[ReturnRow], undated: bool = False) -> None:
+    """``rows``: a :class:`ReturnRow` for a row with a claim id, a plain tuple of the same fields
+    (cheaper to build) for the others."""
+
+    def __init__(self, policy, rows: list[tuple], undated: bool = False) -> None:
         self.policy = policy
         self.rows = rows
         #: some refund without a claim has no return-delivery date (the summary says so)
@@ -76,7 +81,7 @@ def read(data: bytes, ctx: ImportContext) -> Parsed:
                         line=first_row.line if first_row else None,
                         column=table.name("currency code") if first_row else None)
     tz = policy.tz
-    rows: list[ReturnRow] = []
+    rows: list[tuple] = []
     pick = table.cells_picker(_TEXT_KEYS)
     pick_claim = table.cells_picker(_CLAIM_KEYS)
     ok_currency = {"": True, policy.currency: True}
@@ -85,17 +90,28 @@ def read(data: bytes, ctx: ImportContext) -> Parsed:
     undated = False
     tick = ctx.tick if ctx.progress is not None else None
 
-    def typed(cache: dict, text: str, parse, line: int, cells: list[str], key: str):
-        value = cache[text] = parse(table, Row(line, cells), key)
+    # A text seen for the first time is read by the memoised parsers of .cells; one that does not
+    # parse goes through cells.amount/instant, which raise the error naming line, column and value.
+    def amount_at(text: str, line: int, cells: list[str], key: str) -> int | None:
+        try:
+            value = amounts[text] = _minor_of(text)
+        except MoneyError:
+            amount(table, Row(line, cells), key)
+            raise
         return value
 
-    def amount_of(table, row, key):
-        return amount(table, row, key)
+    def instant_at(text: str, line: int, cells: list[str], key: str) -> datetime | None:
+        try:
+            value = instants[text] = _instant_of(text, tz)
+        except (DateError, ValueError):
+            instant(table, Row(line, cells), key, tz)
+            raise
+        return value
 
-    def instant_of(table, row, key):
-        return instant(table, row, key, tz)
-
-    for done, (line, text) in enumerate(table.numbered_lines(), start=1):
+    start, lines = table.data_lines()
+    for line, text in enumerate(lines, start=start):
+        if not text or text.isspace():
+            continue
         cells = text.split("\t")
         (order_id, item, sku, asin, title, return_reason, claim_id, cur, refunded_text, delivered_text,
          requested_text) = pick(cells)
@@ -105,29 +121,29 @@ def read(data: bytes, ctx: ImportContext) -> Parsed:
                 raise table.error(Row(line, cells), "currency code",
                                   f"the report is in {policy.currency} ({policy.marketplace}); "
                                   "one report holds one marketplace")
-        refunded = amounts[refunded_text] if refunded_text in amounts else typed(
-            amounts, refunded_text, amount_of, line, cells, "refunded amount")
-        delivered = instants[delivered_text] if delivered_text in instants else typed(
-            instants, delivered_text, instant_of, line, cells, "return delivery date")
-        requested = instants[requested_text] if requested_text in instants else typed(
-            instants, requested_text, instant_of, line, cells, "return request date")
+        refunded = amounts[refunded_text] if refunded_text in amounts else amount_at(
+            refunded_text, line, cells, "refunded amount")
+        delivered = instants[delivered_text] if delivered_text in instants else instant_at(
+            delivered_text, line, cells, "return delivery date")
+        requested = instants[requested_text] if requested_text in instants else instant_at(
+            requested_text, line, cells, "return request date")
         if claim_id:
             state, action_reason, created_text, reimbursed_text, order_amount_text = pick_claim(cells)
-            created = instants[created_text] if created_text in instants else typed(
-                instants, created_text, instant_of, line, cells, "safet claim creation time")
-            reimbursed = amounts[reimbursed_text] if reimbursed_text in amounts else typed(
-                amounts, reimbursed_text, amount_of, line, cells, "safet claim reimbursement amount")
-            order_amount = amounts[order_amount_text] if order_amount_text in amounts else typed(
-                amounts, order_amount_text, amount_of, line, cells, "order amount")
+            created = instants[created_text] if created_text in instants else instant_at(
+                created_text, line, cells, "safet claim creation time")
+            reimbursed = amounts[reimbursed_text] if reimbursed_text in amounts else amount_at(
+                reimbursed_text, line, cells, "safet claim reimbursement amount")
+            order_amount = amounts[order_amount_text] if order_amount_text in amounts else amount_at(
+                order_amount_text, line, cells, "order amount")
             rows.append(ReturnRow(line, order_id, item, sku, asin, title, return_reason, refunded, delivered,
                                   requested, claim_id, state, action_reason, created, reimbursed, order_amount))
         else:
             if refunded and delivered is None:
                 undated = True
-            rows.append(ReturnRow(line, order_id, item, sku, asin, title, return_reason, refunded, delivered,
-                                  requested, claim_id, "", "", None, None, None))
+            rows.append((line, order_id, item, sku, asin, title, return_reason, refunded, delivered,
+                         requested, claim_id, "", "", None, None, None))
         if tick is not None:
-            tick(done)
+            tick(len(rows))
     return Parsed(policy, rows, undated)
 
 
@@ -141,9 +157,9 @@ def apply(parsed: Parsed, ctx: ImportContext) -> None:
     summary, policy = ctx.summary, parsed.policy
     account = resolve_account(policy, ctx.account, summary)
     store = Store(ctx.database, account.id, ctx.user).load()
-    foreign = store.foreign_claims(r.claim_id for r in parsed.rows if r.claim_id)
+    foreign = store.foreign_claims(r[10] for r in parsed.rows if r[10])
     now_epoch = ctx.now_epoch
-    added: set[int] = set()
+    added = 0  # refunds new in this import are the ones without an id until the flush
     updated: set[int] = set()
     claims_new: set[str] = set()
     claims_changed: set[str] = set()
@@ -163,7 +179,7 @@ def apply(parsed: Parsed, ctx: ImportContext) -> None:
         if tick is not None:
             tick(offset + done)
         (line, order_id, item, sku, asin, title, return_reason, refunded, delivered, requested,
-         claim_id) = r[:11]
+         claim_id, _, _, _, _, _) = r
         if not order_id:
             summary.skip("no order id", line)
             continue
@@ -201,19 +217,15 @@ def apply(parsed: Parsed, ctx: ImportContext) -> None:
                 delivered_at = epochs[delivered]
             else:
                 delivered_at = epochs[delivered] = _epoch(delivered)
-            rec = RefundRec(
-                sku=sku, claim=link, account_id=account_id, product_id=pid, order_id=order_id,
-                order_item_id=item, return_reason=return_reason, currency=currency,
-                amount_minor=abs(refunded), refund_at=None, delivered_at=delivered_at, file_by=fb,
-                basis=basis, claim_id=link.id if link else None, created_at=now_epoch,
-            )
+            rec = new_refund(sku, link, account_id, pid, order_id, item, return_reason, currency, abs(refunded),
+                             None, delivered_at, fb, basis, link.id if link else None, now_epoch)
             new_refunds.append(rec)
             on_order = refunds_by_order.get(order_id)
             if on_order is None:
                 refunds_by_order[order_id] = [rec]
             else:
                 on_order.append(rec)
-            added.add(id(rec))
+            added += 1
             if link is None:
                 claimable += 1
                 if fb is not None and fb < now_epoch:
@@ -236,9 +248,9 @@ def apply(parsed: Parsed, ctx: ImportContext) -> None:
             rec.claim = link
             rec.dirty = True
         refresh_file_by(rec, policy, requested)
-        if rec.dirty and id(rec) not in added:
+        if rec.dirty and rec.id is not None:
             updated.add(id(rec))
-        elif id(rec) not in added and id(rec) not in updated:
+        elif rec.id is not None and id(rec) not in updated:
             unchanged += 1
     summary.rows_read += len(rows)
     summary.claimable_added += claimable
@@ -246,7 +258,7 @@ def apply(parsed: Parsed, ctx: ImportContext) -> None:
     summary.refunds_unchanged += unchanged
     store.flush()
     summary.payouts_matched += [no for no, _ in store.rematch_payouts()]
-    summary.refunds_added += len(added)
+    summary.refunds_added += added
     summary.refunds_updated += len(updated)
     summary.claims_created += sorted(claims_new)
     summary.claims_updated += sorted(claims_changed - claims_new)

@@ -79,6 +79,24 @@ class RefundRec:
 _refund_values = attrgetter(*REFUND_COLUMNS)
 
 
+def new_refund(sku: str, claim: ClaimRec | None, account_id: int, product_id: int | None, order_id: str,
+               order_item_id: str, return_reason: str, currency: str, amount_minor: int, refund_at: int | None,
+               delivered_at: int | None, file_by: int | None, basis: str, claim_id: int | None,
+               created_at: int) -> RefundRec:
+    """``RefundRec(None, sku, claim, account_id=…, …)`` with positional arguments: a 100k-row report
+    makes 100k of them, and binding fifteen keywords costs more than the record (2.1 vs 0.9 µs)."""
+    rec = _new_object(RefundRec)
+    rec.id, rec.sku, rec.claim, rec.dirty = None, sku, claim, False
+    rec.account_id, rec.product_id, rec.order_id = account_id, product_id, order_id
+    rec.order_item_id, rec.return_reason, rec.currency = order_item_id, return_reason, currency
+    rec.amount_minor, rec.refund_at, rec.delivered_at = amount_minor, refund_at, delivered_at
+    rec.file_by, rec.basis, rec.claim_id, rec.created_at = file_by, basis, claim_id, created_at
+    return rec
+
+
+_new_object = object.__new__
+
+
 @dataclass
 class PayoutRec:
     account_id: int
@@ -191,7 +209,13 @@ class Store:
             return None
         known = self.products.get(sku)
         if known is None:
-            pid = Product.insert(account=self.account_id, sku=sku, asin=asin, title=title).execute()
+            if isinstance(self.database, pw.SqliteDatabase):
+                # peewee's insert costs ~0.3 ms to build; a report brings hundreds of new SKUs
+                pid = self.database.execute_sql(
+                    "INSERT INTO product (account_id, sku, asin, title) VALUES (?, ?, ?, ?)",
+                    (self.account_id, sku, asin, title)).lastrowid
+            else:
+                pid = Product.insert(account=self.account_id, sku=sku, asin=asin, title=title).execute()
             self.products[sku] = (pid, asin, title)
             self.product_sku[pid] = sku
             return pid
@@ -244,8 +268,11 @@ class Store:
                  for e in self.events])
         if self.new_refunds:
             marks = ", ".join("?" * len(REFUND_COLUMNS))
+            for r in self.new_refunds:
+                if r.claim is not None:
+                    r.claim_id = r.claim.id
             self.executemany(f"INSERT INTO refund ({', '.join(REFUND_COLUMNS)}) VALUES ({marks})",
-                             [r.values() for r in self.new_refunds])
+                             list(map(_refund_values, self.new_refunds)))
         changed = [r for rs in self.refunds_by_order.values() for r in rs if r.dirty and r.id is not None]
         if changed:
             keep = [i for i, c in enumerate(REFUND_COLUMNS)

@@ -65,7 +65,12 @@ class Table:
         self.file = file
         # CRLF to LF in one pass over the text, not one slice per line: the same lines as
         # stripping one trailing CR from each (a CR not before LF stays, but for the last line's)
-        lines = text.replace("\r\n", "\n").split("\n") if "\r" in text else text.split("\n")
+        if "\r" not in text:
+            lines = text.split("\n")
+        elif text.count("\r") == text.count("\n") == text.count("\r\n"):  # CRLF throughout
+            lines = text.split("\r\n")
+        else:
+            lines = text.replace("\r\n", "\n").split("\n")
         if lines[-1].endswith("\r"):
             lines[-1] = lines[-1][:-1]
         self._lines = lines
@@ -109,14 +114,11 @@ class Table:
                 continue
             yield Row(n, ln.split("\t"))
 
-    def numbered_lines(self) -> Iterator[tuple[int, str]]:
-        """(line number, text) of each data line, blank lines skipped: :meth:`rows` without
-        building a :class:`Row` (split the text and read it with :meth:`cells_picker`)."""
-        n = self._first_data
-        for ln in self._lines[self._first_data:]:
-            n += 1
-            if ln and not ln.isspace():
-                yield n, ln
+    def data_lines(self) -> tuple[int, list[str]]:
+        """The first data line's number and the lines from there, blank ones included (skip them
+        with ``not text or text.isspace()``): :meth:`rows` without a :class:`Row` per line (split
+        the text and read it with :meth:`cells_picker`)."""
+        return self._first_data + 1, self._lines[self._first_data:]
 
     def cell(self, row: Row, key: str) -> str:
         """The trimmed cell text, '' for a missing column, a short row or a single-space cell."""
