@@ -65,11 +65,14 @@ class Table:
         self.file = file
         # CRLF to LF in one pass over the text, not one slice per line: the same lines as
         # stripping one trailing CR from each (a CR not before LF stays, but for the last line's)
+        lines = None
         if "\r" not in text:
             lines = text.split("\n")
-        elif text.count("\r") == text.count("\n") == text.count("\r\n"):  # CRLF throughout
+        elif (newlines := text.count("\n")) == text.count("\r"):
             lines = text.split("\r\n")
-        else:
+            if len(lines) != newlines + 1:  # not CRLF throughout (as many CR as LF, not in pairs)
+                lines = None
+        if lines is None:
             lines = text.replace("\r\n", "\n").split("\n")
         if lines[-1].endswith("\r"):
             lines[-1] = lines[-1][:-1]
