@@ -223,7 +223,7 @@ class Desk:
         return check_filing(
             policy, self.now(), refund_at, delivered_at, already_claimed=already, amount=amount,
             refunded=refunded, reason=reason(reason_code) if reason_code else None,
-            description=description, evidence=set(evidence),
+            description=description, evidence=set(evidence), order_id=order_id,
         )
 
     # -- seller actions -----------------------------------------------------------

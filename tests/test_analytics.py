@@ -61,7 +61,7 @@ def small(empty_desk, clock):
 
     def file(no: str, account, reason: str, amount: Money, sku: str, title: str) -> None:
         now = clock.now()
-        desk.file_claim(account_id=account.id, order_id=f"111-{no}", order_item_id="1", reason_code=reason,
+        desk.file_claim(account_id=account.id, order_id=f"111-{int(no[1:]):07d}-0000001", order_item_id="1", reason_code=reason,
                         amount=amount, description=f"claim {no}", refund_at=now - timedelta(days=1),
                         delivered_at=now - timedelta(days=1), sku=sku, title=title, claim_no=no)
 

@@ -344,3 +344,35 @@ async def test_keys_typed_right_after_slash_go_to_the_filter(demo_db, clock):
         await settle(pilot)
         assert app.screen.query_one("#filter", Input).value == "40r"
         assert app.screen.claim_list.tab == "awaiting"
+
+
+async def test_new_claim_form_refuses_bad_order_ids_amounts_and_asks_before_discarding(demo_db, clock):
+    app = make_app(demo_db, clock)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        refund = app.screen.claim_list.current_row
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        form.query_one("#reason").value = "abuse"
+        form.query_one("#description", TextArea).text = "Used item returned."
+        verdict = form.query_one("#eligibility")
+        form.query_one("#amount", Input).value = str(refund.claimed.amount + 1)
+        await settle(pilot)
+        assert "more than the" in str(verdict.render())
+        form.query_one("#amount", Input).value = "6.001"
+        await settle(pilot)
+        assert "more than two decimals" in str(verdict.render())
+        form.query_one("#amount", Input).value = str(refund.claimed.amount)
+        form.query_one("#order", Input).value = "x"
+        await settle(pilot)
+        assert "is not an Amazon order id" in str(verdict.render())
+        assert verdict.region.y + verdict.region.height <= app.screen.size.height  # in view at 120x35
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is form  # asked first
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)

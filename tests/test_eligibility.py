@@ -161,3 +161,14 @@ def test_reason_lookup_from_reports():
         reason_from_report("teleported")
     with pytest.raises(ReasonError, match="unknown claim reason 'nope'"):
         reason("nope")
+
+
+def test_order_id_must_look_like_an_amazon_order():
+    check = check_filing
+    policy = DEFAULT_POLICIES["amazon.com"]
+    refund = datetime(2026, 11, 20, tzinfo=UTC)
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    assert check(policy, now, refund, order_id="112-4829301-5518223").ok
+    assert check(policy, now, refund, order_id="D01-4829301-5518223").ok
+    bad = check(policy, now, refund, order_id="x")
+    assert bad.problems == ("'x' is not an Amazon order id (3-7-7 digits, like 112-4829301-5518223)",)

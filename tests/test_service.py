@@ -243,9 +243,9 @@ def test_reply_under_investigation_adds_a_message_only(us, clock):
 def test_in_reply_by_counts_saturdays(empty_desk, clock):
     desk = empty_desk
     account = m.Account.create(name="Acme India", marketplace="amazon.in", currency="INR")
-    m.Refund.create(account=account, order_id="402-1", currency="INR", amount_minor=12345600,
+    m.Refund.create(account=account, order_id="402-1234567-1234567", currency="INR", amount_minor=12345600,
                     refund_at=NOW - DAY, delivered_at=NOW - DAY, created_at=NOW - DAY)
-    claim_no = desk.file_claim(account_id=account.id, order_id="402-1", order_item_id="", reason_code="abuse",
+    claim_no = desk.file_claim(account_id=account.id, order_id="402-1234567-1234567", order_item_id="", reason_code="abuse",
                                amount=Money.of("123456", "INR"), description="d", refund_at=NOW - DAY,
                                delivered_at=NOW - DAY).claim_no
     # NOW is Monday 2026-11-23 17:30 in India; Tue, Wed, Thu

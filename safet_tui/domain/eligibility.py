@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -10,6 +11,9 @@ from .deadlines import humanize_left
 from .marketplaces import Policy
 from .money import Money
 from .reasons import Evidence, Reason, missing_evidence
+
+#: Amazon order ids: 3-7-7 digits (112-4829301-5518223); digital orders start with a letter (D01-…)
+ORDER_ID = re.compile(r"[0-9A-Z]{3}-\d{7}-\d{7}")
 
 
 @dataclass(frozen=True)
@@ -42,10 +46,13 @@ def check_filing(
     evidence: set[Evidence] | None = None,
     auto_refund: bool = False,
     fully_refunded: bool = True,
+    order_id: str | None = None,
 ) -> Eligibility:
     """Check every filing rule; the result lists each problem, in words."""
     ensure_aware(now, "now")
     problems: list[str] = []
+    if order_id is not None and not ORDER_ID.fullmatch(order_id.strip()):
+        problems.append(f"{order_id.strip()!r} is not an Amazon order id (3-7-7 digits, like 112-4829301-5518223)")
     file_by = None
     basis = ""
     if refund_at is None:

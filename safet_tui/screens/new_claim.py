@@ -74,10 +74,11 @@ class NewClaimScreen(Screen):
             yield TextArea(id="description", soft_wrap=True)
             yield Label("Evidence", classes="field-wide")
             yield Static(id="checklist")
-            yield Static(id="eligibility")
             with Horizontal(classes="buttons"):
                 yield Button("Attach evidence (ctrl+t)", id="attach")
                 yield Button("File claim (ctrl+s)", variant="primary", id="file")
+        # Always in view, whatever the terminal height: the verdict is the point of the form.
+        yield Static(id="eligibility")
         yield Footer(compact=True)
 
     def _field(self, label: str, name: str, value: str, placeholder: str):
@@ -104,9 +105,12 @@ class NewClaimScreen(Screen):
         tz = desk.policies[account.marketplace].tz
         amount_text = self.query_one("#amount", Input).value
         try:
-            amount = Money(parse_amount(amount_text), account.currency) if amount_text.strip() else None
+            value = parse_amount(amount_text) if amount_text.strip() else None
         except MoneyError:
             raise ValueError(f"amount {amount_text!r} is not a number") from None
+        if value is not None and value.as_tuple().exponent < -2:
+            raise ValueError(f"amount {amount_text.strip()} has more than two decimals")
+        amount = Money(value, account.currency) if value is not None else None
         reason = self.query_one("#reason", Select).value
         return dict(
             account_id=account.id,
@@ -136,11 +140,16 @@ class NewClaimScreen(Screen):
             values["delivered_at"], reason_code=values["reason_code"], amount=values["amount"],
             description=values["description"], evidence={f.evidence for f in self.files if f.evidence},
         )
-        if verdict.ok:
+        problems = list(verdict.problems)
+        if values["reason_code"] is None:
+            problems.append("choose the claim reason")
+        if values["amount"] is None:
+            problems.append("enter the amount to claim")
+        if not problems:
             verdict_box.update(Text(f"✓ {verdict.summary}", "bold green"))
         else:
-            text = Text("✗ Cannot be filed yet:\n", "bold red")
-            for problem in verdict.problems:
+            text = Text("✗ Cannot be filed:\n", "bold red")
+            for problem in problems:
                 text.append(f"  • {problem}\n", "red")
             if verdict.file_by:
                 text.append(f"  Window: file by {verdict.file_by:%Y-%m-%d %H:%M %Z} ({verdict.left})", "dim")
@@ -216,5 +225,15 @@ class NewClaimScreen(Screen):
         self.app.pop_screen()
         self.app.after_write()
 
+    def _dirty(self) -> bool:
+        return bool(self.files or self.query_one("#description", TextArea).text.strip())
+
     def action_back(self) -> None:
+        import time
+
+        if self._dirty() and time.monotonic() - getattr(self, "_warned", 0.0) > 4:
+            self._warned = time.monotonic()
+            self.app.say("The form has a description or evidence: press escape again to discard it",
+                         severity="warning")
+            return
         self.app.pop_screen()

@@ -86,7 +86,7 @@ class ClaimList(ScrollView, can_focus=True):
         self._pages: dict[int, list[ListRow]] = {}
         self._pending: set[int] = set()
         self._generation = 0
-        self._layout_width = -1
+        self._layout_width: tuple[int, str] = (-1, "")
         self._layout: list = []
         self._keep_key: tuple[str, int] | None = None
 
@@ -259,9 +259,9 @@ class ClaimList(ScrollView, can_focus=True):
     # -- rendering --------------------------------------------------------------------------
     def _columns(self) -> list:
         width = self.scrollable_content_region.width
-        if width != self._layout_width:
-            self._layout_width = width
-            self._layout = layout(width)
+        if (width, self.tab) != self._layout_width:
+            self._layout_width = (width, self.tab)
+            self._layout = layout(width, self.tab)
         return self._layout
 
     def render_line(self, y: int) -> Strip:

@@ -32,9 +32,14 @@ COLUMNS = (
 MIN_PRODUCT = 18
 
 
-def layout(width: int) -> list[tuple[Column, int]]:
-    """Columns that fit in ``width`` cells, with the flexible product column sized to fill."""
-    chosen = list(COLUMNS)
+def layout(width: int, tab: str = "resolved") -> list[tuple[Column, int]]:
+    """Columns that fit in ``width`` cells, with the flexible product column sized to fill.
+
+    Reimbursed only means something on the Resolved tab; there it matters more than the reason."""
+    chosen = [c for c in COLUMNS if c.name != "reimbursed" or tab == "resolved"]
+    if tab == "resolved":
+        chosen = [Column(c.name, c.title, c.width, c.align, {"reimbursed": 1, "reason": 4}.get(c.name, c.drop))
+                  for c in chosen]
     while True:
         fixed = sum(c.width for c in chosen if c.width) + len(chosen) - 1
         if width - fixed >= MIN_PRODUCT or not any(c.drop for c in chosen):
