@@ -176,10 +176,12 @@ class SafetApp(App):
         home = self.home()
         ids: list[int] = []
         status = None
+        text = ""
         if home is not None and self.screen is home:
             ids = [key for kind, key in home.claim_list.selected if kind == "claim"]
             status = home.claim_list.tab if home.claim_list.tab != "claimable" else None
-        self.push_screen(ExportDialog(ids, status))
+            text = home.claim_list.text if status else ""
+        self.push_screen(ExportDialog(ids, status, text))
 
     def open_analytics(self) -> None:
         try:

@@ -376,3 +376,31 @@ async def test_new_claim_form_refuses_bad_order_ids_amounts_and_asks_before_disc
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
+
+
+async def test_grant_dialog_keeps_bad_amounts_and_resolved_claims_are_refused_up_front(demo_db, clock):
+    desk = Desk(str(demo_db), clock=clock, user="tester")
+    open_claim = desk.window("investigating", 0, 1)[0]
+    resolved = desk.window("resolved", 0, 1)[0].claim_no
+    desk.close()
+    app = make_app(demo_db, clock, role="amazon", open_claim=open_claim.claim_no)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        dialog = app.screen
+        for bad, says in (("abc", "Not an amount"), ("1.001", "more than two decimals"),
+                          (str(open_claim.claimed.amount + 1), "more than the")):
+            dialog.query_one(Input).value = bad
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.screen is dialog and says in str(dialog.query_one("#error").render())
+        await pilot.press("escape")
+        await settle(pilot)
+        app.pop_screen()
+        app.open_thread(resolved)
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(app.screen, ThreadScreen)
+        assert any("already resolved" in str(n.message) for n in app._notifications)

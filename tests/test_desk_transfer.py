@@ -71,3 +71,28 @@ async def test_import_of_a_bad_file_says_where_and_writes_nothing(empty_desk, cl
         summary = str(dialog.query_one("#summary").render())
         assert "Nothing was imported" in summary and "bad.tsv" in summary
         assert sum(c.total for c in app.desk.counts().values()) == 0
+
+
+async def test_export_follows_the_filter_and_asks_before_replacing_a_file(demo_db, clock, tmp_path):
+    out = tmp_path / "brick.csv"
+    out.write_text("keep me", encoding="utf-8")
+    app = make_app(demo_db, clock)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("3", "slash", "b", "r", "i", "c", "k", "enter")
+        await settle(pilot)
+        shown = app.screen.claim_list.total
+        await pilot.press("e")
+        await settle(pilot)
+        dialog = app.screen
+        dialog.query_one("#path", Input).value = str(out)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is dialog and "exists" in str(dialog.query_one("#error").render())
+        assert out.read_text(encoding="utf-8") == "keep me"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+    with out.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == shown > 0 and {r["status"] for r in rows} == {"resolved"}

@@ -91,10 +91,12 @@ class TextDialog(_Dialog):
     BINDINGS = [Binding("ctrl+s", "confirm", "Confirm", id="dialog.confirm")]
 
     def __init__(self, title: str, hint: str = "", *, initial: str = "", confirm: str = "OK",
-                 single_line: bool = False) -> None:
+                 single_line: bool = False, validate=None) -> None:
         super().__init__()
         self.title_text, self.hint, self.initial, self.confirm_label = title, hint, initial, confirm
         self.single_line = single_line
+        #: ``validate(text) -> error or None``: the dialog stays open, with the text, until it passes
+        self.validate = validate
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -121,6 +123,10 @@ class TextDialog(_Dialog):
         value = self._value()
         if not value.strip():
             self.query_one("#error", Label).update("Write something first (esc cancels).")
+            return
+        problem = self.validate(value) if self.validate else None
+        if problem:
+            self.query_one("#error", Label).update(literal(problem))
             return
         self.dismiss(value)
 

@@ -281,9 +281,21 @@ class ThreadScreen(Screen):
         self.app.say(ok)
         self.app.after_write()
 
+    def _decidable(self, what: str) -> bool:
+        """Amazon decides only open claims; say so before asking for anything."""
+        if self.view is not None and self.view.status is Status.RESOLVED:
+            self.app.say(f"Cannot {what}: the claim is already resolved", severity="warning")
+            return False
+        return True
+
     def action_request_info(self) -> None:
         from .dialogs import TextDialog
 
+        if not self._decidable("request information"):
+            return
+        if self.view is not None and self.view.status is Status.AWAITING:
+            self.app.say("Information is already requested: the seller has until reply-by", severity="warning")
+            return
         def done(text: str | None) -> None:
             if text:
                 self._amazon(lambda: self.app.desk.request_info(self.claim_no, text),
@@ -297,26 +309,42 @@ class ThreadScreen(Screen):
         from .dialogs import TextDialog
 
         view = self.view
-        if view is None:
+        if view is None or not self._decidable("grant"):
             return
+
+        def amount_of(text: str) -> Money:
+            value = parse_amount(text)
+            if value.as_tuple().exponent < -2:
+                raise MoneyError(f"{text.strip()} has more than two decimals")
+            return Money(value, view.claimed.currency)
+
+        def check(text: str) -> str | None:
+            try:
+                amount = amount_of(text)
+            except (MoneyError, InvalidOperation) as exc:
+                return f"Not an amount: {exc}"
+            if not amount.is_positive():
+                return "A grant must be more than zero (use x for a no-grant)"
+            if amount > view.claimed:
+                return f"{amount} is more than the {view.claimed} claimed"
+            return None
 
         def done(text: str | None) -> None:
             if not text:
                 return
-            try:
-                amount = Money(parse_amount(text), view.claimed.currency)
-            except (MoneyError, InvalidOperation) as exc:
-                self.app.say(f"Not an amount: {exc}", severity="error")
-                return
+            amount = amount_of(text)
             self._amazon(lambda: self.app.desk.grant(self.claim_no, amount), f"Granted {amount} on {self.claim_no}")
 
         self.push_dialog(TextDialog(f"Grant claim {self.claim_no}",
                                     f"Amount in {view.claimed.currency}; less than {view.claimed} is a partial grant.",
-                                    initial=str(view.claimed.amount), confirm="Grant", single_line=True), done)
+                                    initial=str(view.claimed.amount), confirm="Grant", single_line=True,
+                                    validate=check), done)
 
     def action_no_grant(self) -> None:
         from .dialogs import ChoiceDialog
 
+        if not self._decidable("record a no-grant"):
+            return
         def done(reason: str | None) -> None:
             if reason:
                 self._amazon(lambda: self.app.desk.no_grant(self.claim_no, reason),

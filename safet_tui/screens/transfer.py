@@ -103,14 +103,20 @@ class ImportDialog(_Dialog):
 class ExportDialog(_Dialog):
     """Export the selected claims, or the current tab, or everything."""
 
-    def __init__(self, claim_ids: list[int] | None = None, status: str | None = None) -> None:
+    def __init__(self, claim_ids: list[int] | None = None, status: str | None = None, text: str = "") -> None:
         super().__init__()
         self.claim_ids = claim_ids or []
         self.status = status
+        self.text = text
+        self._confirm_overwrite: str | None = None
 
     def compose(self) -> ComposeResult:
-        scope = (f"the {len(self.claim_ids)} selected claims" if self.claim_ids
-                 else f"every {self.status} claim" if self.status else "every claim")
+        if self.claim_ids:
+            scope = f"the {len(self.claim_ids)} selected claims"
+        elif self.text:
+            scope = f"the {self.status or ''} claims matching the filter".replace("  ", " ")
+        else:
+            scope = f"every {self.status} claim" if self.status else "every claim"
         with Vertical(classes="dialog"):
             yield Label(f"Export {scope}", classes="dialog-title")
             yield Select([("CSV (opens in a spreadsheet)", "csv"), ("JSON", "json")], value="csv",
@@ -138,17 +144,27 @@ class ExportDialog(_Dialog):
         if path.is_dir() or not path.parent.is_dir():
             self.query_one("#error", Label).update(literal(f"Cannot write {path}: choose a file in an existing folder"))
             return
+        if path.exists() and self._confirm_overwrite != str(path):
+            self._confirm_overwrite = str(path)
+            self.query_one("#error", Label).update(literal(f"{path} exists: press Export again to replace it"))
+            return
         self._run(str(path), self.query_one("#fmt", Select).value, self.query_one("#threads", Checkbox).value)
 
     @work(thread=True, exclusive=True, group="export")
     def _run(self, path: str, fmt: str, threads: bool) -> None:
         from ..reports import export_claims
 
+        desk = self.app.desk
+        ids = self.claim_ids
+        if not ids and self.text:
+            # what the filter shows on this tab, no more
+            total = desk.count(self.status, self.text)
+            ids = [row.key for row in desk.window(self.status, 0, total, "claim", self.text)] or [-1]
         try:
             with open(path, "w", encoding="utf-8", newline="") as out:
-                result = export_claims(self.app.desk, out, fmt=fmt, with_messages=threads and fmt == "json",
-                                       statuses=[self.status] if self.status and not self.claim_ids else [],
-                                       claim_ids=self.claim_ids)
+                result = export_claims(desk, out, fmt=fmt, with_messages=threads and fmt == "json",
+                                       statuses=[self.status] if self.status and not ids else [],
+                                       claim_ids=ids)
         except Exception as exc:
             self.app.call_from_thread(self.query_one("#error", Label).update, literal(f"Export failed: {exc}"))
             return
