@@ -42,7 +42,12 @@ class InstantField(pw.BigIntegerField):
 
 
 def to_epoch(value: datetime | None) -> int | None:
-    return InstantField().db_value(value)
+    """An aware datetime (or epoch seconds) as epoch seconds; a naive datetime is refused."""
+    if value is None or not isinstance(value, datetime):
+        return None if value is None else int(value)
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}; timestamps must be timezone-aware")
+    return int(value.timestamp())
 
 
 def from_epoch(value: int | None) -> datetime | None:

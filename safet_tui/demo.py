@@ -244,9 +244,13 @@ def _write(cur, r: _Rows) -> None:
         " VALUES (?,?,?,?,?,?,?)", r.attachments)
 
 
+#: which of the catalog's openers tells each reason's story
+_OPENER = {"different": 0, "unsellable": 1, "not_returned": 2, "never_arrived": 3, "replacement_refunded": 4,
+           "label_refunded": 5, "outside_window": 6, "abuse": 7}
+
+
 def _reason_opener(reason: ReasonT) -> str:
-    index = [r.code for r in REASONS].index(reason.code)
-    return cat.SELLER_OPENERS[index]
+    return cat.SELLER_OPENERS[_OPENER[reason.code]]
 
 
 def _claim(g: _Gen, cid: int, claim_no: str, account: tuple, plist: list) -> None:
@@ -311,6 +315,8 @@ def _claim(g: _Gen, cid: int, claim_no: str, account: tuple, plist: list) -> Non
             # Recent information request: its reply-by is still ahead, some of them very close.
             policy_days = policy.reply_days
             last_request = now - rng.randrange(HOUR, max(2 * HOUR, policy_days * DAY - 2 * HOUR))
+            # never before the thread's last message (a claim filed an hour ago has a short thread)
+            last_request = min(max(last_request, t + 60), now - 30)
             g.msg(cid, "amazon", "info_request", "amazon", rng.choice(cat.AMAZON_INFO_REQUESTS), last_request)
             g.event(cid, last_request, "amazon", "request_info", state, Status.AWAITING.value)
         reply_by = int(policy.reply_by(datetime.fromtimestamp(last_request, UTC)).timestamp())

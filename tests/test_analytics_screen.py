@@ -139,7 +139,7 @@ async def test_user_text_is_shown_literally(empty_desk, clock, tmp_path):
     from safet_tui.domain.money import Money
 
     acc = Account.create(name="[red]Shop[/red]", marketplace="amazon.com", currency="USD")
-    empty_desk.file_claim(account_id=acc.id, order_id="111-1", order_item_id="1", reason_code="abuse",
+    empty_desk.file_claim(account_id=acc.id, order_id="111-0000001-0000001", order_item_id="1", reason_code="abuse",
                           amount=Money.of("12", "USD"), description="x",
                           refund_at=clock.now() - timedelta(days=1), sku="[b]SKU[/b]", title="Mug [i]x[/i] \x1b[31m")
     db = str(empty_desk.target.path)

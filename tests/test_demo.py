@@ -114,3 +114,19 @@ def test_demo_opens_on_the_desk(desk):
     first = desk.window("awaiting", 0, 1)[0]
     view = desk.claim(first.claim_no)
     assert view.thread and view.reply_by == first.deadline
+
+
+def test_threads_are_in_order_and_tell_the_reason(demo_template):
+    import sqlite3
+
+    conn = sqlite3.connect(demo_template)
+    try:
+        early = conn.execute("SELECT COUNT(*) FROM message m JOIN claim c ON c.id = m.claim_id "
+                             "WHERE m.created_at < c.filed_at").fetchone()[0]
+        assert early == 0
+        stories = dict(conn.execute("SELECT reason, description FROM claim GROUP BY reason").fetchall())
+    finally:
+        conn.close()
+    assert "carrier" in stories["never_arrived"] or "delivery" in stories["never_arrived"]
+    assert "outside the return window" in stories["outside_window"]
+    assert "replacement" in stories["replacement_refunded"]
