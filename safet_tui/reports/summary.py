@@ -88,8 +88,10 @@ class ImportSummary:
         if self.kind != "claims" or self.refunds_added:
             claimable = ""
             if self.claimable_added:
+                # refunds without a claim: some still claimable, some whose window already closed
+                still = self.claimable_added - self.claimable_expired
                 expired = f", {self.claimable_expired:,} already past file-by" if self.claimable_expired else ""
-                claimable = f" ({self.claimable_added:,} claimable{expired})"
+                claimable = f" ({still:,} claimable{expired})"
             out.append(f"Refunds: {self.refunds_added:,} added{claimable}, {self.refunds_updated:,} updated, "
                        f"{self.refunds_unchanged:,} unchanged")
         if self.messages_added:
