@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -40,7 +40,9 @@ class HomeScreen(Screen):
         Binding("3", "tab('resolved')", "Resolved", show=False, id="desk.tab.resolved"),
         Binding("4", "tab('claimable')", "Claimable", show=False, id="desk.tab.claimable"),
         Binding("enter", "open", "Open", id="desk.open"),
-        Binding("slash", "filter", "Filter", key_display="/", id="desk.filter"),
+        # priority: the app runs it as the key arrives, so keys typed right behind "/" (a fast
+        # typist, a paste) already find the filter focused instead of being lost in the list
+        Binding("slash", "filter", "Filter", key_display="/", priority=True, id="desk.filter"),
         Binding("escape", "clear_filter", "Clear", show=False, id="desk.clear"),
         Binding("r", "reply", "Reply", id="desk.reply"),
         Binding("A", "appeal", "Appeal", id="desk.appeal"),
@@ -64,7 +66,7 @@ class HomeScreen(Screen):
     def compose(self) -> ComposeResult:
         yield StatusTabs(*[Tab(TAB_LABELS[t], id=f"tab-{t}") for t in TABS], id="tabs")
         with Horizontal(id="filter-bar"):
-            yield Input(placeholder="Filter: claim id, order, SKU, ASIN, title or message text", id="filter")
+            yield Input(placeholder="/ to filter: claim id, order, SKU, ASIN, title or message text", id="filter")
             yield Label("", id="filter-count")
         with Horizontal(id="body"):
             yield ClaimList(id="claims")
@@ -191,9 +193,11 @@ class HomeScreen(Screen):
         self._update_status()
 
     def action_filter(self) -> None:
-        self.add_class("-filtering")
-        # Focus now, not on the next tick: keys typed right after "/" belong to the filter.
-        self.set_focus(self.query_one("#filter", Input))
+        box = self.query_one("#filter", Input)
+        if box.has_focus:  # a "/" typed into the filter is text: queue it behind the keys before it
+            box.post_message(events.Key("slash", "/"))
+            return
+        self.set_focus(box)
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -223,7 +227,6 @@ class HomeScreen(Screen):
             self._update_status()
             return
         box.value = ""
-        self.remove_class("-filtering")
         self.query_one("#filter-count", Label).update("")
         if self.claim_list.text:
             self.claim_list.show(text="")
