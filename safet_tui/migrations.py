@@ -80,9 +80,12 @@ def _v1_to_v2(database: pw.Database) -> None:
 
 
 def _v2_to_v3(database: pw.Database) -> None:
-    """Indexes for the per-currency amount sort and for analytics periods."""
+    """Indexes for the per-currency amount sort and for analytics periods; drop the ones that
+    only repeated the first column of a wider index."""
     for ddl in m.EXTRA_INDEXES:
         database.execute_sql(ddl)
+    for name in m.REDUNDANT_INDEXES:
+        database.execute_sql(f"DROP INDEX IF EXISTS {name}")
 
 
 MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3}
