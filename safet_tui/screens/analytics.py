@@ -84,6 +84,17 @@ def _hbars(plot, plt, labels: list[str], series: list[tuple[list, tuple]], *, st
         plt.xlim(0, upper)
 
 
+def _money_ticks(plt, top: float) -> None:
+    """Round amounts for a money axis (plotext would write 3974.5, 28942.0 …)."""
+    if top <= 0:
+        return
+    raw = top / 4
+    magnitude = 10 ** max(0, len(str(int(raw))) - 1)
+    step = max(1, -(-int(raw) // magnitude) * magnitude)
+    ticks = list(range(0, int(top) + step, step))
+    plt.yticks(ticks, [f"{t:,}" for t in ticks])
+
+
 def _count_ticks(plt, top: int, xaxis: bool = False) -> None:
     """Whole-number ticks for counts (plotext would write 3.3, 6.7 …)."""
     step = max(1, -(-top // 4))
@@ -103,7 +114,7 @@ class PeriodDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="period-dialog"):
-            yield Label("Custom period, UTC days, both included: YYYY-MM-DD:YYYY-MM-DD")
+            yield Label("Period FROM:TO in UTC days, both included")
             yield Input(value=self.current, placeholder="2026-01-01:2026-03-31", id="period-input")
             yield Static("", id="period-error")
 
@@ -289,7 +300,7 @@ class AnalyticsScreen(Screen):
         t.add_row("Granted in full", f"{h.granted_full:,}", an.pct(h.share_full))
         t.add_row("Granted in part", f"{h.granted_partial:,}", an.pct(h.share_partial))
         t.add_row("No-Grant", f"{h.no_grant:,}", an.pct(h.share_no_grant))
-        t.add_row("Median to decision", an.days(h.median_days), f"n={h.timed:,}")
+        t.add_row("Median to 1st decision", an.days(h.median_days), f"n={h.timed:,}")
         t.add_row("Appeals filed", f"{h.appeals_filed:,}", f"{h.appeals_decided:,} decided")
         t.add_row("Appeals won", f"{h.appeals_won:,}", an.pct(h.appeal_success))
         self.query_one("#an-counts", Static).update(t)
@@ -335,6 +346,7 @@ class AnalyticsScreen(Screen):
         if r.series and cur:
             paid = [float(p.reimbursed[cur].amount) if cur in p.reimbursed else 0.0 for p in r.series]
             plt.bar(positions, paid, color=colors["accent"], width=0.6, reset_ticks=False)
+            _money_ticks(plt, max(paid))
             plt.xticks(positions[::step], labels[::step])
         plt.title(f"Reimbursed {cur or ''} per {r.bucket} (by decision date)")
         plot.refresh()
