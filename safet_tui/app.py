@@ -6,8 +6,10 @@ service (``self.desk``). Heavy screens (analytics, plotext) load lazily.
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.widgets import Input, TextArea
 
 from .config import Config
 from .service import Desk
@@ -86,6 +88,20 @@ class SafetApp(App):
                 screen.reload_claim()
             elif type(screen).__name__ == "AnalyticsScreen":  # not imported until it is opened
                 screen.reload()
+
+    async def _on_key(self, event: events.Key) -> None:
+        """Keep text typed right behind a key that opens an editor (r, n, /).
+
+        Textual hands each key to the widget focused when it arrives; in a fast burst (a macro,
+        keys sent by a script) the keys behind "r" are queued on the list, and by the time they
+        bubble back here the reply editor has the focus, so they would run as commands ("m" marks
+        unread) or vanish. A text widget consumes every printable key it gets, so a printable key
+        that reaches the app while one is focused was meant for it.
+        """
+        focused = self.focused
+        if event.is_printable and isinstance(focused, Input | TextArea) and not getattr(focused, "read_only", False):
+            focused.post_message(events.Key(event.key, event.character))
+            event.prevent_default()  # App's own handler (bindings) must not run it as well
 
     # -- helpers for screens ------------------------------------------------------------------
     def say(self, message: str, severity: str = "information", timeout: float = 4) -> None:

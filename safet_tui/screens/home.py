@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -40,9 +40,7 @@ class HomeScreen(Screen):
         Binding("3", "tab('resolved')", "Resolved", show=False, id="desk.tab.resolved"),
         Binding("4", "tab('claimable')", "Claimable", show=False, id="desk.tab.claimable"),
         Binding("enter", "open", "Open", id="desk.open"),
-        # priority: the app runs it as the key arrives, so keys typed right behind "/" (a fast
-        # typist, a paste) already find the filter focused instead of being lost in the list
-        Binding("slash", "filter", "Filter", key_display="/", priority=True, id="desk.filter"),
+        Binding("slash", "filter", "Filter", key_display="/", id="desk.filter"),
         Binding("escape", "clear_filter", "Clear", show=False, id="desk.clear"),
         Binding("r", "reply", "Reply", id="desk.reply"),
         Binding("A", "appeal", "Appeal", id="desk.appeal"),
@@ -79,6 +77,8 @@ class HomeScreen(Screen):
         return self.query_one(ClaimList)
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if not self.is_current:  # keys still queued while another screen is on top
+            return False
         if action in ("reply", "appeal", "new_claim", "attach"):
             # Seller actions; an investigator (--as amazon) records Amazon's side only.
             return self.app.role != "amazon"
@@ -193,11 +193,9 @@ class HomeScreen(Screen):
         self._update_status()
 
     def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        if box.has_focus:  # a "/" typed into the filter is text: queue it behind the keys before it
-            box.post_message(events.Key("slash", "/"))
-            return
-        self.set_focus(box)
+        # set_focus, not focus(): focus() waits a tick, and keys typed right behind "/" belong
+        # to the filter (SafetApp._on_key hands them on)
+        self.set_focus(self.query_one("#filter", Input))
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:

@@ -84,10 +84,15 @@ class NewClaimScreen(Screen):
     def _field(self, label: str, name: str, value: str, placeholder: str):
         with Horizontal(classes="row"):
             yield Label(label, classes="field")
-            yield Input(value, placeholder=placeholder, id=name)
+            yield Input(value, placeholder=placeholder, id=name, select_on_focus=False)
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        # keys queued before the form was built, or for a form just closed, do nothing
+        return getattr(self, "_ready", False) and self.is_current
 
     def on_mount(self) -> None:
-        self.query_one("#order", Input).focus()
+        self._ready = True
+        self.set_focus(self.query_one("#order", Input))  # now: keys typed right behind "n" are the order id
         self.recheck()
 
     @on(Input.Changed)

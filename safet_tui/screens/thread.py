@@ -98,6 +98,7 @@ class ThreadScreen(Screen):
         #: how many of the newest thread items are rendered (earlier ones load on demand)
         self.show_last = SHOW_LAST
         self.hidden = 0
+        self._ready = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="thread-header")
@@ -110,6 +111,7 @@ class ThreadScreen(Screen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self._ready = True
         self.reload_claim(mark_read=True)
         scroll = self.query_one("#thread-scroll")
         scroll.focus()
@@ -160,6 +162,8 @@ class ThreadScreen(Screen):
         return True
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if not self.is_current or not self._ready:  # keys queued for a screen just closed or not built yet
+            return False
         replying = self.has_class("-replying")
         if action in ("send", "editor"):
             return replying
@@ -196,7 +200,8 @@ class ThreadScreen(Screen):
             self.app.say("The claim is resolved: replies are closed (appeal with A, if allowed)", severity="warning")
             return
         self.add_class("-replying")
-        self.query_one("#reply-text", TextArea).focus()
+        # focus now (focus() waits a tick): keys typed right behind "r" are the reply's text
+        self.set_focus(self.query_one("#reply-text", TextArea))
         self.refresh_bindings()
         # keep the message being answered in view above the editor
         self.call_after_refresh(self.query_one("#thread-scroll").scroll_end, animate=False)
