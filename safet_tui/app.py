@@ -38,6 +38,8 @@ class SafetApp(App):
         self.open_claim = open_claim
         self.animation_level = "full" if self.config.animations else "none"
         self._data_version: int | None = None
+        #: unsent replies by claim id (text, files), kept while the desk runs
+        self.drafts: dict[str, tuple[str, list[str]]] = {}
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
 

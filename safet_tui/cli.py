@@ -29,6 +29,8 @@ def common_options() -> argparse.ArgumentParser:
     p.add_argument("--db", default=argparse.SUPPRESS, metavar="PATH|URL",
                    help="database file, sqlite:///PATH or postgresql://… (default: $SAFET_DB or the user data dir)")
     p.add_argument("--user", default=argparse.SUPPRESS, help="whose read marks to use (default: your login name)")
+    p.add_argument("--as", dest="role", choices=("seller", "amazon"), default=argparse.SUPPRESS,
+                   help="act as the seller (default) or record Amazon's decisions (investigator)")
     p.add_argument("--config", default=argparse.SUPPRESS, metavar="FILE",
                    help="config file (default: $SAFET_CONFIG or config.toml in the user config dir)")
     return p
@@ -42,8 +44,6 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Without a command, safet opens the desk.",
     )
     parser.add_argument("--version", action="version", version=f"safet {__version__}")
-    parser.add_argument("--as", dest="role", choices=("seller", "amazon"), default="seller",
-                        help="act as the seller (default) or record Amazon's decisions (investigator)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in MODULES:
         try:
@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    for name, default in (("db", None), ("user", None), ("config", None)):
+    for name, default in (("db", None), ("user", None), ("config", None), ("role", "seller")):
         if not hasattr(args, name):
             setattr(args, name, default)
     handler = getattr(args, "handler", None)

@@ -321,7 +321,16 @@ def _claim(g: _Gen, cid: int, claim_no: str, account: tuple, plist: list) -> Non
             g.event(cid, last_request, "amazon", "request_info", state, Status.AWAITING.value)
         reply_by = int(policy.reply_by(datetime.fromtimestamp(last_request, UTC)).timestamp())
         if reply_by < now:
-            reply_by = now + rng.randrange(2 * HOUR, 3 * DAY)
+            # That request was answered long ago; Amazon asked again recently, and the reply-by
+            # is the policy's from that new request (deadlines are never made up).
+            answered = min(last_request + rng.randrange(HOUR, DAY), now - 3 * HOUR)
+            g.msg(cid, "seller", "message", "seller", rng.choice(cat.SELLER_REPLIES).format(**g.fill()), answered)
+            g.event(cid, answered, "seller", "reply", Status.AWAITING.value, Status.INVESTIGATING.value)
+            last_request = now - rng.randrange(HOUR, max(2 * HOUR, policy.reply_days * DAY // 2))
+            last_request = min(max(last_request, answered + 60), now - 30)
+            g.msg(cid, "amazon", "info_request", "amazon", rng.choice(cat.AMAZON_INFO_REQUESTS), last_request)
+            g.event(cid, last_request, "amazon", "request_info", Status.INVESTIGATING.value, Status.AWAITING.value)
+            reply_by = int(policy.reply_by(datetime.fromtimestamp(last_request, UTC)).timestamp())
         due = reply_by
         changed = last_request
         state = Status.AWAITING.value

@@ -130,3 +130,23 @@ def test_threads_are_in_order_and_tell_the_reason(demo_template):
     assert "carrier" in stories["never_arrived"] or "delivery" in stories["never_arrived"]
     assert "outside the return window" in stories["outside_window"]
     assert "replacement" in stories["replacement_refunded"]
+
+
+def test_reply_by_follows_the_policy_from_the_last_information_request(demo_template):
+    import sqlite3
+    from datetime import UTC, datetime
+
+    from safet_tui.domain.marketplaces import DEFAULT_POLICIES
+
+    conn = sqlite3.connect(demo_template)
+    try:
+        rows = conn.execute(
+            "SELECT a.marketplace, c.reply_by, (SELECT MAX(e.at) FROM status_event e WHERE e.claim_id = c.id "
+            "AND e.action = 'request_info') FROM claim c JOIN account a ON a.id = c.account_id "
+            "WHERE c.status = 'awaiting'").fetchall()
+    finally:
+        conn.close()
+    assert rows
+    for market, reply_by, asked in rows:
+        expected = DEFAULT_POLICIES[market].reply_by(datetime.fromtimestamp(asked, UTC))
+        assert reply_by == int(expected.timestamp()) > NOW_TS

@@ -422,3 +422,38 @@ async def test_a_burst_of_keys_lands_where_a_person_meant_it(demo_db, clock):
         thread = app.screen
         assert isinstance(thread, ThreadScreen) and thread.claim_no == claim_no
         assert thread.query_one("#reply-text", TextArea).text == "more info"
+
+
+async def test_an_unsent_reply_survives_leaving_the_thread(demo_db, clock, tmp_path):
+    photo = tmp_path / "label.jpg"
+    photo.write_bytes(b"jpg")
+    app = make_app(demo_db, clock)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        claim_no = app.screen.claim_no
+        await pilot.press("r")
+        await type_text(pilot, "half written")
+        app.screen.pending_files.append(str(photo))
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("enter")
+        await settle(pilot)
+        thread = app.screen
+        assert thread.claim_no == claim_no
+        assert thread.query_one("#reply-text", TextArea).text == "half written"
+        assert thread.pending_files == [str(photo)]
+        await pilot.press("r", "ctrl+x")
+        assert thread.pending_files == []
+
+
+async def test_claimable_tab_hides_claim_only_keys(demo_db, clock):
+    app = make_app(demo_db, clock)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        shown = {b.binding.action for b in app.screen.active_bindings.values() if b.enabled}
+        assert "reply" not in shown and "appeal" not in shown and "new_claim" in shown

@@ -81,7 +81,10 @@ class HomeScreen(Screen):
             return False
         if action in ("reply", "appeal", "new_claim", "attach"):
             # Seller actions; an investigator (--as amazon) records Amazon's side only.
-            return self.app.role != "amazon"
+            if self.app.role == "amazon":
+                return False
+        if action in ("reply", "appeal", "attach", "toggle_read") and self.claim_list.tab == "claimable":
+            return False  # a claimable refund is not a claim yet: n files it
         return True
 
     def on_mount(self) -> None:
@@ -145,6 +148,7 @@ class HomeScreen(Screen):
         if tab != self.claim_list.tab:
             self.claim_list.show(tab)
             self._update_status()
+            self.refresh_bindings()
 
     @on(ClaimList.Loaded)
     def _loaded(self, event: ClaimList.Loaded) -> None:
@@ -191,6 +195,7 @@ class HomeScreen(Screen):
         if tab != self.claim_list.tab:
             self.claim_list.show(tab)
         self._update_status()
+        self.refresh_bindings()
 
     def action_filter(self) -> None:
         # set_focus, not focus(): focus() waits a tick, and keys typed right behind "/" belong

@@ -36,7 +36,8 @@ KIND_LABELS = {"message": "", "info_request": "information request", "decision":
                "appeal": "appeal", "note": "note (private)", "attachment": "attachment"}
 
 
-def render_item(item: ThreadItem, me: str = "") -> object:
+def render_item(item: ThreadItem, me: str | None = "") -> object:
+    """One thread item; ``me`` is the seller user reading it (None: an investigator is)."""
     when = f"{item.at:%Y-%m-%d %H:%M} UTC"
     if item.kind == "status":
         return Text(f"── {clean(item.body)} · {item.side} · {when} ──", style="dim italic", justify="center")
@@ -44,7 +45,12 @@ def render_item(item: ThreadItem, me: str = "") -> object:
     if amazon:
         who = "Amazon"
     elif item.side == "seller":
-        who = "You (seller)" if not item.author or item.author in (me, "seller") else f"{clean(item.author)} (seller)"
+        if me is None:
+            who = "Seller" if not item.author or item.author == "seller" else f"Seller ({clean(item.author)})"
+        elif not item.author or item.author in (me, "seller"):
+            who = "You (seller)"
+        else:
+            who = f"{clean(item.author)} (seller)"
     else:
         who = item.side.title()
     kind = KIND_LABELS.get(item.kind, item.kind)
@@ -78,6 +84,7 @@ class ThreadScreen(Screen):
         Binding("ctrl+e", "editor", "$EDITOR", priority=True, id="thread.editor"),
         Binding("t", "attach", "Attach", id="thread.attach"),
         Binding("ctrl+t", "attach", "Attach to reply", id="thread.attach_reply"),
+        Binding("ctrl+x", "drop_file", "Remove last file", show=False, priority=True, id="thread.drop_file"),
         Binding("A", "appeal", "Appeal", id="thread.appeal"),
         Binding("m", "mark_unread", "Mark unread", show=False, id="thread.unread"),
         Binding("y", "copy_claim", "Copy id", show=False, id="thread.copy_claim"),
@@ -112,6 +119,11 @@ class ThreadScreen(Screen):
 
     def on_mount(self) -> None:
         self._ready = True
+        draft = self.app.drafts.pop(self.claim_no, None)
+        if draft:
+            text, self.pending_files = draft
+            self.query_one("#reply-text", TextArea).text = text
+            self._show_pending()
         self.reload_claim(mark_read=True)
         scroll = self.query_one("#thread-scroll")
         scroll.focus()
@@ -124,11 +136,14 @@ class ThreadScreen(Screen):
         if mark_read:
             desk.mark_read([self.claim_no])
             self.app.after_write()
+        before = len(self.view.thread) if self.view else None
         self.view = view = desk.claim(self.claim_no)
         now = desk.now()
         self.query_one("#thread-header", Static).update(claim_summary(view, now))
         self._show_items()
         self.refresh_bindings()
+        if before is not None and len(view.thread) > before:  # something new: show it
+            self.call_after_refresh(self.query_one("#thread-scroll").scroll_end, animate=False)
 
     def _show_items(self) -> None:
         """Render the newest items only: a 200-message thread opens as fast as a short one.
@@ -139,7 +154,7 @@ class ThreadScreen(Screen):
         if hidden:
             parts.append(Text(f"▲ {hidden} earlier item{'s' if hidden != 1 else ''} — press g or scroll up to see them",
                               style="dim italic", justify="center"))
-        me = self.app.desk.user
+        me = self.app.desk.user if self.app.role == "seller" else None
         parts += [render_item(i, me) for i in thread[hidden:]]
         if not thread:
             parts = [Text("No messages yet.", "dim")]
@@ -165,7 +180,7 @@ class ThreadScreen(Screen):
         if not self.is_current or not self._ready:  # keys queued for a screen just closed or not built yet
             return False
         replying = self.has_class("-replying")
-        if action in ("send", "editor"):
+        if action in ("send", "editor", "drop_file"):
             return replying
         if action in ("request_info", "grant", "no_grant"):
             return self.app.role == "amazon"
@@ -181,7 +196,7 @@ class ThreadScreen(Screen):
             self.query_one("#thread-scroll").focus()
             self.refresh_bindings()
             return
-        self.app.pop_screen()
+        self._leave()
 
     def action_top(self) -> None:
         self.show_earlier()
@@ -253,10 +268,27 @@ class ThreadScreen(Screen):
         def add(path: str | None) -> None:
             if path:
                 self.pending_files.append(path)
-                names = ", ".join(os.path.basename(p) for p in self.pending_files)
-                self.query_one("#reply-files", Label).update(literal(f"↳ {names}"))
+                self._show_pending()
 
         self.app.push_screen(AttachDialog(f"Attach a file to the reply on {self.claim_no}"), add)
+
+    def _show_pending(self) -> None:
+        names = ", ".join(os.path.basename(p) for p in self.pending_files)
+        label = f"↳ {names}   (ctrl+x removes the last)" if names else ""
+        self.query_one("#reply-files", Label).update(literal(label))
+
+    def action_drop_file(self) -> None:
+        if self.pending_files:
+            gone = self.pending_files.pop()
+            self._show_pending()
+            self.app.say(f"Removed {os.path.basename(gone)} from the reply")
+
+    def _leave(self) -> None:
+        """Close the thread; an unsent reply is kept for next time."""
+        text = self.query_one("#reply-text", TextArea).text
+        if text.strip() or self.pending_files:
+            self.app.drafts[self.claim_no] = (text, list(self.pending_files))
+        self.app.pop_screen()
 
     def action_appeal(self) -> None:
         self.app.start_appeal(self.claim_no)
@@ -264,7 +296,7 @@ class ThreadScreen(Screen):
     def action_mark_unread(self) -> None:
         self.app.desk.mark_read([self.claim_no], read=False)
         self.app.say(f"Marked {self.claim_no} unread")
-        self.app.pop_screen()
+        self._leave()
         self.app.after_write()
 
     def action_copy_claim(self) -> None:

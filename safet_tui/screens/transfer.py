@@ -133,6 +133,7 @@ class ExportDialog(_Dialog):
 
     @on(Select.Changed, "#fmt")
     def _fmt(self, event: Select.Changed) -> None:
+        self.query_one("#threads", Checkbox).disabled = event.value != "json"
         box = self.query_one("#path", Input)
         stem, _ = os.path.splitext(box.value)
         box.value = f"{stem}.{event.value}"

@@ -272,13 +272,17 @@ class ClaimList(ScrollView, can_focus=True):
             cells = []
             for col, w in columns:
                 title = DEADLINE_TITLES[self.tab] if col.name == "deadline" else col.title
+                if col.name == "claimed" and self.tab == "claimable":
+                    title = "Refunded"
                 cells.append(fit(title, w, col.align))
             return Strip([Segment(" ".join(cells), style)]).adjust_cell_length(width, style)
         index = int(self.scroll_y) + y - 1
         base = self.rich_style
         if index >= self.total:
             if index == 0 and self.is_loaded:
-                text = "  No claims match." if self.text else "  Nothing here."
+                text = ("  No claims match." if self.text else
+                        "  Nothing here. (A new database? `safet demo` makes a demo one; "
+                        "the palette's Import report… brings yours.)")
                 return Strip([Segment(text, self.get_component_rich_style("claim-list--dim"))]).adjust_cell_length(width, base)
             return Strip.blank(width, base)
         row = self.row_at(index)
