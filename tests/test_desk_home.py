@@ -111,18 +111,25 @@ async def test_bulk_select_and_mark_read_then_unread(demo_db, clock):
         await settle(pilot)
         cl = app.screen.claim_list
         before = app.desk.counts()["resolved"].unread
-        await pilot.press("space", "space", "space")
-        assert len(cl.selected) == 3 and cl.cursor == 3
+        start = next(i for i, r in enumerate(rows(app, 100)) if r.unread)
+        cl.cursor = start
+        await pilot.press("space", "space", "space")  # an unread claim and the two after it
+        assert len(cl.selected) == 3 and cl.cursor == start + 3
         keys = {k for _, k in cl.selected}
-        await pilot.press("m")
+        await pilot.press("m")  # some unread in the selection: all become read
         await settle(pilot)
         assert not cl.selected
-        marked = [r for r in rows(app, 10) if r.key in keys]
-        assert marked and all(not r.unread for r in marked)
-        assert app.desk.counts()["resolved"].unread <= before
-        await pilot.press("g", "m")  # single toggle: read -> unread
+        marked = [r for r in rows(app, 100) if r.key in keys]
+        assert len(marked) == 3 and all(not r.unread for r in marked)
+        assert app.desk.counts()["resolved"].unread < before
+        cl.cursor = start
+        await pilot.press("space", "space", "space", "m")  # all read now: all become unread
         await settle(pilot)
-        assert rows(app, 1)[0].unread
+        assert all(r.unread for r in rows(app, 100) if r.key in keys)
+        await pilot.press("g", "m")  # single toggle flips the claim under the cursor
+        await settle(pilot)
+        first = rows(app, 1)[0]
+        assert first.unread is not (first.key in keys)
 
 
 async def test_m_on_unread_claim_marks_it_read_and_moves_on(demo_db, clock):

@@ -293,9 +293,8 @@ class HomeScreen(Screen):
             self.app.say("Only claims have read marks")
             return
         if cl.selected:
-            rows = [cl.row_at(i) for i in range(cl.total)] if cl.total <= 2000 else []
-            unread_any = any(r and r.unread and ("claim", r.key) in cl.selected for r in rows) if rows else True
-            read = unread_any
+            # any unread among the selection: mark them all read; all read already: mark unread
+            read = any(r.unread for r in cl.loaded_rows() if (r.kind, r.key) in cl.selected)
         else:
             read = bool(cl.current_row and cl.current_row.unread)
         n = self.app.desk.mark_read_ids(keys, read=read)

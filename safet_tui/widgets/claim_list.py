@@ -185,6 +185,11 @@ class ClaimList(ScrollView, can_focus=True):
             return None
         return rows[offset] if offset < len(rows) else None
 
+    def loaded_rows(self):
+        """Rows already fetched (no query): what the user has seen, and so could select."""
+        for rows in self._pages.values():
+            yield from rows
+
     @property
     def current_row(self) -> ListRow | None:
         return self.row_at(self.cursor)
