@@ -188,8 +188,9 @@ def generate(target: DbTarget | str | None, claims: int = 2000, seed: int = 7, n
             for sql in indexes:
                 cur.execute(sql)
             cur.execute("INSERT INTO message_fts(message_fts) VALUES ('rebuild')")
-            # Changes in the last three days show as unread for everyone who has not opened them.
-            meta_set("unread_horizon", str(now_ts - 3 * DAY))
+            # Changes of the last day and a half show as unread for everyone who has not opened them
+            # (a seller back after a day off: the fresh information requests stand out).
+            meta_set("unread_horizon", str(now_ts - 36 * HOUR))
             meta_set("demo_seed", str(seed))
         database.execute_sql("ANALYZE")
     finally:
