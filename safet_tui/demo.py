@@ -327,7 +327,7 @@ def _claim(g: _Gen, cid: int, claim_no: str, account: tuple, plist: list) -> Non
             answered = min(last_request + rng.randrange(HOUR, DAY), now - 3 * HOUR)
             g.msg(cid, "seller", "message", "seller", rng.choice(cat.SELLER_REPLIES).format(**g.fill()), answered)
             g.event(cid, answered, "seller", "reply", Status.AWAITING.value, Status.INVESTIGATING.value)
-            last_request = now - rng.randrange(HOUR, max(2 * HOUR, policy.reply_days * DAY // 2))
+            last_request = now - rng.randrange(HOUR, max(2 * HOUR, policy.reply_days * DAY - 2 * HOUR))
             last_request = min(max(last_request, answered + 60), now - 30)
             g.msg(cid, "amazon", "info_request", "amazon", rng.choice(cat.AMAZON_INFO_REQUESTS), last_request)
             g.event(cid, last_request, "amazon", "request_info", Status.INVESTIGATING.value, Status.AWAITING.value)
