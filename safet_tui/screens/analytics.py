@@ -40,10 +40,25 @@ def _short(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+class _FigureTable(Table):
+    """A table whose figures (right-aligned columns) are never cut: when space is short,
+    the text columns (names, titles) give way instead."""
+
+    def __rich_console__(self, console, options):
+        from rich.cells import cell_len
+
+        for column in self.columns:
+            if column.justify == "right":
+                cells = [str(column.header), *(getattr(c, "plain", str(c)) for c in column._cells)]
+                column.min_width = max(cell_len(c) for c in cells)
+        yield from super().__rich_console__(console, options)
+
+
 def _table(*columns: tuple[str, str]) -> Table:
-    t = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), show_edge=False, expand=False)
+    t = _FigureTable(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), show_edge=False, expand=False)
     for name, justify in columns:
-        t.add_column(name, justify=justify, no_wrap=True)
+        # names may wrap onto a second line when space is short; figures stay whole on one
+        t.add_column(name, justify=justify, no_wrap=justify == "right")
     return t
 
 
