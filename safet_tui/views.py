@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .domain.lifecycle import Outcome, Status
+from .domain.lifecycle import Outcome, Status, deadline_of
 from .domain.money import Money
 
 TABS = ("awaiting", "investigating", "resolved", "claimable")
@@ -99,11 +99,7 @@ class ClaimView:
 
     @property
     def deadline(self) -> datetime | None:
-        if self.status is Status.AWAITING:
-            return self.reply_by
-        if self.status is Status.RESOLVED and not self.appeal_used and self.outcome is not Outcome.GRANT_FULL:
-            return self.appeal_by
-        return None
+        return deadline_of(self.status, self.outcome, self.reply_by, self.appeal_by, self.appeal_used)
 
 
 @dataclass(frozen=True)

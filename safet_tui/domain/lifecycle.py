@@ -51,6 +51,17 @@ class TransitionError(ValueError):
     """A lifecycle step that is not allowed; the message says why."""
 
 
+def deadline_of(status, outcome, reply_by, appeal_by, appeal_used):
+    """The deadline that matters for a claim: reply-by while Amazon awaits the seller, appeal-by
+    on a resolved claim that can still be appealed, else none. Takes the stored values as they
+    are (datetimes or epoch seconds, enums or their strings), so every layer asks the same rule."""
+    if status == Status.AWAITING:
+        return reply_by
+    if status == Status.RESOLVED and not appeal_used and outcome != Outcome.GRANT_FULL:
+        return appeal_by
+    return None
+
+
 @dataclass(frozen=True)
 class ClaimState:
     status: Status
@@ -70,11 +81,7 @@ class ClaimState:
     @property
     def deadline(self) -> datetime | None:
         """The deadline that matters in this state (reply-by or appeal-by)."""
-        if self.status is Status.AWAITING:
-            return self.reply_by
-        if self.status is Status.RESOLVED and self.can_still_appeal_in_principle:
-            return self.appeal_by
-        return None
+        return deadline_of(self.status, self.outcome, self.reply_by, self.appeal_by, self.appeal_used)
 
     @property
     def can_still_appeal_in_principle(self) -> bool:

@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from ..db import to_epoch
-from ..domain.lifecycle import Outcome, Status
+from ..domain.lifecycle import Outcome, Status, deadline_of
 from ..domain.marketplaces import Policy
 from ..domain.reasons import Reason, ReasonError, reason_from_report
 from .store import ClaimRec, Store
@@ -90,12 +90,7 @@ def money_text(minor: int, currency: str) -> str:
 
 
 def due_at(rec: ClaimRec) -> int | None:
-    if rec.status == AWAITING:
-        return rec.reply_by
-    if (rec.status == RESOLVED and not rec.appeal_used and rec.outcome != Outcome.GRANT_FULL.value
-            and rec.appeal_by is not None):
-        return rec.appeal_by
-    return None
+    return deadline_of(rec.status, rec.outcome, rec.reply_by, rec.appeal_by, rec.appeal_used)
 
 
 # An import applies every reported state at the same ``now``: its epoch and the policy's

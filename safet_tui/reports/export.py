@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import IO
 
 from ..db import from_epoch
-from ..domain.lifecycle import Outcome, Status
+from ..domain.lifecycle import Outcome, Status, deadline_of
 from ..domain.reasons import REASONS_BY_CODE
 from .errors import ReportError
 
@@ -117,12 +117,7 @@ def claim_rows(database, *, statuses: Sequence[str] = (), accounts: Sequence[str
         if wanted and cid not in wanted:
             continue
         used, decided = bool(used), bool(decided)
-        if status == Status.AWAITING.value:
-            deadline = reply_by
-        elif status == Status.RESOLVED.value and not used and outcome != Outcome.GRANT_FULL.value:
-            deadline = appeal_by
-        else:
-            deadline = None
+        deadline = deadline_of(status, outcome, reply_by, appeal_by, used)
         known_reason = REASONS_BY_CODE.get(reason)
         out.append({
             "_id": cid,
