@@ -80,12 +80,15 @@ class SafetApp(App):
             self._data_version = version
             self.data_changed()
 
-    def data_changed(self) -> None:
+    def data_changed(self, advance: bool = False, skip=None) -> None:
+        """Refresh every open screen that shows claims (``skip``: one that is refreshing itself)."""
         from .screens.home import HomeScreen
 
         for screen in self.screen_stack:
+            if screen is skip:
+                continue
             if isinstance(screen, HomeScreen):
-                screen.after_change()
+                screen.after_change(advance=advance)
             elif hasattr(screen, "reload_claim"):
                 screen.reload_claim()
             elif type(screen).__name__ == "AnalyticsScreen":  # not imported until it is opened
@@ -209,15 +212,10 @@ class SafetApp(App):
             return
         self.push_screen(AnalyticsScreen())
 
-    def after_write(self, advance: bool = False) -> None:
-        """After our own change: refresh what shows it."""
+    def after_write(self, advance: bool = False, skip=None) -> None:
+        """After our own change: refresh what shows it (the poll will not see our own commit)."""
         self._data_version = self.desk.data_version()
-        home = self.home()
-        if home is not None:
-            home.after_change(advance=advance)
-        for screen in self.screen_stack:
-            if hasattr(screen, "reload_claim"):
-                screen.reload_claim()
+        self.data_changed(advance, skip)
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen

@@ -135,7 +135,7 @@ class ThreadScreen(Screen):
         desk = self.app.desk
         if mark_read:
             desk.mark_read([self.claim_no])
-            self.app.after_write()
+            self.app.after_write(skip=self)  # this screen loads the claim just below
         before = len(self.view.thread) if self.view else None
         self.view = view = desk.claim(self.claim_no)
         now = desk.now()
