@@ -18,7 +18,7 @@ import peewee as pw
 
 DB = pw.DatabaseProxy()
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 class DatabaseError(Exception):
@@ -110,6 +110,8 @@ class Claim(Base):
     due_at = InstantField(null=True)
     #: settlement payouts matched to this claim (schema 2)
     paid_minor = pw.BigIntegerField(default=0)
+    #: reply-by / appeal-by is an estimate (no report or message stated it) (schema 4)
+    deadline_estimated = pw.BooleanField(default=False)
 
     class Meta:
         indexes = (
@@ -138,6 +140,10 @@ class Refund(Base):
     basis = pw.CharField(default="")
     claim = pw.ForeignKeyField(Claim, null=True, backref="refunds", on_delete="SET NULL", index=False)
     created_at = InstantField()
+    #: the order item's amount when a report gives it (a partial refund is not claimable) (schema 4)
+    order_minor = pw.BigIntegerField(null=True)
+    #: why this refund can never be claimed ('' when it can) (schema 4)
+    not_claimable = pw.TextField(default="")
 
     class Meta:
         indexes = (

@@ -75,7 +75,7 @@ def _migrator(database: pw.Database):
 
 def _v1_to_v2(database: pw.Database) -> None:
     """Settlement reconciliation: payouts, the import log, and paid amounts on claims."""
-    migrate(_migrator(database).add_column("claim", "paid_minor", m.Claim.paid_minor))
+    migrate(_migrator(database).add_column("claim", "paid_minor", pw.BigIntegerField(default=0)))
     database.create_tables([m.Payout, m.ImportLog])
 
 
@@ -88,7 +88,18 @@ def _v2_to_v3(database: pw.Database) -> None:
         database.execute_sql(f"DROP INDEX IF EXISTS {name}")
 
 
-MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3}
+def _v3_to_v4(database: pw.Database) -> None:
+    """Estimated deadlines are marked; refunds keep the order amount and why they are not claimable.
+    The fields are spelled out here (not taken from the live models) so this step never changes."""
+    mig = _migrator(database)
+    migrate(
+        mig.add_column("claim", "deadline_estimated", pw.BooleanField(default=False)),
+        mig.add_column("refund", "order_minor", pw.BigIntegerField(null=True)),
+        mig.add_column("refund", "not_claimable", pw.TextField(default="")),
+    )
+
+
+MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 def current_version(database: pw.Database) -> int | None:
