@@ -62,28 +62,39 @@ def test_us_window_is_in_marketplace_local_days():
     assert_window(US, refund, None, datetime(2026, 4, 9, 23, 59, 59, tzinfo=LA))
 
 
-def test_us_refund_before_2026_02_16_gets_60_days():
-    last_old = datetime(2026, 2, 15, 23, 59, 59, tzinfo=LA)
-    assert US.filing_window_days(last_old) == 60
-    assert_window(US, last_old, None, datetime(2026, 4, 16, 23, 59, 59, tzinfo=LA))
+# Amazon's announcement keys the 60 -> 30 day change on the day a claim is FILED: "Once the new filing
+# window takes effect, you won't be able to submit claims for events that occurred more than 30 days ago."
+
+def test_us_claims_filed_before_2026_02_16_get_60_days():
+    assert US.filing_window_days(datetime(2026, 2, 15, 23, 59, 59, tzinfo=LA)) == 60
+    # A refund of December 1: 60 days end on January 30, before the change.
+    assert_window(US, datetime(2025, 12, 1, 10, 0, tzinfo=LA), None, datetime(2026, 1, 30, 23, 59, 59, tzinfo=LA))
 
 
-def test_us_refund_from_2026_02_16_gets_30_days():
+def test_us_claims_filed_from_2026_02_16_get_30_days():
+    assert US.filing_window_days(datetime(2026, 2, 16, 0, 0, 0, tzinfo=LA)) == 30
     first_new = datetime(2026, 2, 16, 0, 0, 0, tzinfo=LA)
-    assert US.filing_window_days(first_new) == 30
     assert_window(US, first_new, None, datetime(2026, 3, 18, 23, 59, 59, tzinfo=LA))
 
 
-def test_us_legacy_cutover_is_on_los_angeles_dates():
-    # 07:59:59 UTC on Feb 16 is 23:59:59 PST on Feb 15: still the old rule.
-    assert US.filing_window_days(datetime(2026, 2, 16, 7, 59, 59, tzinfo=UTC)) == 60
-    assert US.filing_window_days(datetime(2026, 2, 16, 8, 0, 0, tzinfo=UTC)) == 30
+def test_us_january_refund_filed_after_the_change_has_30_days_not_60():
+    # January 20 + 30 days = February 19, after the change: the 30-day window applies, not 60 (March 21).
+    refund = datetime(2026, 1, 20, 12, 0, tzinfo=LA)
+    assert_window(US, refund, None, datetime(2026, 2, 19, 23, 59, 59, tzinfo=LA))
+    assert not check_filing(US, datetime(2026, 3, 1, 12, 0, tzinfo=LA), refund).ok
 
 
-def test_us_legacy_rule_follows_the_refund_date_not_the_delivery():
+def test_us_refund_whose_30_days_end_before_the_change_keeps_60_days_until_the_change():
+    # January 10 + 30 = February 9, before the change: the old 60 days run, but only until February 15.
+    refund = datetime(2026, 1, 10, 12, 0, tzinfo=LA)
+    assert_window(US, refund, None, datetime(2026, 2, 15, 23, 59, 59, tzinfo=LA))
+    assert check_filing(US, datetime(2026, 2, 12, 9, 0, tzinfo=LA), refund).ok  # day 33: fine under 60 days
+
+
+def test_us_legacy_rule_follows_the_later_of_refund_and_delivery():
     refund = datetime(2026, 2, 10, 12, 0, tzinfo=LA)
     delivered = datetime(2026, 2, 20, 12, 0, tzinfo=LA)
-    assert_window(US, refund, delivered, datetime(2026, 4, 21, 23, 59, 59, tzinfo=LA))
+    assert_window(US, refund, delivered, datetime(2026, 3, 22, 23, 59, 59, tzinfo=LA))
 
 
 def test_us_unknown_dates():

@@ -27,7 +27,7 @@ class Policy:
     #: "later_of_refund_and_delivery" (US) or "return_delivery" (IN)
     filing_basis: str
     filing_days: int
-    #: refunds before this date (marketplace-local) get ``legacy_filing_days``
+    #: claims filed before this date (marketplace-local) get ``legacy_filing_days``
     legacy_before: date | None = None
     legacy_filing_days: int | None = None
     reply_days: int = 7
@@ -38,41 +38,86 @@ class Policy:
     workweek: tuple[int, ...] = (0, 1, 2, 3, 4)
     #: automated refunds for returns not processed within this many days are not eligible
     auto_refund_days: int = 4
+    #: a refund this many percent below the order amount still counts as full (Amazon: "return shipping
+    #: cost or restocking fee may be deducted from the refund"; restocking fees reach 20% for most items)
+    refund_deduction_percent: int = 20
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
     # -- windows -------------------------------------------------------
-    def filing_window_days(self, refund_at: datetime) -> int:
-        local = ensure_aware(refund_at, "refund date").astimezone(self.tz).date()
-        if self.legacy_before and self.legacy_filing_days and local < self.legacy_before:
+    # Amazon's announcement of 2026-01-21 (quoted by bigbcc.com, "Amazon narrows SAFE-T claims window for
+    # sellers to 30 days", https://bigbcc.com/amazon-narrows-safe-t-claims-window-for-sellers-to-30-days):
+    #   "Effective February 16, 2026, the SAFE-T claim filing window for US seller-fulfilled orders will
+    #   change from 60 days to 30 days. [...] the 30-day window starts from either the return delivery scan
+    #   at your warehouse or the refund date, whichever comes later. [...] We recommend that you review any
+    #   returns or refunds that are older than 30 days you may want to file claims on before February 16.
+    #   Once the new filing window takes effect, you won't be able to submit claims for events that
+    #   occurred more than 30 days ago. This change doesn't affect any claims that are currently in progress."
+    # So the change is keyed on the day a claim is FILED, not on the refund date: a refund of January 20
+    # could be claimed until February 15 under the old 60 days, and from February 16 only within 30 days of
+    # its basis. ``legacy_before`` is that first day of the new window (marketplace-local).
+    def filing_days_on(self, day: date) -> int:
+        """The filing window in force for a claim filed on ``day`` (marketplace-local)."""
+        if self.legacy_before and self.legacy_filing_days and day < self.legacy_before:
             return self.legacy_filing_days
         return self.filing_days
 
-    def filing_basis_at(self, refund_at: datetime | None, delivered_at: datetime | None) -> tuple[datetime, str]:
-        """The instant the filing window counts from, and which date that was."""
+    def filing_window_days(self, filed_at: datetime) -> int:
+        """The filing window in force for a claim filed at ``filed_at``."""
+        return self.filing_days_on(ensure_aware(filed_at, "filing time").astimezone(self.tz).date())
+
+    def window_end(self, basis: datetime) -> datetime:
+        """Last instant to file for a window counted from ``basis``: the end of the Nth local day after it,
+        where N is the window in force on the day of filing (see the announcement above)."""
+        start = ensure_aware(basis).astimezone(self.tz).date()
+        last = start + timedelta(days=self.filing_days)
+        if self.legacy_before and self.legacy_filing_days:
+            if last < self.legacy_before:
+                last = None  # the current window has closed before it took effect
+            if start < self.legacy_before:  # filed before the change: the old window, until the change
+                old = min(start + timedelta(days=self.legacy_filing_days), self.legacy_before - timedelta(days=1))
+                last = old if last is None else max(last, old)
+        return self.end_of_day(last)
+
+    def filing_basis_at(self, refund_at: datetime | None, delivered_at: datetime | None,
+                        requested_at: datetime | None = None, reported_at: datetime | None = None,
+                        ) -> tuple[datetime, str]:
+        """The instant the filing window counts from, and which date that was, in words.
+
+        Amazon counts from the refund and/or the return delivery (``filing_basis``). When a refund is
+        known to have posted but those dates are not, the best evidence stands in, and the words say
+        so: the return request (the refund came after it, so the window is never longer than the real
+        one), then the report that showed the refund (it came before, so the window may have started
+        earlier).
+        """
         if self.filing_basis == "return_delivery":
             if delivered_at is not None:
                 return delivered_at, "return delivery"
-            if refund_at is None:
-                raise PolicyError("neither refund date nor return-delivery date is known")
-            return refund_at, "refund date (return delivery unknown)"
-        candidates = [(d, n) for d, n in ((refund_at, "refund date"), (delivered_at, "return delivery")) if d]
-        if not candidates:
-            raise PolicyError("neither refund date nor return-delivery date is known")
-        at, name = max(candidates, key=lambda c: c[0])
-        if refund_at is None:
-            name += " (refund date unknown)"
-        elif delivered_at is None:
-            name += " (return delivery unknown)"
-        return at, name
+            if refund_at is not None:
+                return refund_at, "refund date (return delivery unknown)"
+        else:
+            candidates = [(d, n) for d, n in ((refund_at, "refund date"), (delivered_at, "return delivery")) if d]
+            if candidates:
+                at, name = max(candidates, key=lambda c: c[0])
+                if refund_at is None:
+                    name += " (refund date unknown)"
+                elif delivered_at is None:
+                    name += " (return delivery unknown)"
+                return at, name
+        if requested_at is not None:
+            return requested_at, "return request date (refund and return-delivery dates unknown)"
+        if reported_at is not None:
+            return reported_at, ("report date (refund, return-delivery and return-request dates unknown: "
+                                 "the window may have started earlier)")
+        raise PolicyError("neither refund date nor return-delivery date is known")
 
-    def file_by(self, refund_at: datetime | None, delivered_at: datetime | None) -> datetime:
-        """Last instant a claim may be filed: the end of the Nth local day after the basis."""
-        basis, _ = self.filing_basis_at(refund_at, delivered_at)
-        days = self.filing_window_days(refund_at or basis)
-        return self.end_of_day(ensure_aware(basis).astimezone(self.tz).date() + timedelta(days=days))
+    def file_by(self, refund_at: datetime | None, delivered_at: datetime | None,
+                requested_at: datetime | None = None, reported_at: datetime | None = None) -> datetime:
+        """Last instant a claim may be filed, counted from :meth:`filing_basis_at`."""
+        basis, _ = self.filing_basis_at(refund_at, delivered_at, requested_at, reported_at)
+        return self.window_end(basis)
 
     def end_of_day(self, day: date) -> datetime:
         return datetime.combine(day, time(23, 59, 59), tzinfo=self.tz)
@@ -157,6 +202,9 @@ def validate_policy(policy: Policy) -> Policy:
             continue
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             raise PolicyError(f"{where}: {name} must be a whole number of days above zero, not {value!r}")
+    pct = policy.refund_deduction_percent
+    if not isinstance(pct, int) or isinstance(pct, bool) or not 0 <= pct < 100:
+        raise PolicyError(f"{where}: refund_deduction_percent must be a whole number from 0 to 99, not {pct!r}")
     for name in ("reply_business_days", "appeal_business_days"):
         if not isinstance(getattr(policy, name), bool):
             raise PolicyError(f"{where}: {name} must be true or false")
