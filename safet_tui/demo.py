@@ -228,12 +228,12 @@ def _write(cur, r: _Rows) -> None:
     cur.executemany(
         "INSERT INTO claim (id, claim_no, account_id, product_id, order_id, order_item_id, reason, description,"
         " status, outcome, denial_reason, currency, claimed_minor, reimbursed_minor, filed_at, updated_at,"
-        " changed_at, reply_by, appeal_by, appeal_used, appeal_decided, due_at, paid_minor)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", r.claims)
+        " changed_at, reply_by, appeal_by, appeal_used, appeal_decided, due_at, paid_minor, deadline_estimated)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0)", r.claims)
     cur.executemany(
         "INSERT INTO refund (account_id, product_id, order_id, order_item_id, return_reason, currency,"
-        " amount_minor, refund_at, delivered_at, file_by, basis, claim_id, created_at)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", r.refunds)
+        " amount_minor, refund_at, delivered_at, file_by, basis, claim_id, created_at, order_minor, not_claimable)"
+        " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?7,'')", r.refunds)  # full refunds: order = refund
     cur.executemany(
         "INSERT INTO message (id, claim_id, side, kind, author, body, created_at) VALUES (?,?,?,?,?,?,?)",
         r.messages)
