@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from safet_tui.domain.eligibility import check_filing
+from safet_tui.domain.eligibility import check_filing, is_automated_text, why_not_claimable
 from safet_tui.domain.marketplaces import DEFAULT_POLICIES
 from safet_tui.domain.money import Money
 from safet_tui.domain.reasons import (
@@ -65,12 +65,70 @@ def test_already_claimed():
     assert result.problems == ("this order item already has a claim (one claim per order item)",)
 
 
-def test_not_fully_refunded_and_auto_refund():
-    result = check_filing(US, NOW, REFUND, DELIVERED, fully_refunded=False, auto_refund=True)
-    assert result.problems == (
-        "the order must be fully refunded",
-        "automated refunds for returns not processed within 4 days are not eligible",
-    )
+def test_partial_refund_is_not_claimable():
+    # Issue 9.7: a $20 refund of a $49.99 order item was listed as claimable.
+    result = check_filing(US, NOW, REFUND, DELIVERED, refunded=Money.of("20", "USD"),
+                          order_amount=Money.of("49.99", "USD"))
+    assert result.problems == ("partial refund: $20.00 of the $49.99 order item was refunded "
+                               "(only a fully refunded order can be claimed)",)
+    # Amazon lets return shipping or a restocking fee come off a full refund (up to 20% by default).
+    assert why_not_claimable(US, refunded=Money.of("39.99", "USD"), order_amount=Money.of("49.99", "USD")) == ""
+    assert why_not_claimable(US, refunded=Money.of("39.98", "USD"), order_amount=Money.of("49.99", "USD"))
+    assert why_not_claimable(US, refunded=Money.of("49.99", "USD"), order_amount=Money.of("49.99", "USD")) == ""
+    assert why_not_claimable(US, refunded=Money.of("20", "USD"), order_amount=None) == ""  # unknown: no verdict
+
+
+def test_automated_refund_named_by_the_report():
+    assert is_automated_text("C-Returns", "AutoRefund") and is_automated_text("Automated Refund", "")
+    assert not is_automated_text("C-Returns", "StandardRefund") and not is_automated_text("Refund at First Scan")
+    result = check_filing(US, NOW, None, DELIVERED, posted=True, automated=True)
+    assert result.problems == ("automated refund (the report says so): Amazon refunded a return that was not "
+                               "processed within 4 days, which cannot be claimed",)
+
+
+def test_automated_refund_by_its_dates_counts_local_calendar_days():
+    delivered = datetime(2026, 11, 12, 0, 0, tzinfo=LA)
+    on_day_4 = datetime(2026, 11, 16, 23, 0, tzinfo=LA)
+    assert check_filing(US, NOW, on_day_4, delivered).ok
+    on_day_5 = datetime(2026, 11, 17, 0, 30, tzinfo=LA)
+    assert check_filing(US, NOW, on_day_5, delivered).problems == (
+        "automated refund: refunded 5 days after the return was delivered; refunds of returns not processed "
+        "within 4 days cannot be claimed",)
+
+
+def test_stored_verdict_is_kept_and_said_once():
+    known = "automated refund (the report says so): Amazon refunded a return that was not processed within 4 days, " \
+            "which cannot be claimed"
+    late = datetime(2026, 11, 20, 9, 0, tzinfo=LA)
+    assert why_not_claimable(US, refund_at=late, delivered_at=DELIVERED, known=known) == known
+    result = check_filing(US, NOW, None, DELIVERED, posted=True, not_claimable=known)
+    assert result.problems == (known,)
+
+
+def test_posted_refund_without_a_date_is_fileable_and_says_what_the_window_counts_from():
+    # Issue 9.1: a returns report gives the refunded amount but no refund date.
+    result = check_filing(US, NOW, None, DELIVERED, posted=True)
+    assert result.ok and result.file_by == FILE_BY
+    assert result.summary == ("Eligible: 19d 19h left (file by 2026-12-12 23:59 PST, from return delivery "
+                              "(refund date unknown))")
+    requested = datetime(2026, 11, 5, 9, 0, tzinfo=LA)
+    result = check_filing(US, NOW, None, None, posted=True, requested_at=requested)
+    assert result.ok and result.basis == "return request date (refund and return-delivery dates unknown)"
+    assert result.file_by == datetime(2026, 12, 5, 23, 59, 59, tzinfo=LA)
+    stored = (datetime(2026, 12, 1, 23, 59, 59, tzinfo=LA), "return request date (refund and return-delivery "
+              "dates unknown)")
+    result = check_filing(IN, NOW, None, None, posted=True, window=stored)
+    assert result.ok and (result.file_by, result.basis) == stored
+    # Not posted: nothing known about the refund, or a refund date still to come.
+    assert not check_filing(US, NOW, None, None, window=stored).ok
+
+
+def test_india_refund_from_a_report_counts_from_return_delivery():
+    ist = ZoneInfo("Asia/Kolkata")
+    delivered = datetime(2026, 11, 20, 0, 0, tzinfo=ist)
+    result = check_filing(IN, NOW, None, delivered, posted=True)
+    assert result.ok and result.basis == "return delivery"
+    assert result.file_by == datetime(2026, 11, 27, 23, 59, 59, tzinfo=ist)
 
 
 def test_amount_rules():

@@ -51,7 +51,7 @@ def test_us_window_counts_from_return_delivery_when_it_is_later():
 
 def test_us_window_counts_from_refund_when_it_is_later():
     refund = datetime(2026, 3, 10, 9, 30, tzinfo=LA)
-    delivered = datetime(2026, 3, 1, 12, 0, tzinfo=LA)
+    delivered = datetime(2026, 3, 7, 12, 0, tzinfo=LA)  # more than 4 days earlier would be an automated refund
     assert_window(US, refund, delivered, datetime(2026, 4, 9, 23, 59, 59, tzinfo=LA))
     assert US.filing_basis_at(refund, delivered) == (refund, "refund date")
 

@@ -32,46 +32,115 @@ class Eligibility:
         return "; ".join(self.problems)
 
 
+#: how a returns report names Amazon's automated refund (Resolution / Return type): "AutoRefund",
+#: "Auto-Refund", "Automated refund", "automatic_refund"; "Refund at First Scan" is not one of them
+AUTOMATED_TEXT = re.compile(r"\bauto(?:mated|matic)?[\s_-]*refund", re.IGNORECASE)
+
+
+def is_automated_text(*texts: str) -> bool:
+    """Does a report's return type or resolution say the refund was Amazon's automated one?"""
+    return any(t and AUTOMATED_TEXT.search(t) for t in texts)
+
+
+def why_not_claimable(policy: Policy, *, refunded: Money | None = None, order_amount: Money | None = None,
+                      refund_at: datetime | None = None, delivered_at: datetime | None = None,
+                      automated: bool = False, known: str = "") -> str:
+    """Why this refund can never be claimed, in words ('' when nothing rules it out).
+
+    The two rules of Amazon's SAFE-T policy that a report can show:
+
+    - "An order must have already been fully refunded (return shipping cost or restocking fee may be
+      deducted from the refund in accordance with the refund policy)": a refund more than
+      ``policy.refund_deduction_percent`` below the order item's amount is partial.
+    - "Automated Refunds issued when you don't process refunds within four calendar days of receiving a
+      returned item are not eligible": the report says so (``automated``: its return type or resolution
+      names an automated refund, see :func:`is_automated_text`), or the refund posted more than
+      ``policy.auto_refund_days`` calendar days (marketplace-local) after the return was delivered, which
+      is when Amazon refunds a return the seller did not process (a refund issued by the seller is not
+      Amazon's and not claimable either).
+
+    ``known`` is a verdict stored earlier from facts the caller no longer has (a report's resolution
+    text): reasons only accumulate, each said once.
+    """
+    reasons = [r for r in known.split("; ") if r] if known else []
+    if (refunded is not None and order_amount is not None and refunded.currency == order_amount.currency
+            and order_amount.is_positive()):
+        floor = Money(order_amount.amount * (100 - policy.refund_deduction_percent) / 100, order_amount.currency)
+        partial = (f"partial refund: {refunded} of the {order_amount} order item was refunded "
+                   "(only a fully refunded order can be claimed)")
+        if refunded < floor and partial not in reasons:
+            reasons.append(partial)
+    if not any(r.startswith(_AUTOMATED) for r in reasons):
+        late = None
+        if refund_at is not None and delivered_at is not None:
+            late = (ensure_aware(refund_at, "refund date").astimezone(policy.tz).date()
+                    - ensure_aware(delivered_at, "return delivery").astimezone(policy.tz).date()).days
+        if automated:
+            reasons.append(f"{_AUTOMATED} (the report says so): Amazon refunded a return that was not "
+                           f"processed within {policy.auto_refund_days} days, which cannot be claimed")
+        elif late is not None and late > policy.auto_refund_days:
+            reasons.append(f"{_AUTOMATED}: refunded {late} days after the return was delivered; refunds of "
+                           f"returns not processed within {policy.auto_refund_days} days cannot be claimed")
+    return "; ".join(reasons)
+
+
+_AUTOMATED = "automated refund"
+
+
 def check_filing(
     policy: Policy,
     now: datetime,
     refund_at: datetime | None,
     delivered_at: datetime | None = None,
     *,
+    posted: bool | None = None,
+    requested_at: datetime | None = None,
+    window: tuple[datetime, str] | None = None,
     already_claimed: bool = False,
     amount: Money | None = None,
     refunded: Money | None = None,
+    order_amount: Money | None = None,
+    automated: bool = False,
+    not_claimable: str = "",
     reason: Reason | None = None,
     description: str | None = None,
     evidence: set[Evidence] | None = None,
-    auto_refund: bool = False,
-    fully_refunded: bool = True,
     order_id: str | None = None,
 ) -> Eligibility:
-    """Check every filing rule; the result lists each problem, in words."""
+    """Check every filing rule; the result lists each problem, in words.
+
+    ``posted``: the refund is known to have posted (a report showed its refunded amount) even when its
+    date is not known; by default a refund has posted when it has a date. A posted refund without a
+    date is fileable: its window counts from the best evidence (:meth:`Policy.filing_basis_at`), and
+    ``basis`` says which. ``window`` is a file-by already worked out from evidence the caller no longer
+    holds (a stored refund's), used when no date here gives one. ``not_claimable`` is a stored verdict
+    of :func:`why_not_claimable`.
+    """
     ensure_aware(now, "now")
     problems: list[str] = []
     if order_id is not None and not ORDER_ID.fullmatch(order_id.strip()):
         problems.append(f"{order_id.strip()!r} is not an Amazon order id (3-7-7 digits, like 112-4829301-5518223)")
+    if posted is None:
+        posted = refund_at is not None
     file_by = None
     basis = ""
-    if refund_at is None:
+    if refund_at is None and not posted:
         problems.append("the refund has not posted yet: a claim can only be filed after the refund")
-    elif now < refund_at:
+    elif refund_at is not None and now < refund_at:
         problems.append(f"the refund posts on {refund_at:%Y-%m-%d %H:%M %Z}: file after that")
-    if refund_at is not None or delivered_at is not None:
-        file_by = policy.file_by(refund_at, delivered_at)
-        _, basis = policy.filing_basis_at(refund_at, delivered_at)
-        if now > file_by:
-            problems.append(f"the filing window closed on {file_by:%Y-%m-%d %H:%M %Z} ({basis})")
+    if refund_at is not None or delivered_at is not None or (posted and requested_at is not None):
+        at, basis = policy.filing_basis_at(refund_at, delivered_at, requested_at if posted else None)
+        file_by = policy.window_end(at)
+    elif window is not None and posted:
+        file_by, basis = window
+    if file_by is not None and now > file_by:
+        problems.append(f"the filing window closed on {file_by:%Y-%m-%d %H:%M %Z} ({basis})")
     if already_claimed:
         problems.append("this order item already has a claim (one claim per order item)")
-    if not fully_refunded:
-        problems.append("the order must be fully refunded")
-    if auto_refund:
-        problems.append(
-            f"automated refunds for returns not processed within {policy.auto_refund_days} days are not eligible"
-        )
+    why = why_not_claimable(policy, refunded=refunded, order_amount=order_amount, refund_at=refund_at,
+                            delivered_at=delivered_at, automated=automated, known=not_claimable)
+    if why:
+        problems.append(why)
     if amount is not None:
         if amount.currency != policy.currency:
             problems.append(f"amount is in {amount.currency}; {policy.marketplace} claims are in {policy.currency}")
