@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.widgets import Input, TextArea
 
 from .config import Config
+from .domain.lifecycle import Actor
 from .service import Desk
 from .widgets.text import clean
 
@@ -26,7 +27,7 @@ class SafetApp(App):
         Binding("ctrl+p", "command_palette", "Commands", show=False, id="app.palette_ctrl"),
     ]
 
-    def __init__(self, desk: Desk, config: Config | None = None, role: str = "seller",
+    def __init__(self, desk: Desk, config: Config | None = None, role: str | None = None,
                  open_claim: str | None = None) -> None:
         super().__init__()
         from .palette import DeskCommands
@@ -34,7 +35,9 @@ class SafetApp(App):
         self.COMMANDS = App.COMMANDS | {DeskCommands}
         self.desk = desk
         self.config = config or Config()
-        self.role = role
+        if role is not None:  # the session's role, as the desk was started
+            desk.role = Actor(role)
+        self.role = desk.role.value
         self.open_claim = open_claim
         self.animation_level = "full" if self.config.animations else "none"
         self._data_version: int | None = None

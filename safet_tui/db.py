@@ -10,13 +10,57 @@ happened and never recomputed.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import peewee as pw
 
-DB = pw.DatabaseProxy()
+_BOUND: ContextVar[pw.Database | None] = ContextVar("safet_database", default=None)
+_SLOT = pw.DatabaseProxy.obj
+
+
+class BoundDatabase(pw.DatabaseProxy):
+    """The models' database: the one a Desk bound for the call in progress (per thread and task),
+    else the last one opened (scripts and tests that use the models directly).
+
+    Two desks on two files in one process each bind their own database around every call, so
+    neither repoints the other."""
+
+    __slots__ = ()
+
+    @property  # type: ignore[override]
+    def obj(self):
+        bound = _BOUND.get()
+        return bound if bound is not None else _SLOT.__get__(self)
+
+    @obj.setter
+    def obj(self, value) -> None:
+        _SLOT.__set__(self, value)
+
+    def __setattr__(self, attr, value) -> None:
+        if attr not in ("obj", "_callbacks", "_Model"):
+            raise AttributeError("Cannot set attribute on proxy.")
+        object.__setattr__(self, attr, value)
+
+
+DB = BoundDatabase()
+
+
+@contextmanager
+def bound(database: pw.Database) -> Iterator[pw.Database]:
+    """Run the block with the models (and every query through ``DB``) on ``database``."""
+    if _BOUND.get() is database:
+        yield database
+        return
+    token = _BOUND.set(database)
+    try:
+        yield database
+    finally:
+        _BOUND.reset(token)
 
 SCHEMA_VERSION = 4
 
@@ -111,7 +155,9 @@ class Claim(Base):
     #: settlement payouts matched to this claim (schema 2)
     paid_minor = pw.BigIntegerField(default=0)
     #: reply-by / appeal-by is an estimate (no report or message stated it) (schema 4)
-    deadline_estimated = pw.BooleanField(default=False)
+    deadline_estimated = pw.BooleanField(default=False, constraints=[pw.SQL("DEFAULT FALSE")])
+    #: when Amazon first decided the claim (best evidence for imported decisions) (schema 4)
+    decided_at = InstantField(null=True)
 
     class Meta:
         indexes = (
@@ -143,7 +189,7 @@ class Refund(Base):
     #: the order item's amount when a report gives it (a partial refund is not claimable) (schema 4)
     order_minor = pw.BigIntegerField(null=True)
     #: why this refund can never be claimed ('' when it can) (schema 4)
-    not_claimable = pw.TextField(default="")
+    not_claimable = pw.TextField(default="", constraints=[pw.SQL("DEFAULT ''")])
 
     class Meta:
         indexes = (
@@ -337,7 +383,8 @@ def open_database(target: DbTarget | str | None, *, create: bool = True) -> pw.D
     DB.initialize(database)
     from .migrations import ensure_schema
 
-    ensure_schema(database)
+    with bound(database):
+        ensure_schema(database)
     return database
 
 

@@ -94,9 +94,13 @@ def _v3_to_v4(database: pw.Database) -> None:
     mig = _migrator(database)
     migrate(
         mig.add_column("claim", "deadline_estimated", pw.BooleanField(default=False)),
+        mig.add_column("claim", "decided_at", pw.BigIntegerField(null=True)),
         mig.add_column("refund", "order_minor", pw.BigIntegerField(null=True)),
         mig.add_column("refund", "not_claimable", pw.TextField(default="")),
     )
+    database.execute_sql(
+        "UPDATE claim SET decided_at = (SELECT MIN(e.at) FROM status_event e WHERE e.claim_id = claim.id"
+        " AND e.action IN ('grant', 'no_grant', 'decide_appeal')) WHERE status = 'resolved' OR appeal_used")
 
 
 MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}

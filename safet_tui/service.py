@@ -6,13 +6,18 @@ domain's TransitionError) with a message fit for a person, and changes nothing.
 
 from __future__ import annotations
 
+import functools
 import getpass
 import os
 import random
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+
+import peewee as pw
 
 from . import attachments as store
 from .db import (
@@ -26,6 +31,7 @@ from .db import (
     ReadMark,
     Refund,
     StatusEvent,
+    bound,
     from_epoch,
     is_sqlite,
     meta_get,
@@ -61,6 +67,32 @@ class NotFound(ServiceError):
     pass
 
 
+class Busy(ServiceError):
+    """Another writer held the database longer than this desk waits; nothing was changed."""
+
+
+class ReadOnly(ServiceError):
+    """The database cannot be written (file mode, read-only mount, full disk)."""
+
+
+def _binds_database(cls):
+    """Every public method of the Desk runs with the models bound to this desk's own database,
+    so two desks on two files in one process stay independent (see ``db.bound``)."""
+    for name, fn in list(vars(cls).items()):
+        if name.startswith("_") or not callable(fn):
+            continue
+
+        def wrap(fn):
+            @functools.wraps(fn)
+            def inner(self, *args, **kwargs):
+                with bound(self.database):
+                    return fn(self, *args, **kwargs)
+            return inner
+
+        setattr(cls, name, wrap(fn))
+    return cls
+
+
 def default_user() -> str:
     try:
         return getpass.getuser()
@@ -76,19 +108,46 @@ class Evidenced:
     evidence: Evidence | None = None
 
 
+@_binds_database
 class Desk:
+    """One person's session on one database: who they are (user and role) and the connection.
+
+    Every change reads the claim it changes and writes it in one transaction that holds the
+    write lock from its first statement (``BEGIN IMMEDIATE`` on SQLite, a row lock on
+    PostgreSQL), and checks the lifecycle's rules there, for this session's role."""
+
     def __init__(self, target: DbTarget | str | None = None, *, clock: Clock | None = None,
-                 policies: Policies | None = None, user: str | None = None,
-                 attachment_limit: int = store.DEFAULT_LIMIT) -> None:
+                 policies: Policies | None = None, user: str | None = None, role: Actor | str = Actor.SELLER,
+                 attachment_limit: int = store.DEFAULT_LIMIT, lock_wait: float = 30.0) -> None:
         self.target = target if isinstance(target, DbTarget) else parse_db_url(target)
         self.database = open_database(self.target)
         self.clock = clock or Clock()
         self.policies = policies or Policies()
         self.user = user or default_user()
+        self.role = Actor(role)
         self.attachment_limit = attachment_limit
         self.attachments_dir = self.target.attachments_dir
+        #: seconds a write waits for another writer before it is refused
+        self.lock_wait = lock_wait
+        #: epoch before which no reply-by or appeal-by can pass (see catch_up)
+        self._quiet_until: int | None = None
+
+    def as_role(self, role: Actor | str, user: str | None = None) -> Desk:
+        """Another session on the same database (its own connection), as ``role``: a second
+        terminal, for an investigator beside a seller."""
+        role = Actor(role)
+        if role is self.role and user in (None, self.user):
+            return self
+        key = (role, user or self.user)
+        sessions = self.__dict__.setdefault("_sessions", {})
+        if key not in sessions:
+            sessions[key] = Desk(self.target, clock=self.clock, policies=self.policies, user=key[1], role=role,
+                                 attachment_limit=self.attachment_limit, lock_wait=self.lock_wait)
+        return sessions[key]
 
     def close(self) -> None:
+        for other in self.__dict__.get("_sessions", {}).values():
+            other.close()
         if not self.database.is_closed():
             self.database.close()
 
@@ -103,12 +162,14 @@ class Desk:
         return ListQueries(self.user, self.now(), self._horizon())
 
     def counts(self, text: str = "") -> dict[str, TabCount]:
+        self.catch_up()
         return self.lists().counts(Filter(text))
 
     def count(self, tab: str, text: str = "") -> int:
         return self.lists().count(tab, Filter(text))
 
     def window(self, tab: str, offset: int, limit: int, sort: str = "deadline", text: str = "") -> list[ListRow]:
+        self.catch_up()
         return self.lists().window(tab, offset, limit, sort, Filter(text))
 
     def data_version(self) -> int:
@@ -139,6 +200,7 @@ class Desk:
         return Claim.select().where(Claim.claim_no == str(claim_no).strip()).exists()
 
     def claim(self, claim_no: str, with_thread: bool = True) -> ClaimView:
+        self.catch_up()
         c = self._claim(claim_no)
         return self._claim_view(c, with_thread)
 
@@ -238,18 +300,21 @@ class Desk:
                    amount: Money, description: str, refund_at: datetime | None,
                    delivered_at: datetime | None = None, files: Sequence[Evidenced] = (),
                    sku: str = "", title: str = "", claim_no: str | None = None) -> ClaimView:
+        self._may(Actor.SELLER, "file a claim")
         evidence = {f.evidence for f in files if f.evidence}
-        verdict = self.check_filing(account_id, order_id, order_item_id, refund_at, delivered_at,
-                                    reason_code=reason_code, amount=amount, description=description,
-                                    evidence=evidence)
-        if not verdict.ok:
-            raise ServiceError("cannot file: " + verdict.summary)
-        if claim_no and self.exists(claim_no):
-            raise ServiceError(f"claim {claim_no} already exists")
         stored = [(store.store_file(self.attachments_dir, f.path, self.attachment_limit), f) for f in files]
-        now = self.now()
-        state, event = lc.file_claim(amount, now, Actor.SELLER)
-        with self.database.atomic():
+        with self._tx():
+            # The rules are checked inside the transaction that writes: a claim filed on the same
+            # order item by another terminal a moment ago is seen here.
+            verdict = self.check_filing(account_id, order_id, order_item_id, refund_at, delivered_at,
+                                        reason_code=reason_code, amount=amount, description=description,
+                                        evidence=evidence)
+            if not verdict.ok:
+                raise ServiceError("cannot file: " + verdict.summary)
+            if claim_no and self.exists(claim_no):
+                raise ServiceError(f"claim {claim_no} already exists")
+            now = self.now()
+            state, event = lc.file_claim(amount, now, self.role)
             account = Account.get_by_id(account_id)
             refund = Refund.get_or_none((Refund.account == account.id) & (Refund.order_id == order_id.strip())
                                         & (Refund.order_item_id == order_item_id.strip()))
@@ -276,18 +341,36 @@ class Desk:
     def reply(self, claim_no: str, body: str, files: Sequence[str] = ()) -> ClaimView:
         if not body.strip() and not files:
             raise ServiceError("the reply is empty")
-        claim = self._claim(claim_no)
-        new, event = lc.reply(self._state(claim), Actor.SELLER, self.now())
+        self._may(Actor.SELLER, "reply")
+        lc.reply(self._state(self._claim(claim_no)), self.role, self.now())  # refuse before storing files
         stored = [store.store_file(self.attachments_dir, p, self.attachment_limit) for p in files]
-        return self._apply(claim, new, event, ("seller", "message", body.strip()), stored)
+        with self._tx():
+            claim = self._locked(claim_no)
+            new, event = lc.reply(self._state(claim), self.role, self.now())
+            self._apply(claim, new, event, ("seller", "message", body.strip()), stored)
+        return self.claim(claim_no)
+
+    def _closed(self, claim: Claim) -> str | None:
+        if claim.status != Status.RESOLVED:
+            return None
+        try:
+            lc.appeal(self._state(claim), Actor.SELLER, self.now())
+        except TransitionError:
+            return "the claim is closed (resolved, no appeal possible): no more attachments"
+        return None
 
     def attach(self, claim_no: str, path: str) -> AttachmentView:
-        claim = self._claim(claim_no)
-        if claim.status == Status.RESOLVED and self.why_not_appeal(claim_no) is not None:
-            raise ServiceError("the claim is closed (resolved, no appeal possible): no more attachments")
+        self._may(Actor.SELLER, "attach evidence")
+        why = self._closed(self._claim(claim_no))
+        if why:
+            raise ServiceError(why)
         sf = store.store_file(self.attachments_dir, path, self.attachment_limit)
-        now = self.now()
-        with self.database.atomic():
+        with self._tx():
+            claim = self._locked(claim_no)
+            why = self._closed(claim)
+            if why:
+                raise ServiceError(why)
+            now = self.now()
             att = self._add_attachment(claim, None, sf, now)
             Claim.update(updated_at=now).where(Claim.id == claim.id).execute()
         return AttachmentView(att.id, att.name, att.size, att.sha256, att.media_type, now, None)
@@ -295,10 +378,14 @@ class Desk:
     def appeal(self, claim_no: str, body: str, files: Sequence[str] = ()) -> ClaimView:
         if not body.strip():
             raise ServiceError("an appeal needs a text saying why the decision is wrong")
-        claim = self._claim(claim_no)
-        new, event = lc.appeal(self._state(claim), Actor.SELLER, self.now())
+        self._may(Actor.SELLER, "appeal")
+        lc.appeal(self._state(self._claim(claim_no)), self.role, self.now())
         stored = [store.store_file(self.attachments_dir, p, self.attachment_limit) for p in files]
-        return self._apply(claim, new, event, ("seller", "appeal", body.strip()), stored)
+        with self._tx():
+            claim = self._locked(claim_no)
+            new, event = lc.appeal(self._state(claim), self.role, self.now())
+            self._apply(claim, new, event, ("seller", "appeal", body.strip()), stored)
+        return self.claim(claim_no)
 
     def why_not_appeal(self, claim_no: str) -> str | None:
         """None if the claim can be appealed now, else the reason in words."""
@@ -316,7 +403,7 @@ class Desk:
     def mark_read_ids(self, claim_ids: Iterable[int], read: bool = True) -> int:
         now = self.now()
         ids = list(claim_ids)
-        with self.database.atomic():
+        with self._tx():
             for cid in ids:
                 self._mark(cid, now if read else None)
         return len(ids)
@@ -326,28 +413,104 @@ class Desk:
         return self.policies[Account.get_by_id(claim.account_id).marketplace]
 
     def request_info(self, claim_no: str, body: str, reply_by: datetime | None = None) -> ClaimView:
-        claim = self._claim(claim_no)
-        now = self.now()
-        reply_by = reply_by or self._policy_for(claim).reply_by(now)
-        new, event = lc.request_info(self._state(claim), Actor.AMAZON, now, reply_by)
-        return self._apply(claim, new, event, ("amazon", "info_request", body.strip() or "Please provide more information."))
+        self._may(Actor.AMAZON, "request information")
+        with self._tx():
+            claim = self._locked(claim_no)
+            now = self.now()
+            reply_by = reply_by or self._policy_for(claim).reply_by(now)
+            new, event = lc.request_info(self._state(claim), self.role, now, reply_by)
+            self._apply(claim, new, event,
+                        ("amazon", "info_request", body.strip() or "Please provide more information."))
+        return self.claim(claim_no)
 
     def grant(self, claim_no: str, amount: Money, body: str = "", appeal_by: datetime | None = None) -> ClaimView:
-        claim = self._claim(claim_no)
-        now = self.now()
-        appeal_by = appeal_by or self._policy_for(claim).appeal_by(now)
-        new, event = lc.grant(self._state(claim), Actor.AMAZON, now, amount, appeal_by)
-        text = body.strip() or f"{new.outcome.label}: {amount} reimbursed."
-        return self._apply(claim, new, event, ("amazon", "decision", text))
+        self._may(Actor.AMAZON, "grant a claim")
+        with self._tx():
+            claim = self._locked(claim_no)
+            now = self.now()
+            appeal_by = appeal_by or self._policy_for(claim).appeal_by(now)
+            new, event = lc.grant(self._state(claim), self.role, now, amount, appeal_by)
+            assert new.outcome is not None
+            text = body.strip() or f"{new.outcome.label}: {amount} reimbursed."
+            self._apply(claim, new, event, ("amazon", "decision", text))
+        return self.claim(claim_no)
 
     def no_grant(self, claim_no: str, denial_reason: str, body: str = "",
                  appeal_by: datetime | None = None) -> ClaimView:
-        claim = self._claim(claim_no)
-        now = self.now()
-        appeal_by = appeal_by or self._policy_for(claim).appeal_by(now)
-        new, event = lc.no_grant(self._state(claim), Actor.AMAZON, now, denial_reason, appeal_by)
-        text = body.strip() or f"No-Grant: {denial_reason.strip()}"
-        return self._apply(claim, new, event, ("amazon", "decision", text))
+        self._may(Actor.AMAZON, "deny a claim")
+        with self._tx():
+            claim = self._locked(claim_no)
+            now = self.now()
+            appeal_by = appeal_by or self._policy_for(claim).appeal_by(now)
+            new, event = lc.no_grant(self._state(claim), self.role, now, denial_reason, appeal_by)
+            text = body.strip() or f"No-Grant: {denial_reason.strip()}"
+            self._apply(claim, new, event, ("amazon", "decision", text))
+        return self.claim(claim_no)
+
+    # -- time passing -------------------------------------------------------------------
+    def catch_up(self) -> int:
+        """Apply what the passing of time decides, as every reader must see it, with no cron job:
+        a claim whose reply-by passed unanswered ends in No-Grant at its reply-by (Amazon's
+        rule) and its appeal window opens from there; a resolved claim whose appeal-by passed is
+        closed (no deadline left to sort by). An estimated reply-by (the earliest the real one
+        can be) ends a claim only once the latest it can be has passed too. Cheap when nothing
+        is due: it remembers when the next deadline falls (looking again at least every minute,
+        for deadlines other terminals set). Returns the number of claims that ended; a read-only
+        database is left as it is."""
+        now = to_epoch(self.now())
+        assert now is not None
+        if self._quiet_until is not None and now < self._quiet_until:
+            return 0
+        due, wake = self._due(now)
+        closing = execute("SELECT 1 FROM claim WHERE status = ? AND due_at < ? LIMIT 1",
+                          [Status.RESOLVED.value, now]).fetchone() is not None
+        ended = 0
+        if due or closing:
+            try:
+                with self._tx():
+                    due, wake = self._due(now)  # again, under the lock
+                    ended = self._expire(due)
+                    # A passed appeal-by leaves nothing to do: no deadline to sort by.
+                    execute("UPDATE claim SET due_at = NULL WHERE status = ? AND due_at < ?",
+                            [Status.RESOLVED.value, now])
+            except ReadOnly:
+                pass
+        row = execute("SELECT MIN(due_at) FROM claim WHERE status IN (?, ?) AND due_at >= ?",
+                      [Status.AWAITING.value, Status.RESOLVED.value, now]).fetchone()
+        for t in (row[0] if row else None, wake):
+            if t is not None:
+                wake = t if wake is None else min(wake, t)
+        self._quiet_until = min(wake if wake is not None else now + 60, now + 60)
+        return ended
+
+    def _due(self, now: int) -> tuple[list[int], int | None]:
+        """Awaiting claims whose reply-by has surely passed, and the next time an estimated one will."""
+        due: list[int] = []
+        wake: int | None = None
+        for claim_id, reply_by, estimated, market in execute(
+                "SELECT c.id, c.reply_by, c.deadline_estimated, a.marketplace FROM claim c JOIN account a "
+                "ON a.id = c.account_id WHERE c.status = ? AND c.due_at < ?", [Status.AWAITING.value, now]):
+            if estimated:
+                latest = to_epoch(self.policies[market].reply_by(from_epoch(reply_by)))
+                assert latest is not None
+                if latest >= now:
+                    wake = latest if wake is None else min(wake, latest)
+                    continue
+            due.append(claim_id)
+        return due, wake
+
+    def _expire(self, claim_ids: Sequence[int]) -> int:
+        for claim_id in claim_ids:
+            claim = Claim.get_by_id(claim_id)
+            state = self._state(claim)
+            assert state.reply_by is not None
+            new, event = lc.expire_reply(state, self.clock.now(),
+                                         self._policy_for(claim).appeal_by(state.reply_by))
+            text = f"No reply by the reply-by ({state.reply_by:%Y-%m-%d %H:%M %Z}"
+            text += ", estimated)" if claim.deadline_estimated else ")"
+            self._apply(claim, new, event, ("system", "decision", text + ": the claim is closed as No-Grant."),
+                        user="safet", at=event.at, estimated=bool(claim.deadline_estimated))
+        return len(claim_ids)
 
     # -- internals ----------------------------------------------------------------------
     def _state(self, c: Claim) -> ClaimState:
@@ -359,33 +522,98 @@ class Desk:
             appeal_decided=c.appeal_decided,
         )
 
-    def _apply(self, claim: Claim, new: ClaimState, event: lc.Event | None, message: tuple[str, str, str],
-               stored: Sequence[store.StoredFile] = ()) -> ClaimView:
-        now = self.now()
-        with self.database.atomic():
-            fields = dict(
-                status=new.status.value, outcome=new.outcome.value if new.outcome else None,
-                denial_reason=new.denial_reason,
-                reimbursed_minor=None if new.reimbursed is None else new.reimbursed.minor,
-                reply_by=new.reply_by, appeal_by=new.appeal_by, appeal_used=new.appeal_used,
-                appeal_decided=new.appeal_decided, due_at=new.deadline, updated_at=now,
-            )
-            if event is not None:
-                fields["changed_at"] = now
-            Claim.update(**fields).where(Claim.id == claim.id).execute()
-            side, kind, body = message
-            msg = self._add_message(claim, side, kind, body, now)
-            for sf in stored:
-                self._add_attachment(claim, msg, sf, now)
-            if event is not None:
-                self._event(claim, event)
-            if side == "seller":
-                # What you did yourself is not news to you.
-                self._mark(claim.id, now)
-        return self.claim(claim.claim_no)
+    def _may(self, actor: Actor, what: str) -> None:
+        """Refuse an action this session's role may not take (the lifecycle checks it again)."""
+        if self.role is not actor:
+            who = "a seller" if actor is Actor.SELLER else "Amazon"
+            raise ServiceError(f"only {who} can {what}; this desk runs as {self.role.value}")
 
-    def _add_message(self, claim: Claim, side: str, kind: str, body: str, at: datetime) -> Message:
-        msg = Message.create(claim=claim, side=side, kind=kind, author=self.user, body=body, created_at=at)
+    @contextmanager
+    def _tx(self) -> Iterator[None]:
+        """One write transaction holding the write lock from its first statement, so what it reads
+        is what it changes. Waits up to ``lock_wait`` seconds for another writer, then refuses
+        with :class:`Busy`; a database that cannot be written refuses with :class:`ReadOnly`."""
+        if self.database.transaction_depth() > 0:
+            with self.database.atomic():
+                yield
+            return
+        sqlite = is_sqlite(self.database)
+        deadline = time.monotonic() + self.lock_wait
+        pause = 0.02
+        while True:
+            tx = self.database.atomic("IMMEDIATE") if sqlite else self.database.atomic()
+            try:
+                tx.__enter__()
+                break
+            except pw.OperationalError as exc:
+                _raise_if_read_only(exc)
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise Busy("the database is busy: another terminal has been writing for "
+                               f"{self.lock_wait:.0f} s; nothing was changed, try again") from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.5)
+        try:
+            yield
+        except BaseException as exc:
+            tx.__exit__(type(exc), exc, exc.__traceback__)
+            if isinstance(exc, pw.OperationalError):
+                _raise_if_read_only(exc)
+            raise
+        else:
+            try:
+                tx.__exit__(None, None, None)
+            except pw.OperationalError as exc:
+                _raise_if_read_only(exc)
+                raise
+
+    def _locked(self, claim_no: str) -> Claim:
+        """The claim as it is now, inside the write transaction (row-locked on PostgreSQL)."""
+        query = Claim.select().where(Claim.claim_no == str(claim_no).strip())
+        if not is_sqlite(self.database):
+            query = query.for_update()
+        claim = query.first()
+        if claim is None:
+            raise NotFound(f"no claim {claim_no!r}")
+        return claim
+
+    def _apply(self, claim: Claim, new: ClaimState, event: lc.Event | None, message: tuple[str, str, str],
+               stored: Sequence[store.StoredFile] = (), *, user: str | None = None, at: datetime | None = None,
+               estimated: bool = False) -> None:
+        """Write what the lifecycle decided (inside the caller's transaction)."""
+        now = self.now()
+        fields = dict(
+            status=new.status.value, outcome=new.outcome.value if new.outcome else None,
+            denial_reason=new.denial_reason,
+            reimbursed_minor=None if new.reimbursed is None else new.reimbursed.minor,
+            reply_by=new.reply_by, appeal_by=new.appeal_by, appeal_used=new.appeal_used,
+            appeal_decided=new.appeal_decided, updated_at=now,
+            due_at=lc.deadline_of(new.status, new.outcome, new.reply_by, new.appeal_by, new.appeal_used, now),
+        )
+        if event is not None:
+            fields["changed_at"] = now
+            # a deadline set by this step is known (stated, or the policy's from a recorded time);
+            # one carried over keeps its kind
+            if new.deadline != self._state(claim).deadline or new.deadline is None:
+                fields["deadline_estimated"] = estimated
+            if event.to_status is Status.RESOLVED and claim.decided_at is None:
+                fields["decided_at"] = event.at
+        Claim.update(**fields).where(Claim.id == claim.id).execute()
+        side, kind, body = message
+        msg = self._add_message(claim, side, kind, body, at or now, user=user)
+        for sf in stored:
+            self._add_attachment(claim, msg, sf, now)
+        if event is not None:
+            self._event(claim, event, user=user)
+        if side == "seller":
+            # What you did yourself is not news to you.
+            self._mark(claim.id, now)
+
+    def _add_message(self, claim: Claim, side: str, kind: str, body: str, at: datetime,
+                     user: str | None = None) -> Message:
+        msg = Message.create(claim=claim, side=side, kind=kind, author=user or self.user, body=body,
+                             created_at=at)
         if is_sqlite(self.database):
             execute("INSERT INTO message_fts(rowid, body) VALUES (?, ?)", [msg.id, body])
         return msg
@@ -394,9 +622,9 @@ class Desk:
         return Attachment.create(claim=claim, message=msg, name=sf.name, size=sf.size, sha256=sf.sha256,
                                  media_type=sf.media_type, created_at=at)
 
-    def _event(self, claim: Claim, event: lc.Event) -> None:
+    def _event(self, claim: Claim, event: lc.Event, user: str | None = None) -> None:
         StatusEvent.create(
-            claim=claim, at=event.at, actor=event.actor.value, user=self.user, action=event.action,
+            claim=claim, at=event.at, actor=event.actor.value, user=user or self.user, action=event.action,
             from_status=event.from_status.value if event.from_status else None,
             to_status=event.to_status.value, note=event.note,
         )
@@ -411,8 +639,16 @@ class Desk:
         return store.stored_path(self.attachments_dir, sha256)
 
 
+def _raise_if_read_only(exc: Exception) -> None:
+    text = str(exc).lower()
+    if "readonly" in text or "read-only" in text or "read only" in text:
+        raise ReadOnly("the database is read-only: nothing can be changed here") from None
+    if "disk is full" in text or "database or disk is full" in text:
+        raise ReadOnly("the disk is full: nothing was changed") from None
+
+
 def set_unread_horizon(at: datetime) -> None:
     meta_set("unread_horizon", str(to_epoch(at)))
 
 
-__all__ = ["Desk", "ServiceError", "NotFound", "Evidenced", "TransitionError", "DB"]
+__all__ = ["Desk", "ServiceError", "NotFound", "Busy", "ReadOnly", "Evidenced", "TransitionError", "DB"]

@@ -287,7 +287,7 @@ async def test_long_thread_renders_the_newest_items_and_brings_in_the_rest_on_g(
     claim_no = desk.window("investigating", 0, 1)[0].claim_no
     for n in range(30):
         clock.advance(minutes=10)
-        desk.request_info(claim_no, f"Question {n}")
+        desk.as_role("amazon").request_info(claim_no, f"Question {n}")
         clock.advance(minutes=10)
         desk.reply(claim_no, f"Answer {n}")
     total = len(desk.claim(claim_no).thread)

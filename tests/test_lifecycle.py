@@ -124,8 +124,8 @@ def test_full_grant():
     at = T0 + 5 * DAY
     state, event = lc.grant(filed(), AMAZON, at, CLAIMED, at + 7 * DAY)
     assert (state.status, state.outcome, state.reimbursed) == (Status.RESOLVED, Outcome.GRANT_FULL, CLAIMED)
-    assert state.appeal_by == at + 7 * DAY
-    assert state.deadline is None  # nothing to appeal
+    assert state.appeal_by is None  # nothing to appeal: no appeal window is kept
+    assert state.deadline is None
     assert not state.can_still_appeal_in_principle
     assert event == Event("grant", AMAZON, at, Status.INVESTIGATING, Status.RESOLVED, "Grant")
 
@@ -291,7 +291,8 @@ def test_expire_reply_ends_in_no_grant():
     assert (state.status, state.outcome, state.denial_reason) == (Status.RESOLVED, Outcome.NO_GRANT, NO_REPLY_DENIAL)
     assert state.appeal_by == at + 7 * DAY and state.reply_by is None
     assert state.deadline == at + 7 * DAY  # a no-reply no-grant can be appealed
-    assert event == Event("no_grant", AMAZON, at, Status.AWAITING, Status.RESOLVED, NO_REPLY_DENIAL)
+    # decided at the reply-by, whenever the desk notices it passed
+    assert event == Event("no_grant", AMAZON, reply_by, Status.AWAITING, Status.RESOLVED, NO_REPLY_DENIAL)
 
 
 def test_expire_reply_refused_before_the_deadline_or_off_awaiting():

@@ -44,7 +44,8 @@ def snapshot(path) -> dict[str, list]:
         tables = ["account", "product", "claim", "refund", "message", "attachment", "status_event", "read_mark"]
         out = {}
         for t in tables:
-            cols = [r[1] for r in conn.execute(f"PRAGMA table_info({t})") if r[1] != "paid_minor"]
+            added = ("paid_minor", "deadline_estimated", "decided_at", "order_minor", "not_claimable")
+            cols = [r[1] for r in conn.execute(f"PRAGMA table_info({t})") if r[1] not in added]
             out[t] = conn.execute(f"SELECT {', '.join(cols)} FROM {t} ORDER BY 1, 2").fetchall()
         return out
     finally:
@@ -114,7 +115,7 @@ def test_opening_twice_is_idempotent(v1_path):
     after_first = snapshot(v1_path)
     database = m.open_database(str(v1_path))
     try:
-        assert migrations.current_version(database) == 3
+        assert migrations.current_version(database) == m.SCHEMA_VERSION
         assert database.execute_sql("SELECT COUNT(*) FROM message_fts").fetchone()[0] == 2
     finally:
         database.close()
@@ -130,7 +131,7 @@ def test_newer_database_is_refused_with_a_clear_message(tmp_path):
     conn.close()
     with pytest.raises(m.DatabaseError) as info:
         m.open_database(str(path))
-    assert str(info.value) == "the database is at schema 99, newer than this safet (schema 3): upgrade safet"
+    assert str(info.value) == "the database is at schema 99, newer than this safet (schema 4): upgrade safet"
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("99",)
     conn.close()

@@ -209,7 +209,7 @@ def test_info_request_and_reply(us, clock):
     desk, account_id = us
     claim_no = file(desk, account_id).claim_no
     clock.advance(hours=1)
-    asked = desk.request_info(claim_no, "Please send photos of the label.")
+    asked = desk.as_role("amazon").request_info(claim_no, "Please send photos of the label.")
     assert asked.status is Status.AWAITING
     assert asked.reply_by == NOW + timedelta(hours=1) + 7 * DAY  # amazon.com policy default, stored as given
     assert asked.deadline == asked.reply_by
@@ -249,14 +249,14 @@ def test_in_reply_by_counts_saturdays(empty_desk, clock):
                                amount=Money.of("123456", "INR"), description="d", refund_at=NOW - DAY,
                                delivered_at=NOW - DAY).claim_no
     # NOW is Monday 2026-11-23 17:30 in India; Tue, Wed, Thu
-    assert desk.request_info(claim_no, "").reply_by == datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+    assert desk.as_role("amazon").request_info(claim_no, "").reply_by == datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
     assert str(desk.claim(claim_no).claimed) == "₹1,23,456.00"
 
 
 def test_refused_conversation_steps_change_nothing(us, clock):
     desk, account_id = us
     claim_no = file(desk, account_id).claim_no
-    desk.request_info(claim_no, "Need the label.", reply_by=NOW + DAY)
+    desk.as_role("amazon").request_info(claim_no, "Need the label.", reply_by=NOW + DAY)
     clock.advance(days=1, seconds=1)
     before = snapshot(desk)
     with pytest.raises(TransitionError, match="the reply-by time has passed"):
@@ -266,7 +266,7 @@ def test_refused_conversation_steps_change_nothing(us, clock):
     with pytest.raises(TransitionError, match="only a resolved claim can be appealed"):
         desk.appeal(claim_no, "Why?")
     with pytest.raises(TransitionError, match="cannot request information on a claim that is Awaiting"):
-        desk.request_info(claim_no, "Again")
+        desk.as_role("amazon").request_info(claim_no, "Again")
     with pytest.raises(NotFound, match="no claim '999'"):
         desk.reply("999", "hello")
     assert snapshot(desk) == before
@@ -278,9 +278,9 @@ def test_full_grant_by_amazon(us, clock):
     desk, account_id = us
     claim_no = file(desk, account_id).claim_no
     clock.advance(days=2)
-    view = desk.grant(claim_no, usd("49.99"))
+    view = desk.as_role("amazon").grant(claim_no, usd("49.99"))
     assert (view.status, view.outcome, view.reimbursed) == (Status.RESOLVED, Outcome.GRANT_FULL, usd("49.99"))
-    assert view.appeal_by == NOW + 9 * DAY
+    assert view.appeal_by is None  # a full grant leaves nothing to appeal
     assert view.thread[-2].body == "Grant: $49.99 reimbursed."
     assert m.Claim.get().due_at is None  # nothing to appeal, nothing due
     assert desk.why_not_appeal(claim_no) == "the claim was granted in full: there is nothing to appeal"
@@ -300,11 +300,11 @@ def test_refused_grants_change_nothing(us, clock):
     clock.advance(days=1)
     before = snapshot(desk)
     with pytest.raises(TransitionError, match=r"cannot grant \$50.00 — more than the \$49.99 claimed"):
-        desk.grant(claim_no, usd("50"))
+        desk.as_role("amazon").grant(claim_no, usd("50"))
     with pytest.raises(TransitionError, match="grant is in INR, the claim is in USD"):
-        desk.grant(claim_no, Money.of("10", "INR"))
+        desk.as_role("amazon").grant(claim_no, Money.of("10", "INR"))
     with pytest.raises(TransitionError, match="a no-grant needs a denial reason"):
-        desk.no_grant(claim_no, " ")
+        desk.as_role("amazon").no_grant(claim_no, " ")
     assert snapshot(desk) == before
 
 
@@ -312,7 +312,7 @@ def test_partial_grant_appeal_once_then_refused(us, clock):
     desk, account_id = us
     claim_no = file(desk, account_id).claim_no
     clock.advance(days=3)
-    partial = desk.grant(claim_no, usd("20"), "We reimbursed 40%.")
+    partial = desk.as_role("amazon").grant(claim_no, usd("20"), "We reimbursed 40%.")
     assert (partial.outcome, partial.reimbursed) == (Outcome.GRANT_PARTIAL, usd("20"))
     assert partial.deadline == NOW + 10 * DAY
     assert m.Claim.get().due_at == NOW + 10 * DAY
@@ -324,7 +324,7 @@ def test_partial_grant_appeal_once_then_refused(us, clock):
     assert appealed.status is Status.INVESTIGATING and appealed.appeal_used and not appealed.appeal_decided
     assert appealed.appeal_by is None
     clock.advance(days=2)
-    decided = desk.no_grant(claim_no, "Original decision upheld")
+    decided = desk.as_role("amazon").no_grant(claim_no, "Original decision upheld")
     assert (decided.status, decided.outcome, decided.reimbursed) == (Status.RESOLVED, Outcome.GRANT_PARTIAL, usd("20"))
     assert decided.appeal_decided and decided.deadline is None
     events = m.DB.obj.execute_sql("SELECT actor, action FROM status_event ORDER BY id").fetchall()
@@ -341,7 +341,7 @@ def test_no_grant_then_appeal_after_appeal_by_is_refused(us, clock):
     desk, account_id = us
     claim_no = file(desk, account_id).claim_no
     clock.advance(days=1)
-    view = desk.no_grant(claim_no, "Insufficient evidence provided", appeal_by=NOW + 3 * DAY)
+    view = desk.as_role("amazon").no_grant(claim_no, "Insufficient evidence provided", appeal_by=NOW + 3 * DAY)
     assert (view.outcome, view.denial_reason, view.reimbursed) == (
         Outcome.NO_GRANT, "Insufficient evidence provided", usd("0"))
     assert view.thread[-2].body == "No-Grant: Insufficient evidence provided"
@@ -357,11 +357,11 @@ def test_appeal_granted_in_full(us, clock):
     desk, account_id = us
     claim_no = file(desk, account_id).claim_no
     clock.advance(days=1)
-    desk.no_grant(claim_no, NO_REPLY_DENIAL)
+    desk.as_role("amazon").no_grant(claim_no, NO_REPLY_DENIAL)
     clock.advance(days=1)
     desk.appeal(claim_no, "I replied by e-mail on time.")
     clock.advance(days=1)
-    view = desk.grant(claim_no, usd("49.99"))
+    view = desk.as_role("amazon").grant(claim_no, usd("49.99"))
     assert (view.outcome, view.reimbursed, view.denial_reason, view.appeal_decided) == (
         Outcome.GRANT_FULL, usd("49.99"), None, True)
 
@@ -373,7 +373,7 @@ def test_read_marks_are_per_user(us, clock):
     claim_no = file(desk, account_id).claim_no
     assert not desk.claim(claim_no).unread  # your own filing is not news to you
     clock.advance(hours=2)
-    desk.request_info(claim_no, "Photos please.")
+    desk.as_role("amazon").request_info(claim_no, "Photos please.")
     bob = Desk(desk.target, clock=clock, user="bob")
     try:
         desk.user = "tester"
@@ -419,7 +419,7 @@ def test_the_database_file_stays_healthy(us, clock, tmp_path):
     desk, account_id = us
     claim_no = file(desk, account_id).claim_no
     clock.advance(hours=1)
-    desk.request_info(claim_no, "x")
+    desk.as_role("amazon").request_info(claim_no, "x")
     path = desk.target.path
     desk.close()
     conn = sqlite3.connect(path)

@@ -11,5 +11,6 @@ def open_desk(args: argparse.Namespace, *, clock=None):
 
     config = load_config(getattr(args, "config", None))
     desk = Desk(getattr(args, "db", None), clock=clock, policies=config.policies,
-                user=getattr(args, "user", None), attachment_limit=config.attachment_limit)
+                user=getattr(args, "user", None), role=getattr(args, "role", "seller"),
+                 attachment_limit=config.attachment_limit)
     return desk, config

@@ -51,15 +51,37 @@ class TransitionError(ValueError):
     """A lifecycle step that is not allowed; the message says why."""
 
 
-def deadline_of(status, outcome, reply_by, appeal_by, appeal_used):
+def deadline_of(status, outcome, reply_by, appeal_by, appeal_used, now=None):
     """The deadline that matters for a claim: reply-by while Amazon awaits the seller, appeal-by
     on a resolved claim that can still be appealed, else none. Takes the stored values as they
-    are (datetimes or epoch seconds, enums or their strings), so every layer asks the same rule."""
+    are (datetimes or epoch seconds, enums or their strings), so every layer asks the same rule.
+
+    Given ``now`` (of the same kind as the deadlines), an appeal-by that has passed is no deadline
+    at all: nothing is left to do, so the claim is closed, not overdue. (A passed reply-by stays:
+    it ends the claim in No-Grant, see :func:`expire_reply`.)"""
     if status == Status.AWAITING:
         return reply_by
     if status == Status.RESOLVED and not appeal_used and outcome != Outcome.GRANT_FULL:
+        if now is not None and appeal_by is not None and appeal_by < now:
+            return None
         return appeal_by
     return None
+
+
+def appeal_state(status, outcome, appeal_by, appeal_used, appeal_decided, now) -> str:
+    """Where a claim stands with its one appeal, in one word: ``pending``, ``decided``,
+    ``not needed`` (granted in full), ``unavailable`` (no appeal-by known), ``available`` or
+    ``closed`` (appeal-by passed); '' while the claim is not resolved. Values as stored, like
+    :func:`deadline_of`."""
+    if appeal_used:
+        return "decided" if appeal_decided else "pending"
+    if status != Status.RESOLVED:
+        return ""
+    if outcome == Outcome.GRANT_FULL:
+        return "not needed"
+    if appeal_by is None:
+        return "unavailable"
+    return "available" if appeal_by >= now else "closed"
 
 
 @dataclass(frozen=True)
@@ -171,7 +193,8 @@ def grant(state: ClaimState, actor: Actor, at: datetime, amount: Money,
     outcome = Outcome.GRANT_FULL if amount == state.claimed else Outcome.GRANT_PARTIAL
     new = replace(
         state, status=Status.RESOLVED, reimbursed=amount, outcome=outcome, denial_reason=None,
-        reply_by=None, appeal_by=None if final else appeal_by, appeal_decided=final or state.appeal_decided,
+        reply_by=None, appeal_by=None if final or outcome is Outcome.GRANT_FULL else appeal_by,
+        appeal_decided=final or state.appeal_decided,
     )
     action = "decide_appeal" if final else "grant"
     return new, Event(action, actor, at, state.status, Status.RESOLVED, outcome.label)
@@ -209,10 +232,48 @@ def appeal(state: ClaimState, actor: Actor, at: datetime) -> tuple[ClaimState, E
     return new, Event("appeal", actor, at, state.status, Status.INVESTIGATING)
 
 
-def expire_reply(state: ClaimState, at: datetime, appeal_by: datetime) -> tuple[ClaimState, Event]:
-    """No reply by reply-by: Amazon closes the claim as No-Grant."""
+def expire_reply(state: ClaimState, now: datetime, appeal_by: datetime) -> tuple[ClaimState, Event]:
+    """No reply by reply-by: Amazon's rule closes the claim as No-Grant at the reply-by time, and
+    the appeal window (``appeal_by``, counted from the reply-by) opens. During an appeal the
+    No-Grant is the appeal's final decision."""
     from .reasons import NO_REPLY_DENIAL
 
-    if state.status is not Status.AWAITING or state.reply_by is None or at <= state.reply_by:
+    if state.status is not Status.AWAITING or state.reply_by is None or now <= state.reply_by:
         raise TransitionError("the claim is not past its reply-by time")
-    return no_grant(state, Actor.AMAZON, at, NO_REPLY_DENIAL, appeal_by)
+    return no_grant(state, Actor.AMAZON, state.reply_by, NO_REPLY_DENIAL, appeal_by)
+
+
+#: (action, from, to) steps a claim's history may take; a history is valid when each recorded
+#: event is one of these and starts where the previous one ended.
+STEPS = frozenset({
+    ("file", None, Status.INVESTIGATING),
+    ("request_info", Status.INVESTIGATING, Status.AWAITING),
+    ("reply", Status.AWAITING, Status.INVESTIGATING),
+    ("grant", Status.INVESTIGATING, Status.RESOLVED),
+    ("grant", Status.AWAITING, Status.RESOLVED),
+    ("no_grant", Status.INVESTIGATING, Status.RESOLVED),
+    ("no_grant", Status.AWAITING, Status.RESOLVED),
+    ("appeal", Status.RESOLVED, Status.INVESTIGATING),
+    ("decide_appeal", Status.INVESTIGATING, Status.RESOLVED),
+    ("decide_appeal", Status.AWAITING, Status.RESOLVED),
+})
+
+
+def check_history(events) -> Status | None:
+    """The status a sequence of (action, from_status, to_status) ends in; raises TransitionError
+    at the first step that is not a step of the lifecycle or does not start where the last ended.
+    A claim may be appealed once."""
+    at: Status | None = None
+    appeals = 0
+    for i, (action, frm, to) in enumerate(events):
+        frm = Status(frm) if frm else None
+        to = Status(to)
+        if (action, frm, to) not in STEPS:
+            raise TransitionError(f"step {i + 1}: {action} from {frm} to {to} is not a lifecycle step")
+        if frm != at:
+            raise TransitionError(f"step {i + 1}: {action} starts at {frm}, the claim was {at}")
+        appeals += action == "appeal"
+        if appeals > 1:
+            raise TransitionError(f"step {i + 1}: a second appeal")
+        at = to
+    return at

@@ -1,20 +1,17 @@
-"""Claim states and reasons as reports write them, and applying a reported state to a claim.
-
-A report says where a claim stands now, not when Amazon decided. When it does
-not state a reply-by or appeal-by, the marketplace policy gives one counted
-from the moment the desk learns of the change (the import), as the product
-rules say; the status event says the date was estimated.
-"""
+"""Claim states and reasons as reports write them, and applying a reported state to a claim
+row through the domain's :func:`~safet_tui.domain.reconcile.reconcile` (which decides; this
+module only reads and writes the rows)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import lru_cache
 
-from ..db import to_epoch
-from ..domain.lifecycle import Outcome, Status, deadline_of
+from ..db import from_epoch, to_epoch
+from ..domain.lifecycle import ClaimState, Outcome, Status, deadline_of
 from ..domain.marketplaces import Policy
+from ..domain.money import Money
 from ..domain.reasons import Reason, ReasonError, reason_from_report
+from ..domain.reconcile import Reconciled, Reported, reconcile
 from .store import ClaimRec, Store
 
 AWAITING, INVESTIGATING, RESOLVED = Status.AWAITING.value, Status.INVESTIGATING.value, Status.RESOLVED.value
@@ -56,9 +53,6 @@ _KEYWORDS = (
     ("window", "outside_window"), ("abuse", "abuse"),
 )
 
-NO_DENIAL_GIVEN = "Not stated in the report"
-
-
 @lru_cache(maxsize=1024)
 def state_of(text: str) -> tuple[str, bool] | None:
     key = " ".join(text.strip().lower().replace("-", " ").replace("_", " ").split())
@@ -83,85 +77,51 @@ def reason_of(text: str) -> Reason | None:
     return None
 
 
-def money_text(minor: int, currency: str) -> str:
-    sign = "-" if minor < 0 else ""
-    whole, cents = divmod(abs(minor), 100)
-    return f"{sign}{currency} {whole:,}.{cents:02d}"
+def due_at(rec: ClaimRec, now: int | None = None) -> int | None:
+    return deadline_of(rec.status, rec.outcome, rec.reply_by, rec.appeal_by, rec.appeal_used, now)
 
 
-def due_at(rec: ClaimRec) -> int | None:
-    return deadline_of(rec.status, rec.outcome, rec.reply_by, rec.appeal_by, rec.appeal_used)
+def _money(minor: int | None, currency: str) -> Money | None:
+    return None if minor is None else Money.from_minor(minor, currency)
 
 
-# An import applies every reported state at the same ``now``: its epoch and the policy's
-# estimated deadlines are the same for each claim (memoised, not recomputed 10k times).
-@lru_cache(maxsize=64)
-def _epoch_of(now: datetime) -> int | None:
-    return to_epoch(now)
+def state_of_rec(rec: ClaimRec) -> ClaimState:
+    return ClaimState(
+        status=Status(rec.status), claimed=Money.from_minor(rec.claimed_minor, rec.currency),
+        reimbursed=_money(rec.reimbursed_minor, rec.currency),
+        outcome=Outcome(rec.outcome) if rec.outcome else None, denial_reason=rec.denial_reason,
+        reply_by=from_epoch(rec.reply_by), appeal_by=from_epoch(rec.appeal_by),
+        appeal_used=bool(rec.appeal_used), appeal_decided=bool(rec.appeal_decided),
+    )
 
 
-@lru_cache(maxsize=64)
-def _reply_by(policy: Policy, now: datetime) -> int | None:
-    return to_epoch(policy.reply_by(now))
-
-
-@lru_cache(maxsize=64)
-def _appeal_by(policy: Policy, now: datetime) -> int | None:
-    return to_epoch(policy.appeal_by(now))
-
-
-def apply_state(store: Store, rec: ClaimRec, status: str, appeal: bool, reimbursed: int | None,
-                policy: Policy, now: datetime, source: str) -> bool:
-    """Bring ``rec`` to the reported state; records a status event and returns True if anything changed."""
-    now_epoch = _epoch_of(now)
-    before = (rec.status, rec.outcome, rec.reimbursed_minor, rec.denial_reason, rec.appeal_used,
-              rec.appeal_decided)
-    old_status = rec.status
-    notes: list[str] = []
-    action = "import"
-    actor = "amazon"
-    if status == RESOLVED:
-        if reimbursed is None:
-            reimbursed = rec.reimbursed_minor if old_status == RESOLVED and rec.reimbursed_minor is not None else 0
-        outcome = (Outcome.GRANT_FULL if reimbursed >= rec.claimed_minor else
-                   Outcome.GRANT_PARTIAL if reimbursed > 0 else Outcome.NO_GRANT).value
-        rec.outcome, rec.reimbursed_minor = outcome, reimbursed
-        rec.denial_reason = (rec.denial_reason or NO_DENIAL_GIVEN) if outcome == Outcome.NO_GRANT.value else None
-        label = Outcome(outcome).label
-        notes.append(label if outcome == Outcome.NO_GRANT.value else f"{label}: {money_text(reimbursed, rec.currency)}")
-        if old_status != RESOLVED:
-            rec.reply_by = None
-            if rec.appeal_used and not rec.appeal_decided:
-                rec.appeal_decided, rec.appeal_by, action = True, None, "decide_appeal"
-            else:
-                action = "grant" if outcome != Outcome.NO_GRANT.value else "no_grant"
-                if outcome == Outcome.GRANT_FULL.value or rec.appeal_decided:
-                    rec.appeal_by = None
-                else:
-                    rec.appeal_by = _appeal_by(policy, now)
-                    notes.append(f"appeal-by not in the report, estimated from the {policy.marketplace} policy")
-    elif status == AWAITING:
-        if old_status != AWAITING:
-            if old_status == RESOLVED:
-                rec.appeal_used = True
-            rec.reply_by = _reply_by(policy, now)
-            action = "request_info"
-            notes.append(f"reply-by not in the report, estimated from the {policy.marketplace} policy")
-    else:  # investigating
-        if old_status == RESOLVED or (appeal and not rec.appeal_used):
-            rec.appeal_used, rec.appeal_by = True, None
-            if old_status == RESOLVED:
-                action, actor = "appeal", "seller"
-        elif old_status == AWAITING:
-            action, actor = "reply", "seller"
-    rec.status = status
-    after = (rec.status, rec.outcome, rec.reimbursed_minor, rec.denial_reason, rec.appeal_used,
-             rec.appeal_decided)
-    if after == before:
-        return False
-    rec.due_at = due_at(rec)
+def write_back(store: Store, rec: ClaimRec, result: Reconciled, now_epoch: int) -> None:
+    """Copy what the domain decided onto the row and queue its events (the desk learns of the
+    change now, so the claim is unread from now; the events keep the times the evidence gives)."""
+    st = result.state
+    rec.status, rec.outcome, rec.denial_reason = st.status.value, st.outcome.value if st.outcome else None, \
+        st.denial_reason
+    rec.reimbursed_minor = None if st.reimbursed is None else st.reimbursed.minor
+    rec.reply_by, rec.appeal_by = to_epoch(st.reply_by), to_epoch(st.appeal_by)
+    rec.appeal_used, rec.appeal_decided = st.appeal_used, st.appeal_decided
+    rec.deadline_estimated = result.estimated
+    if result.decided_at is not None and rec.decided_at is None:
+        rec.decided_at = to_epoch(result.decided_at)
+    rec.due_at = due_at(rec, now_epoch)
     rec.updated_at = rec.changed_at = now_epoch
     rec.dirty = True
-    notes.append(f"imported from {source}")
-    store.event(rec, now_epoch, action, old_status, status, "; ".join(notes), actor=actor)
-    return True
+    for e in result.events:
+        at = to_epoch(e.at)
+        store.event(rec, at, e.action, e.from_status.value if e.from_status else None, e.to_status.value,
+                    e.note, actor=e.actor.value)
+        rec.known_at = max(rec.known_at or 0, at)
+
+
+def apply_report(store: Store, rec: ClaimRec, reported: Reported, policy: Policy, now_epoch: int) -> str | None:
+    """Reconcile a known claim with a report through the domain; returns why it was skipped
+    (None when it was applied or agreed)."""
+    known_at = from_epoch(rec.known_at if rec.known_at is not None else rec.filed_at)
+    result = reconcile(state_of_rec(rec), known_at, reported, policy, bool(rec.deadline_estimated))
+    if result.changed:
+        write_back(store, rec, result, now_epoch)
+    return result.skipped or None

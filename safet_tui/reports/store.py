@@ -24,11 +24,12 @@ CLAIM_COLUMNS = (
     "claim_no", "account_id", "product_id", "order_id", "order_item_id", "reason", "description", "status",
     "outcome", "denial_reason", "currency", "claimed_minor", "reimbursed_minor", "filed_at", "updated_at",
     "changed_at", "reply_by", "appeal_by", "appeal_used", "appeal_decided", "due_at", "paid_minor",
+    "deadline_estimated", "decided_at",
 )
 #: what an import may change on an existing claim
 CLAIM_STATE_COLUMNS = (
     "product_id", "status", "outcome", "denial_reason", "reimbursed_minor", "updated_at", "changed_at",
-    "reply_by", "appeal_by", "appeal_used", "appeal_decided", "due_at",
+    "reply_by", "appeal_by", "appeal_used", "appeal_decided", "due_at", "deadline_estimated", "decided_at",
 )
 REFUND_COLUMNS = (
     "account_id", "product_id", "order_id", "order_item_id", "return_reason", "currency", "amount_minor",
@@ -39,14 +40,18 @@ REFUND_COLUMNS = (
 class ClaimRec:
     """A claim row in memory; ``id`` is None until inserted."""
 
-    __slots__ = ("id", *CLAIM_COLUMNS, "dirty", "line")
+    __slots__ = ("id", *CLAIM_COLUMNS, "dirty", "line", "known_at")
 
     def __init__(self, id: int | None = None, **values) -> None:
         self.id = id
         for name in CLAIM_COLUMNS:
             setattr(self, name, values.get(name))
+        if self.deadline_estimated is None:
+            self.deadline_estimated = False
         self.dirty = False
         self.line = 0
+        #: epoch of the claim's last status event (what the desk knows up to)
+        self.known_at: int | None = None
 
     def values(self, columns: Sequence[str] = CLAIM_COLUMNS) -> tuple:
         values = _claim_values(self) if columns is CLAIM_COLUMNS else [getattr(self, c) for c in columns]
@@ -171,7 +176,14 @@ class Store:
             for row in self.query(f"SELECT {cols} FROM claim WHERE account_id = ?", [self.account_id]):
                 rec = ClaimRec(row[0], **dict(zip(CLAIM_COLUMNS, row[1:], strict=True)))
                 rec.appeal_used, rec.appeal_decided = bool(rec.appeal_used), bool(rec.appeal_decided)
+                rec.deadline_estimated = bool(rec.deadline_estimated)
                 self._index_claim(rec)
+            by_id = {c.id: c for c in self.claims.values()}
+            for cid, at in self.query("SELECT e.claim_id, MAX(e.at) FROM status_event e JOIN claim c "
+                                      "ON c.id = e.claim_id WHERE c.account_id = ? GROUP BY e.claim_id",
+                                      [self.account_id]):
+                if cid in by_id:
+                    by_id[cid].known_at = at
         if refunds:
             cols = ", ".join(("id", *REFUND_COLUMNS))
             by_id = {c.id: c for c in self.claims.values()}
