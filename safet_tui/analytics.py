@@ -14,7 +14,8 @@ Definitions (the same for the screen, ``safet report`` and the exports):
 - *Recovery rate* = reimbursed / claimed over decided claims, per currency.
 - *At stake* is a snapshot now: every open claim (Awaiting or Under
   Investigation) of the account, claimed minus anything already granted.
-- *Left on the table*: claimable refunds (no claim) whose file-by passed in
+- *Left on the table*: claimable refunds (no claim, and not a partial or an
+  automated refund, which could never be claimed) whose file-by passed in
   the period unclaimed; *expiring*: file-by within the next 3 days (now).
 - *Days to decision*: filing to the first decision (Grant or No-Grant), the
   median over the cohort's claims that have one.
@@ -36,7 +37,7 @@ from datetime import UTC, date, datetime, timedelta
 from .db import to_epoch
 from .domain.money import Money, format_money
 from .domain.reasons import REASONS_BY_CODE
-from .queries import execute
+from .queries import CLAIMABLE, execute
 
 DAY = 86400
 WEEK = 7 * DAY
@@ -394,7 +395,7 @@ def _left_on_table(period: Period, scope: Scope, now: int) -> dict[str, tuple[in
         " COALESCE(SUM(CASE WHEN f.file_by >= ? AND f.file_by < ? THEN f.amount_minor ELSE 0 END), 0),"
         " SUM(CASE WHEN f.file_by >= ? AND f.file_by < ? THEN 1 ELSE 0 END),"
         " COALESCE(SUM(CASE WHEN f.file_by >= ? AND f.file_by < ? THEN f.amount_minor ELSE 0 END), 0)"
-        f" FROM refund f WHERE f.claim_id IS NULL AND f.file_by IS NOT NULL{more} GROUP BY f.currency",
+        f" FROM refund f WHERE {CLAIMABLE} AND f.file_by IS NOT NULL{more} GROUP BY f.currency",
         [start, stop, start, stop, now, soon, now, soon, *scope_params],
     ):
         out[cur] = (int(en or 0), int(em or 0), int(sn or 0), int(sm or 0))

@@ -99,6 +99,10 @@ _CLAIM_FROM = (
     ' LEFT JOIN read_mark r ON r.claim_id = c.id AND r."user" = ?'
 )
 
+#: a refund that may still be claimed: no claim yet, and nothing rules it out (``Refund.not_claimable``
+#: holds the domain's verdict: a partial or an automated refund); its window is checked by the caller
+CLAIMABLE = "f.claim_id IS NULL AND f.not_claimable = ''"
+
 _REFUND_COLUMNS = (
     "f.id, '', f.order_id, COALESCE(p.sku, ''), COALESCE(p.title, ''), f.return_reason, f.amount_minor, "
     "NULL, f.currency, f.file_by, f.created_at, 'claimable', NULL, 0, a.marketplace"
@@ -179,7 +183,7 @@ class ListQueries:
         flt = flt or Filter("")
         if tab == "claimable":
             where, params = flt.refund_clause()
-            sql = f"SELECT COUNT(*) FROM refund f WHERE f.claim_id IS NULL AND f.file_by >= ?{where}"
+            sql = f"SELECT COUNT(*) FROM refund f WHERE {CLAIMABLE} AND f.file_by >= ?{where}"
             return execute(sql, [self.now, *params]).fetchone()[0]
         where, params = flt.claim_clause()
         return execute(f"SELECT COUNT(*) FROM claim c WHERE c.status = ?{where}", [tab, *params]).fetchone()[0]
@@ -196,7 +200,7 @@ class ListQueries:
             order = _REFUND_ORDER[sort]
             sql = (
                 f"SELECT {_REFUND_COLUMNS}{_REFUND_FROM} JOIN (SELECT f.id AS wid FROM refund f "
-                f"WHERE f.claim_id IS NULL AND f.file_by >= ?{where} ORDER BY {order} LIMIT ? OFFSET ?) w "
+                f"WHERE {CLAIMABLE} AND f.file_by >= ?{where} ORDER BY {order} LIMIT ? OFFSET ?) w "
                 f"ON w.wid = f.id ORDER BY {order}"
             )
             return [_row(t, "refund") for t in execute(sql, [self.now, *params, limit, offset])]

@@ -281,11 +281,20 @@ class Desk:
         ).exists()
         refund = Refund.get_or_none((Refund.account == account.id) & (Refund.order_id == order_id.strip())
                                     & (Refund.order_item_id == order_item_id.strip()))
-        refunded = Money.from_minor(refund.amount_minor, refund.currency) if refund else None
+        known: dict = {}
+        if refund is not None:  # a report showed this refund: it has posted, dated or not
+            known = dict(
+                posted=True, refunded=Money.from_minor(refund.amount_minor, refund.currency),
+                order_amount=None if refund.order_minor is None else Money.from_minor(refund.order_minor,
+                                                                                       refund.currency),
+                window=(refund.file_by, refund.basis) if refund.file_by else None,
+                not_claimable=refund.not_claimable or "")
+            refund_at = refund_at or refund.refund_at
+            delivered_at = delivered_at or refund.delivered_at
         return check_filing(
             policy, self.now(), refund_at, delivered_at, already_claimed=already, amount=amount,
-            refunded=refunded, reason=reason(reason_code) if reason_code else None,
-            description=description, evidence=set(evidence), order_id=order_id,
+            reason=reason(reason_code) if reason_code else None,
+            description=description, evidence=set(evidence), order_id=order_id, **known,
         )
 
     # -- seller actions -----------------------------------------------------------

@@ -156,3 +156,41 @@ def test_parse_amount(text, value):
 def test_parse_amount_refuses_garbage(text):
     with pytest.raises(MoneyError):
         parse_amount(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "value"),
+    [
+        ("-49,99", "de_DE", "-49.99"),
+        ("1.234,56", "de_DE", "1234.56"),
+        ("EUR -3,10", "de_DE", "-3.10"),
+        ("(12,00)", "de_DE", "-12.00"),
+        ("1.234", "de_DE", "1234"),
+        ("-49.99", "en_US", "-49.99"),
+        ("1,23,456.00", "en_IN", "123456.00"),
+        ("123,456.00", "en_IN", "123456.00"),
+    ],
+)
+def test_parse_amount_in_a_locale(text, locale, value):
+    assert parse_amount(text, locale) == Decimal(value)
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "says"),
+    [
+        ("-49.99", "de_DE", "not an amount as de_DE writes numbers"),
+        ("1,234", "de_DE", "ambiguous"),  # 1.234 in de_DE, 1,234 elsewhere
+        ("1.234", "en_US", "ambiguous"),
+        ("-49,99", "en_US", "not an amount"),
+        ("abc", "de_DE", "not an amount"),
+    ],
+)
+def test_parse_amount_in_a_locale_refuses_what_it_would_have_to_guess(text, locale, says):
+    with pytest.raises(MoneyError, match=says):
+        parse_amount(text, locale)
+
+
+def test_decimal_comma_is_never_read_as_a_thousands_separator():
+    # Issue 9.10: "-49,99" was read as -4,999.00.
+    with pytest.raises(MoneyError):
+        parse_amount("-49,99")

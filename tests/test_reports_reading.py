@@ -90,7 +90,9 @@ def test_legacy_60_day_window_before_2026_02_16(empty_desk, tmp_path):
     rows[1][i] = "10-Jan-2026"
     run_import(empty_desk, "returns", write_rows(tmp_path / "old.tsv", rows))
     f = Refund.get()
-    assert f.file_by == utc(2026, 3, 12, 6, 59, 59)  # Jan 10 + 60 days, end of day PDT
+    # Jan 10 + 30 days ends before the change of Feb 16, so the old 60 days apply, but only to claims
+    # filed before the change: the window ends with Feb 15 (PST), not on Mar 11 (keyed on the filing date).
+    assert f.file_by == utc(2026, 2, 16, 7, 59, 59)
 
 
 def test_markup_in_a_title_is_stored_and_printed_literally(empty_desk, tmp_path, capsys):

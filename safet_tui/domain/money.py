@@ -10,10 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 CENT = Decimal("0.01")
 _SYMBOLS = "$₹€£¥"
-_AMOUNT_RE = re.compile(r"^[+-]?(\d{1,3}(,\d{2,3})*|\d+)(\.\d+)?$")
+#: western (1,234,567) or Indian (12,34,567) grouping: the last group has three digits, so "49,99" is
+#: not read as 4,999
+_AMOUNT_RE = re.compile(r"^[+-]?(\d{1,3}(,\d{3})*|\d{1,2}(,\d{2})*,\d{3}|\d+)(\.\d+)?$")
 
 
 class MoneyError(ValueError):
@@ -95,11 +98,16 @@ class Money:
         return self.amount > 0
 
 
-def parse_amount(text: str) -> Decimal:
+def parse_amount(text: str, locale: str | None = None) -> Decimal:
     """Read an amount as Amazon's reports write it.
 
     Takes ``1,249.00``, ``₹1,23,456.00``, ``-49.99``, ``$ 12``, ``(12.00)``
     (accounting negative) and ``INR 1,249``; raises MoneyError otherwise.
+
+    With a ``locale`` (a marketplace's, e.g. ``de_DE``) the digits are read as that locale writes
+    them, strictly (babel): ``-49,99`` and ``1.234,56`` in ``de_DE``. Text the locale does not write
+    that way (``-49.99`` in ``de_DE``) and text that would need more than two decimals (``1,234``
+    reads 1.234 in ``de_DE``, and is 1,234 elsewhere) are refused, never guessed.
     """
     raw = text
     s = (text or "").strip()
@@ -116,13 +124,42 @@ def parse_amount(text: str) -> Decimal:
     if s and s[0] in "+-":
         sign, rest = s[0], s[1:].lstrip(_SYMBOLS).strip()
         s = sign + rest
-    if not _AMOUNT_RE.match(s):
+    if locale is not None and not dot_decimal(locale):
+        value = _parse_localized(raw, s, locale)
+    else:
+        if not _AMOUNT_RE.match(s):
+            raise MoneyError(f"{raw!r} is not an amount")
+        try:
+            value = Decimal(s.replace(",", ""))
+        except InvalidOperation as exc:  # pragma: no cover - the regex guards this
+            raise MoneyError(f"{raw!r} is not an amount") from exc
+    if locale is not None and value.as_tuple().exponent < -2:
+        raise MoneyError(f"{raw!r} is ambiguous: as {locale} writes numbers it is {value}, "
+                         "more decimals than an amount has")
+    return -value if negative else value
+
+
+@lru_cache(maxsize=64)
+def dot_decimal(locale: str) -> bool:
+    """Does ``locale`` write 1,234.56 (the way the reports' fast paths read)?"""
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    return get_decimal_symbol(locale) == "." and get_group_symbol(locale) == ","
+
+
+def _parse_localized(raw: str, s: str, locale: str) -> Decimal:
+    from babel.core import UnknownLocaleError
+    from babel.numbers import NumberFormatError, format_decimal, parse_decimal
+
+    if not re.fullmatch(r"[+-]?[0-9][0-9.,'\s\u00a0\u202f\u2019]*", s):
         raise MoneyError(f"{raw!r} is not an amount")
     try:
-        value = Decimal(s.replace(",", ""))
-    except InvalidOperation as exc:  # pragma: no cover - the regex guards this
-        raise MoneyError(f"{raw!r} is not an amount") from exc
-    return -value if negative else value
+        return parse_decimal(s, locale, strict=True)
+    except NumberFormatError:
+        example = format_decimal(Decimal("-1234.56"), format="#,##0.00", locale=locale)
+        raise MoneyError(f"{raw!r} is not an amount as {locale} writes numbers (e.g. {example})") from None
+    except (UnknownLocaleError, ValueError) as exc:
+        raise MoneyError(f"cannot read amounts in locale {locale!r}: {exc}") from None
 
 
 _LOCALES = {"USD": "en_US", "INR": "en_IN", "EUR": "de_DE", "GBP": "en_GB", "JPY": "ja_JP"}

@@ -7,7 +7,7 @@ from datetime import datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
-from ..domain.money import CENT, MoneyError, parse_amount
+from ..domain.money import CENT, MoneyError, dot_decimal, parse_amount
 from .dates import DateError, parse_instant
 from .tsv import Row, Table
 
@@ -23,10 +23,12 @@ _PLAIN_AMOUNT = re.compile(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)\.[0-9]{2}")
 
 
 @lru_cache(maxsize=65536)
-def _minor_of(text: str) -> int:
-    if _PLAIN_AMOUNT.fullmatch(text):
+def _minor_of(text: str, locale: str | None = None) -> int:
+    """Minor units of a report's amount, read as the marketplace's ``locale`` writes numbers (the fast
+    path is for locales that write 1,234.56; ``-49,99`` in ``de_DE`` goes through babel)."""
+    if (locale is None or dot_decimal(locale)) and _PLAIN_AMOUNT.fullmatch(text):
         return int(text.replace(",", "").replace(".", ""))
-    return minor(parse_amount(text))
+    return minor(parse_amount(text, locale))
 
 
 @lru_cache(maxsize=65536)
@@ -34,15 +36,28 @@ def _instant_of(text: str, tz: tzinfo) -> datetime:
     return parse_instant(text, tz)
 
 
-def amount(table: Table, row: Row, key: str) -> int | None:
-    """The cell as minor units; None when empty."""
+def amount(table: Table, row: Row, key: str, locale: str | None = None) -> int | None:
+    """The cell as minor units; None when empty. An amount the marketplace's ``locale`` does not
+    write, or one that could be read two ways, stops the import naming file, line, column and value."""
     text = table.cell(row, key)
     if not text:
         return None
     try:
-        return _minor_of(text)
-    except MoneyError:
-        raise table.error(row, key, "not an amount (expected e.g. 1,249.00 or -49.99)") from None
+        return _minor_of(text, locale)
+    except MoneyError as exc:
+        problem = _problem(exc, text)
+        if problem == "not an amount":
+            problem = "not an amount (expected e.g. 1,249.00 or -49.99)"
+        raise table.error(row, key, problem) from None
+
+
+def _problem(exc: MoneyError, text: str) -> str:
+    """The parser's words without the value (the error names it already)."""
+    message, quoted = str(exc), repr(text)
+    if message.startswith(quoted):
+        message = message[len(quoted):].lstrip()
+        message = message[3:] if message.startswith("is ") else message
+    return message
 
 
 def instant(table: Table, row: Row, key: str, tz: tzinfo) -> datetime | None:

@@ -12,13 +12,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
+from ..domain.eligibility import is_automated_text
 from ..domain.money import MoneyError
 from .accounts import policy_for, resolve_account
 from .cells import _instant_of, _minor_of, amount, currency, instant
 from .claim_state import INVESTIGATING, apply_state, reason_of, state_of
 from .context import ImportContext
 from .dates import DateError
-from .refunds import claim_for_item, file_by, find_refund, refresh_file_by, set_field
+from .refunds import Verdicts, claim_for_item, file_by, find_refund, refresh_file_by, set_field
 from .store import ClaimRec, Store, new_refund
 from .tsv import Row, Table, decode
 
@@ -42,6 +43,8 @@ class ReturnRow(NamedTuple):
     created: datetime | None
     reimbursed: int | None
     order_amount: int | None
+    #: the return type or resolution names Amazon's automated refund (not claimable)
+    automated: bool = False
 
 
 class Parsed:
@@ -59,6 +62,8 @@ _TEXT_KEYS = ("order id", "order item id", "merchant sku", "asin", "item name", 
               "safet claim id", "currency code", "refunded amount", "return delivery date", "return request date")
 _CLAIM_KEYS = ("safet claim state", "safet action reason", "safet claim creation time",
                "safet claim reimbursement amount", "order amount")
+#: what decides whether a refund can be claimed at all (a partial or an automated refund cannot)
+_REFUND_KEYS = ("order amount", "return type", "resolution")
 
 
 def read(data: bytes, ctx: ImportContext) -> Parsed:
@@ -80,10 +85,11 @@ def read(data: bytes, ctx: ImportContext) -> Parsed:
     policy = policy_for(ctx.policies, file=ctx.file, currency=first_currency, account=ctx.account,
                         line=first_row.line if first_row else None,
                         column=table.name("currency code") if first_row else None)
-    tz = policy.tz
+    tz, locale = policy.tz, policy.locale
     rows: list[tuple] = []
     pick = table.cells_picker(_TEXT_KEYS)
     pick_claim = table.cells_picker(_CLAIM_KEYS)
+    pick_refund = table.cells_picker(_REFUND_KEYS)
     ok_currency = {"": True, policy.currency: True}
     amounts: dict[str, int | None] = {"": None}
     instants: dict[str, datetime | None] = {"": None}
@@ -94,9 +100,9 @@ def read(data: bytes, ctx: ImportContext) -> Parsed:
     # parse goes through cells.amount/instant, which raise the error naming line, column and value.
     def amount_at(text: str, line: int, cells: list[str], key: str) -> int | None:
         try:
-            value = amounts[text] = _minor_of(text)
+            value = amounts[text] = _minor_of(text, locale)
         except MoneyError:
-            amount(table, Row(line, cells), key)
+            amount(table, Row(line, cells), key, locale)
             raise
         return value
 
@@ -135,13 +141,21 @@ def read(data: bytes, ctx: ImportContext) -> Parsed:
                 reimbursed_text, line, cells, "safet claim reimbursement amount")
             order_amount = amounts[order_amount_text] if order_amount_text in amounts else amount_at(
                 order_amount_text, line, cells, "order amount")
+            _, return_type, resolution = pick_refund(cells)
             rows.append(ReturnRow(line, order_id, item, sku, asin, title, return_reason, refunded, delivered,
-                                  requested, claim_id, state, action_reason, created, reimbursed, order_amount))
+                                  requested, claim_id, state, action_reason, created, reimbursed, order_amount,
+                                  is_automated_text(return_type, resolution)))
         else:
-            if refunded and delivered is None:
-                undated = True
+            order_amount, automated = None, False
+            if refunded:
+                if delivered is None:
+                    undated = True
+                order_amount_text, return_type, resolution = pick_refund(cells)
+                order_amount = amounts[order_amount_text] if order_amount_text in amounts else amount_at(
+                    order_amount_text, line, cells, "order amount")
+                automated = is_automated_text(return_type, resolution)
             rows.append((line, order_id, item, sku, asin, title, return_reason, refunded, delivered,
-                         requested, claim_id, "", "", None, None, None))
+                         requested, claim_id, "", "", None, None, order_amount, automated))
         if tick is not None:
             tick(len(rows))
     return Parsed(policy, rows, undated)
@@ -157,6 +171,7 @@ def apply(parsed: Parsed, ctx: ImportContext) -> None:
     summary, policy = ctx.summary, parsed.policy
     account = resolve_account(policy, ctx.account, summary)
     store = Store(ctx.database, account.id, ctx.user).load()
+    verdicts = Verdicts(store)
     foreign = store.foreign_claims(r[10] for r in parsed.rows if r[10])
     now_epoch = ctx.now_epoch
     added = 0  # refunds new in this import are the ones without an id until the flush
@@ -174,12 +189,12 @@ def apply(parsed: Parsed, ctx: ImportContext) -> None:
     #: (return delivery, return request) -> (file-by, basis): a report's dates repeat
     deadlines: dict[tuple, tuple[int | None, str]] = {}
     epochs: dict[datetime | None, int | None] = {None: None}
-    claimable = expired = unchanged = 0
+    claimable = expired = unchanged = never = 0
     for done, r in enumerate(rows, start=1):
         if tick is not None:
             tick(offset + done)
         (line, order_id, item, sku, asin, title, return_reason, refunded, delivered, requested,
-         claim_id, _, _, _, _, _) = r
+         claim_id, _, _, _, _, order_amount, automated) = r
         if not order_id:
             summary.skip("no order id", line)
             continue
@@ -226,6 +241,10 @@ def apply(parsed: Parsed, ctx: ImportContext) -> None:
             else:
                 on_order.append(rec)
             added += 1
+            if (order_amount or automated) and verdicts.decide(
+                    rec, policy, abs(order_amount) if order_amount else None, automated=automated):
+                never += link is None
+                continue  # never claimable: neither counted nor reported as claimable
             if link is None:
                 claimable += 1
                 if fb is not None and fb < now_epoch:
@@ -248,6 +267,8 @@ def apply(parsed: Parsed, ctx: ImportContext) -> None:
             rec.claim = link
             rec.dirty = True
         refresh_file_by(rec, policy, requested)
+        verdicts.decide(rec, policy, abs(order_amount) if order_amount else verdicts.known(rec)[0],
+                        automated=automated)
         if rec.dirty and rec.id is not None:
             updated.add(id(rec))
         elif rec.id is not None and id(rec) not in updated:
@@ -257,6 +278,10 @@ def apply(parsed: Parsed, ctx: ImportContext) -> None:
     summary.claimable_expired += expired
     summary.refunds_unchanged += unchanged
     store.flush()
+    verdicts.write()
+    if never:
+        summary.note(f"{never} refund(s) can never be claimed (partial or automated refunds): not listed as "
+                     "claimable")
     summary.payouts_matched += [no for no, _ in store.rematch_payouts()]
     summary.refunds_added += added
     summary.refunds_updated += len(updated)

@@ -1,10 +1,13 @@
 """The settlement report V2 (GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2).
 
 ``Refund`` rows give refund dates and amounts (an order item's ``ItemPrice``
-and ``Promotion`` lines, negated, are what the buyer got back); ``SAFE-T
+and ``Promotion`` lines, negated, are what the buyer got back): the refund
+date replaces the estimate a returns report left (its file-by is counted
+again) and can show an automated refund; ``SAFE-T
 Reimbursement`` rows, in any case, become payouts matched to a claim by claim
 id (the adjustment-id column) or by order. Unmatched payouts are kept and
-listed; a later import that brings their claim matches them.
+listed; a later import that brings their claim matches them. Amounts are
+read as the marketplace's locale writes numbers (``-49,99`` in ``de_DE``).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from ..domain.money import Money
 from .accounts import policy_for, resolve_account
 from .cells import amount, currency, instant
 from .context import ImportContext
-from .refunds import claim_for_item, file_by, find_refund, refresh_file_by, set_field
+from .refunds import Verdicts, claim_for_item, file_by, find_refund, refresh_file_by, set_field
 from .store import PayoutRec, RefundRec, Store
 from .summary import UnmatchedPayout
 from .tsv import Table, decode
@@ -92,7 +95,7 @@ def read(data: bytes, ctx: ImportContext) -> Parsed:
     for done, row in enumerate(table.rows(), start=1):
         ctx.tick(done)
         kind = cell(row, "transaction type")
-        value = amount(table, row, "amount")
+        value = amount(table, row, "amount", policy.locale)
         posted = instant(table, row, "posted date time", tz) or instant(table, row, "posted date", tz)
         row_currency = currency(table, row, "currency")
         if row_currency and row_currency != policy.currency:
@@ -132,6 +135,7 @@ def apply(parsed: Parsed, ctx: ImportContext) -> None:
     summary, policy = ctx.summary, parsed.policy
     account = resolve_account(policy, ctx.account, summary)
     store = Store(ctx.database, account.id, ctx.user).load(payouts=True)
+    verdicts = Verdicts(store)
     summary.rows_read = parsed.rows
     for reason, line in parsed.skipped:
         summary.skip(reason, line)
@@ -167,6 +171,10 @@ def apply(parsed: Parsed, ctx: ImportContext) -> None:
         if not rec.order_item_id and g.item:
             set_field(rec, "order_item_id", g.item)
         refresh_file_by(rec, policy)
+        # The real refund date can show an automated refund (posted days after the return arrived); what
+        # an earlier report said (a partial refund, a resolution naming an automated one) stays.
+        order_minor, known = verdicts.known(rec)
+        verdicts.decide(rec, policy, order_minor, known=known)
         if rec.dirty:
             updated += 1
         else:
@@ -191,4 +199,5 @@ def apply(parsed: Parsed, ctx: ImportContext) -> None:
             summary.payouts_unmatched.append(UnmatchedPayout(
                 p.line, p.order_id, p.adjustment_id, Money.from_minor(p.amount_minor, policy.currency), p.posted))
     store.flush()
+    verdicts.write()
     summary.payouts_matched += [no for no, _ in store.rematch_payouts()]

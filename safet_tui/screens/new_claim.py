@@ -12,7 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Select, Static, TextArea
 
-from ..domain.money import Money, MoneyError, parse_amount
+from ..domain.money import Money, MoneyError, dot_decimal, format_money, parse_amount
 from ..domain.reasons import REASONS, REASONS_BY_CODE, Evidence
 from ..service import Evidenced
 from ..widgets.text import literal
@@ -69,7 +69,7 @@ class NewClaimScreen(Screen):
             with Horizontal(classes="row"):
                 yield Label("Reason", classes="field")
                 yield Select([(r.label, r.code) for r in REASONS], prompt="Choose the claim reason", id="reason")
-            yield from self._field("Amount", "amount", str(refund.amount.amount) if refund else "", "claimed amount")
+            yield from self._field("Amount", "amount", self._amount_text(refund) if refund else "", "claimed amount")
             yield Label("Description (every claim needs one)", classes="field-wide")
             yield TextArea(id="description", soft_wrap=True)
             yield Label("Evidence", classes="field-wide")
@@ -80,6 +80,13 @@ class NewClaimScreen(Screen):
         # Always in view, whatever the terminal height: the verdict is the point of the form.
         yield Static(id="eligibility")
         yield Footer(compact=True)
+
+    def _amount_text(self, refund) -> str:
+        """The refunded amount as the marketplace writes numbers (49,99 in de_DE), so it reads back."""
+        locale = self.app.desk.policies[refund.marketplace].locale
+        if dot_decimal(locale):
+            return str(refund.amount.amount)
+        return format_money(refund.amount, symbol=False, locale=locale)
 
     def _field(self, label: str, name: str, value: str, placeholder: str):
         with Horizontal(classes="row"):
@@ -107,11 +114,14 @@ class NewClaimScreen(Screen):
         account = next((a for a in desk.accounts() if a.id == account_id), None)
         if account is None:
             raise ValueError("choose an account")
-        tz = desk.policies[account.marketplace].tz
+        policy = desk.policies[account.marketplace]
+        tz = policy.tz
         amount_text = self.query_one("#amount", Input).value
-        try:
-            value = parse_amount(amount_text) if amount_text.strip() else None
-        except MoneyError:
+        try:  # as the marketplace writes numbers: 49,99 in a de_DE marketplace, never 4,999
+            value = parse_amount(amount_text, policy.locale) if amount_text.strip() else None
+        except MoneyError as exc:
+            if "more decimals" in str(exc):
+                raise ValueError(f"amount {amount_text.strip()} has more than two decimals") from None
             raise ValueError(f"amount {amount_text!r} is not a number") from None
         if value is not None and value.as_tuple().exponent < -2:
             raise ValueError(f"amount {amount_text.strip()} has more than two decimals")
