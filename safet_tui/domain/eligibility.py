@@ -42,12 +42,14 @@ def is_automated_text(*texts: str) -> bool:
     return any(t and AUTOMATED_TEXT.search(t) for t in texts)
 
 
-def why_not_claimable(policy: Policy, *, refunded: Money | None = None, order_amount: Money | None = None,
+def why_not_claimable(policy: Policy, refunded: int | None = None, order: int | None = None, *,
                       refund_at: datetime | None = None, delivered_at: datetime | None = None,
                       automated: bool = False, known: str = "") -> str:
     """Why this refund can never be claimed, in words ('' when nothing rules it out).
 
-    The two rules of Amazon's SAFE-T policy that a report can show:
+    ``refunded`` and ``order`` (the order item's amount) are minor units of ``policy.currency``, as
+    refunds are stored (an import decides this for every row, so it stays cheap). The two rules of
+    Amazon's SAFE-T policy that a report can show:
 
     - "An order must have already been fully refunded (return shipping cost or restocking fee may be
       deducted from the refund in accordance with the refund policy)": a refund more than
@@ -56,31 +58,35 @@ def why_not_claimable(policy: Policy, *, refunded: Money | None = None, order_am
       returned item are not eligible": the report says so (``automated``: its return type or resolution
       names an automated refund, see :func:`is_automated_text`), or the refund posted more than
       ``policy.auto_refund_days`` calendar days (marketplace-local) after the return was delivered, which
-      is when Amazon refunds a return the seller did not process (a refund issued by the seller is not
+      is when Amazon refunds a return the seller did not process (a refund the seller issued is not
       Amazon's and not claimable either).
 
     ``known`` is a verdict stored earlier from facts the caller no longer has (a report's resolution
     text): reasons only accumulate, each said once.
     """
+    dated = refund_at is not None and delivered_at is not None
+    floor = None if refunded is None or order is None or order <= 0 else \
+        (order * (100 - policy.refund_deduction_percent) * 2 + 100) // 200  # half-up, in minor units
+    if not known and not automated and not dated and (floor is None or refunded >= floor):
+        return ""
     reasons = [r for r in known.split("; ") if r] if known else []
-    if (refunded is not None and order_amount is not None and refunded.currency == order_amount.currency
-            and order_amount.is_positive()):
-        floor = Money(order_amount.amount * (100 - policy.refund_deduction_percent) / 100, order_amount.currency)
-        partial = (f"partial refund: {refunded} of the {order_amount} order item was refunded "
+    if floor is not None and refunded < floor:
+        partial = (f"partial refund: {Money.from_minor(refunded, policy.currency)} of the "
+                   f"{Money.from_minor(order, policy.currency)} order item was refunded "
                    "(only a fully refunded order can be claimed)")
-        if refunded < floor and partial not in reasons:
+        if partial not in reasons:
             reasons.append(partial)
     if not any(r.startswith(_AUTOMATED) for r in reasons):
-        late = None
-        if refund_at is not None and delivered_at is not None:
-            late = (ensure_aware(refund_at, "refund date").astimezone(policy.tz).date()
-                    - ensure_aware(delivered_at, "return delivery").astimezone(policy.tz).date()).days
         if automated:
             reasons.append(f"{_AUTOMATED} (the report says so): Amazon refunded a return that was not "
                            f"processed within {policy.auto_refund_days} days, which cannot be claimed")
-        elif late is not None and late > policy.auto_refund_days:
-            reasons.append(f"{_AUTOMATED}: refunded {late} days after the return was delivered; refunds of "
-                           f"returns not processed within {policy.auto_refund_days} days cannot be claimed")
+        elif dated:
+            late = (ensure_aware(refund_at, "refund date").astimezone(policy.tz).date()
+                    - ensure_aware(delivered_at, "return delivery").astimezone(policy.tz).date()).days
+            if late > policy.auto_refund_days:
+                reasons.append(f"{_AUTOMATED}: refunded {late} days after the return was delivered; refunds "
+                               f"of returns not processed within {policy.auto_refund_days} days cannot be "
+                               "claimed")
     return "; ".join(reasons)
 
 
@@ -137,8 +143,9 @@ def check_filing(
         problems.append(f"the filing window closed on {file_by:%Y-%m-%d %H:%M %Z} ({basis})")
     if already_claimed:
         problems.append("this order item already has a claim (one claim per order item)")
-    why = why_not_claimable(policy, refunded=refunded, order_amount=order_amount, refund_at=refund_at,
-                            delivered_at=delivered_at, automated=automated, known=not_claimable)
+    same = [m.minor if m is not None and m.currency == policy.currency else None for m in (refunded, order_amount)]
+    why = why_not_claimable(policy, *same, refund_at=refund_at, delivered_at=delivered_at, automated=automated,
+                            known=not_claimable)
     if why:
         problems.append(why)
     if amount is not None:
