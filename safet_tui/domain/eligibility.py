@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime
 
 from .clock import ensure_aware
@@ -37,6 +38,7 @@ class Eligibility:
 AUTOMATED_TEXT = re.compile(r"\bauto(?:mated|matic)?[\s_-]*refund", re.IGNORECASE)
 
 
+@lru_cache(maxsize=4096)  # a report repeats a handful of return types and resolutions
 def is_automated_text(*texts: str) -> bool:
     """Does a report's return type or resolution say the refund was Amazon's automated one?"""
     return any(t and AUTOMATED_TEXT.search(t) for t in texts)

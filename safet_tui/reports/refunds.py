@@ -111,14 +111,18 @@ class Verdicts:
     def decide(self, rec: RefundRec, policy: Policy, order_minor: int | None, *, automated: bool = False,
                known: str = "") -> str:
         """Record the verdict for ``rec`` from what is known now; returns the reason ('' if claimable)."""
-        reason = why_not_claimable(policy, rec.amount_minor, order_minor, refund_at=from_epoch(rec.refund_at),
-                                   delivered_at=from_epoch(rec.delivered_at), automated=automated, known=known)
-        if rec.id is None and order_minor is None and not reason:
-            return reason  # a new row already holds (NULL, '')
+        refund_at = rec.refund_at  # without it only the amounts and the report's words count
+        reason = why_not_claimable(
+            policy, rec.amount_minor, order_minor, automated=automated, known=known,
+            refund_at=None if refund_at is None else from_epoch(refund_at),
+            delivered_at=None if refund_at is None or rec.delivered_at is None else from_epoch(rec.delivered_at))
+        if rec.id is None:  # new in this import: its row holds (NULL, '') until written
+            if order_minor is not None or reason:
+                self._pending[id(rec)] = (rec, order_minor, reason)
+            return reason
         if (order_minor, reason) != self.known(rec):
             self._pending[id(rec)] = (rec, order_minor, reason)
-            if rec.id is not None:
-                rec.dirty = True
+            rec.dirty = True
         else:
             self._pending.pop(id(rec), None)
         return reason
