@@ -296,6 +296,8 @@ class Analytics:
     recovery: tuple[ReasonRecovery, ...]
     denials: tuple[DenialRow, ...]
     products: tuple[ProductRow, ...]
+    #: No-Grants whose reason no report or message gave: counted, never ranked among the reasons
+    denials_unstated: int = 0
 
     def money_in(self, currency: str) -> CurrencyFigures | None:
         return next((m for m in self.money if m.currency == currency), None)
@@ -349,12 +351,9 @@ def _grouped(where: str, params: list) -> list[tuple]:
     ))
 
 
-# The first decision: for a claim never appealed it is its last status change
-# (resolved claims change no more); appealed claims look it up in the event log.
-_FIRST_DECISION = (
-    "CASE WHEN c.appeal_used THEN (SELECT MIN(e.at) FROM status_event e WHERE e.claim_id = c.id"
-    " AND e.action IN ('grant', 'no_grant')) WHEN c.status = 'resolved' THEN c.changed_at END"
-)
+# The first decision, as recorded when it was made (for imported decisions: the best evidence,
+# a payout's date or the report's own date, never the import time).
+_FIRST_DECISION = "c.decided_at"
 
 
 def _median_days(where: str, params: list) -> tuple[float | None, int]:
@@ -506,16 +505,23 @@ def _by_reason(grouped: list[tuple]) -> tuple[tuple[ReasonMix, ...], tuple[Reaso
     return tuple(mixes), tuple(recovery)
 
 
-def _denials(where: str, params: list) -> tuple[DenialRow, ...]:
+#: what older imports wrote when a report gave no reason (schema 4 stores NULL instead)
+_UNSTATED = ("Not stated in the report", "")
+
+
+def _denials(where: str, params: list) -> tuple[tuple[DenialRow, ...], int]:
+    """Denial reasons ranked by count, and the number of No-Grants whose reason is not known."""
     rows = list(execute(
-        "SELECT COALESCE(c.denial_reason, '(none given)'), COUNT(*) FROM claim c"
+        "SELECT c.denial_reason, COUNT(*) FROM claim c"
         f" WHERE {where} AND c.status = 'resolved' AND c.outcome = 'no_grant'"
         " GROUP BY 1 ORDER BY 2 DESC, 1 ASC",
         params,
     ))
+    unstated = sum(int(n) for reason, n in rows if reason is None or reason.strip() in _UNSTATED)
+    rows = [(reason, n) for reason, n in rows if reason is not None and reason.strip() not in _UNSTATED]
     total = sum(int(n) for _, n in rows)
     return tuple(DenialRow(i, reason, int(n), int(n) / total, i <= TOP_FLAGGED)
-                 for i, (reason, n) in enumerate(rows, start=1))
+                 for i, (reason, n) in enumerate(rows, start=1)), unstated
 
 
 def _products(where: str, params: list, limit: int) -> tuple[ProductRow, ...]:
@@ -587,10 +593,12 @@ def compute(now: datetime, period: str | Period = "90d", scope: Scope | None = N
             expiring_refunds=sn, expiring=m(sm, cur),
         ))
     mix, recovery = _by_reason(grouped)
+    denials, unstated = _denials(where, params)
     return Analytics(
         generated_at=now, period=period, scope=scope, bucket=bucket, currencies=currencies, headline=headline,
         money=tuple(money), series=_series(period, scope, bucket, where, params), outcome_mix=mix,
-        recovery=recovery, denials=_denials(where, params), products=_products(where, params, top_products),
+        recovery=recovery, denials=denials, products=_products(where, params, top_products),
+        denials_unstated=unstated,
     )
 
 
@@ -667,6 +675,7 @@ def to_dict(a: Analytics) -> dict:
             {"rank": d.rank, "reason": d.reason, "count": d.count, "share": _ratio(d.share), "top": d.top}
             for d in a.denials
         ],
+        "denials_reason_not_given": a.denials_unstated,
         "top_products": [
             {"rank": p.rank, "sku": p.sku, "title": p.title, "account": p.account, "currency": p.currency,
              "claims": p.claims, "claimed": amount(p.claimed), "reimbursed": amount(p.reimbursed), "top": p.top}
@@ -769,6 +778,8 @@ def to_text(a: Analytics) -> str:
     out += _table(("#", "Reason", "Count", "Share"), [
         (f"{d.rank}{'*' if d.top else ''}", d.reason, d.count, pct(d.share)) for d in a.denials
     ], right={2, 3})
+    if a.denials_unstated:
+        out.append(f"Reason not given: {a.denials_unstated:,} No-Grant(s), not ranked")
     out += ["", "Products with the most claims (* = top three)"]
     out += _table(("#", "SKU", "Product", "Claims", "Claimed", "Reimbursed"), [
         (f"{p.rank}{'*' if p.top else ''}", p.sku, p.title, p.claims, fm(p.claimed), fm(p.reimbursed))

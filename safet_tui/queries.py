@@ -92,7 +92,7 @@ class Filter:
 _CLAIM_COLUMNS = (
     "c.id, c.claim_no, c.order_id, COALESCE(p.sku, ''), COALESCE(p.title, ''), c.reason, c.claimed_minor, "
     "c.reimbursed_minor, c.currency, c.due_at, c.updated_at, c.status, c.outcome, "
-    "CASE WHEN c.changed_at > COALESCE(r.seen_at, ?) THEN 1 ELSE 0 END, a.marketplace"
+    "CASE WHEN c.changed_at > COALESCE(r.seen_at, ?) THEN 1 ELSE 0 END, a.marketplace, c.deadline_estimated"
 )
 _CLAIM_FROM = (
     " FROM claim c JOIN account a ON a.id = c.account_id LEFT JOIN product p ON p.id = c.product_id"
@@ -105,7 +105,7 @@ CLAIMABLE = "f.claim_id IS NULL AND f.not_claimable = ''"
 
 _REFUND_COLUMNS = (
     "f.id, '', f.order_id, COALESCE(p.sku, ''), COALESCE(p.title, ''), f.return_reason, f.amount_minor, "
-    "NULL, f.currency, f.file_by, f.created_at, 'claimable', NULL, 0, a.marketplace"
+    "NULL, f.currency, f.file_by, f.created_at, 'claimable', NULL, 0, a.marketplace, 0"
 )
 _REFUND_FROM = (
     " FROM refund f JOIN account a ON a.id = f.account_id LEFT JOIN product p ON p.id = f.product_id"
@@ -131,7 +131,7 @@ def _row(t: tuple, kind: str) -> ListRow:
         claimed=Money.from_minor(t[6], currency),
         reimbursed=None if t[7] is None else Money.from_minor(t[7], currency),
         deadline=from_epoch(t[9]), updated_at=from_epoch(t[10]), status=t[11], outcome=t[12],
-        unread=bool(t[13]), marketplace=t[14],
+        unread=bool(t[13]), marketplace=t[14], estimated=bool(t[15]),
     )
 
 

@@ -10,14 +10,11 @@ import functools
 import getpass
 import os
 import random
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-
-import peewee as pw
 
 from . import attachments as store
 from .db import (
@@ -25,6 +22,8 @@ from .db import (
     Account,
     Attachment,
     Claim,
+    DatabaseBusy,
+    DatabaseReadOnly,
     DbTarget,
     Message,
     Product,
@@ -39,6 +38,7 @@ from .db import (
     open_database,
     parse_db_url,
     to_epoch,
+    write_transaction,
 )
 from .domain import lifecycle as lc
 from .domain.clock import Clock
@@ -228,6 +228,7 @@ class Desk:
             filed_at=c.filed_at, updated_at=c.updated_at, reply_by=c.reply_by, appeal_by=c.appeal_by,
             appeal_used=c.appeal_used, appeal_decided=c.appeal_decided,
             unread=to_epoch(c.changed_at) > seen, thread=thread, attachments=atts,
+            deadline_estimated=bool(c.deadline_estimated), decided_at=c.decided_at,
         )
 
     def _thread(self, c: Claim, atts: Sequence[AttachmentView]) -> tuple[ThreadItem, ...]:
@@ -540,42 +541,17 @@ class Desk:
     @contextmanager
     def _tx(self) -> Iterator[None]:
         """One write transaction holding the write lock from its first statement, so what it reads
-        is what it changes. Waits up to ``lock_wait`` seconds for another writer, then refuses
-        with :class:`Busy`; a database that cannot be written refuses with :class:`ReadOnly`."""
-        if self.database.transaction_depth() > 0:
-            with self.database.atomic():
-                yield
-            return
-        sqlite = is_sqlite(self.database)
-        deadline = time.monotonic() + self.lock_wait
-        pause = 0.02
-        while True:
-            tx = self.database.atomic("IMMEDIATE") if sqlite else self.database.atomic()
-            try:
-                tx.__enter__()
-                break
-            except pw.OperationalError as exc:
-                _raise_if_read_only(exc)
-                if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise
-                if time.monotonic() >= deadline:
-                    raise Busy("the database is busy: another terminal has been writing for "
-                               f"{self.lock_wait:.0f} s; nothing was changed, try again") from None
-                time.sleep(pause)
-                pause = min(pause * 2, 0.5)
+        is what it changes (:func:`db.write_transaction`). Waits up to ``lock_wait`` seconds for
+        another writer, then refuses with :class:`Busy`; a database that cannot be written refuses
+        with :class:`ReadOnly`."""
         try:
-            yield
-        except BaseException as exc:
-            tx.__exit__(type(exc), exc, exc.__traceback__)
-            if isinstance(exc, pw.OperationalError):
-                _raise_if_read_only(exc)
-            raise
-        else:
-            try:
-                tx.__exit__(None, None, None)
-            except pw.OperationalError as exc:
-                _raise_if_read_only(exc)
-                raise
+            with write_transaction(self.database, self.lock_wait):
+                yield
+        except DatabaseBusy:
+            raise Busy("the database is busy: another terminal has been writing for "
+                       f"{self.lock_wait:g} s; nothing was changed, try again") from None
+        except DatabaseReadOnly as exc:
+            raise ReadOnly(str(exc)) from None
 
     def _locked(self, claim_no: str) -> Claim:
         """The claim as it is now, inside the write transaction (row-locked on PostgreSQL)."""
@@ -646,14 +622,6 @@ class Desk:
 
     def attachment_path(self, sha256: str) -> Path:
         return store.stored_path(self.attachments_dir, sha256)
-
-
-def _raise_if_read_only(exc: Exception) -> None:
-    text = str(exc).lower()
-    if "readonly" in text or "read-only" in text or "read only" in text:
-        raise ReadOnly("the database is read-only: nothing can be changed here") from None
-    if "disk is full" in text or "database or disk is full" in text:
-        raise ReadOnly("the disk is full: nothing was changed") from None
 
 
 def set_unread_horizon(at: datetime) -> None:

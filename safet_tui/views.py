@@ -43,6 +43,8 @@ class ListRow:
     outcome: str | None
     unread: bool
     marketplace: str = ""
+    #: the deadline is an estimate (no report or message stated it)
+    estimated: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,16 @@ class ClaimView:
     unread: bool = False
     thread: tuple[ThreadItem, ...] = field(default=())
     attachments: tuple[AttachmentView, ...] = field(default=())
+    #: reply-by / appeal-by is an estimate (see README, "Deadlines that can be estimates")
+    deadline_estimated: bool = False
+    #: when Amazon first decided (best evidence for imported decisions)
+    decided_at: datetime | None = None
+
+    @property
+    def payout_mismatch(self) -> bool:
+        """Settlement payouts were seen and differ from the recorded grant."""
+        return (self.status is Status.RESOLVED and self.paid.is_positive() and self.reimbursed is not None
+                and self.paid != self.reimbursed)
 
     @property
     def deadline(self) -> datetime | None:

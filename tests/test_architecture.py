@@ -31,7 +31,8 @@ def top_level(modules: set[str]) -> set[str]:
 
 def test_domain_has_every_module():
     assert DOMAIN == [f"safet_tui.domain.{n}" for n in
-                      ("clock", "deadlines", "eligibility", "lifecycle", "marketplaces", "money", "reasons")]
+                      ("clock", "deadlines", "eligibility", "lifecycle", "marketplaces", "money", "reasons", "reconcile",
+                           "records")]
 
 
 def test_domain_is_pure():

@@ -48,8 +48,10 @@ def test_csv_cells_cannot_run_formulas(empty_desk, tmp_path):
         for cell in row:
             assert not cell.startswith(("=", "+", "@")) and (not cell.startswith("-") or cell[1:].replace(".", "").isdigit())
     assert by_id["3417650022"]["claimed"] == "49.99" and by_id["3417650022"]["outcome_label"] == "No-Grant"
-    assert by_id["3417650022"]["appeal_state"] == "available"
-    assert by_id["3417650022"]["deadline"] == "2026-11-30T12:00:00Z"
+    # the report gave no appeal-by: estimated from the report's date (2026-10-24), long passed: closed
+    assert by_id["3417650022"]["appeal_state"] == "closed"
+    assert by_id["3417650022"]["appeal_by"] == "2026-10-31T07:00:00Z"
+    assert by_id["3417650022"]["deadline"] == "" and by_id["3417650022"]["deadline_estimated"] == "yes"
     assert by_id["3417701188"]["appeal_state"] == "not needed"
 
 

@@ -48,11 +48,13 @@ def test_overlapping_reports_merge(empty_desk, clock, tmp_path):
     c = Claim.get(Claim.claim_no == "3417789012")
     assert (c.status, c.outcome, c.reimbursed_minor) == ("resolved", "grant_partial", 1500)
     assert c.changed_at == later and c.updated_at == later  # unread again in the desk
-    assert c.appeal_by == utc(2026, 12, 2, 12, 0, 0) == c.due_at
+    # decided by the report's date (its newest, 2026-10-24 in Los Angeles), not the import
+    report_day = utc(2026, 10, 24, 7, 0, 0)
+    assert (c.decided_at, c.appeal_by, c.deadline_estimated) == (report_day, utc(2026, 10, 31, 7, 0, 0), True)
     e = StatusEvent.select().where(StatusEvent.claim == c.id).order_by(StatusEvent.id.desc()).get()
-    assert (e.action, e.from_status, e.to_status, e.at, e.actor) == ("grant", "investigating", "resolved", later,
-                                                                    "amazon")
-    assert "Partial grant: USD 15.00" in e.note and "last-60-days.tsv" in e.note
+    assert (e.action, e.from_status, e.to_status, e.at, e.actor) == ("grant", "investigating", "resolved",
+                                                                    report_day, "amazon")
+    assert "Partial grant" in e.note and "last-60-days.tsv" in e.note and "estimated" in e.note
     assert [log.file_name for log in ImportLog.select().order_by(ImportLog.id)] == [
         "last-30-days.tsv", "last-60-days.tsv"]
 
@@ -63,18 +65,21 @@ def test_import_shows_a_claim_as_unread(desk, clock, tmp_path):
     assert not desk.claim("3417789012").unread
     clock.advance(hours=3)
     rows = set_cell(rows_of(US_RETURNS), 3, "SafeT claim state", "Awaiting Seller Response")
+    rows = set_cell(rows, 3, "Return delivery date", "2026-11-23")  # a report from today
     s = run_import(desk, "returns", write_rows(tmp_path / "r.tsv", rows))
     assert s.claims_updated == ["3417789012"]
     view = desk.claim("3417789012")
     assert view.unread and view.status.value == "awaiting"
-    assert view.reply_by == utc(2026, 11, 30, 15, 0, 0)  # 7 days (amazon.com policy) from the import
+    # estimated: the report's date (2026-11-23 in Los Angeles) is the earliest the reply-by can be
+    assert view.reply_by == utc(2026, 11, 23, 8, 0, 0) and view.deadline_estimated
     assert view.thread[-1].kind == "status" and "Awaiting Seller Response" in view.thread[-1].body
 
 
 def test_an_appeal_seen_in_a_report(empty_desk, clock, tmp_path):
     run_import(empty_desk, "returns", US_RETURNS)
     clock.advance(days=1)
-    rows = set_cell(rows_of(US_RETURNS), 5, "SafeT claim state", "Under Investigation")
+    rows = set_cell(rows_of(US_RETURNS), 5, "SafeT claim state", "Under appeal")
+    rows = set_cell(rows, 5, "Return delivery date", "2026-10-26")  # inside the estimated appeal window
     run_import(empty_desk, "returns", write_rows(tmp_path / "appealed.tsv", rows))
     c = Claim.get(Claim.claim_no == "3417650022")
     assert (c.status, c.appeal_used, c.appeal_by, c.due_at) == ("investigating", True, None, None)

@@ -50,14 +50,18 @@ def test_us_returns_report(empty_desk):
     c = claim("3417650022")
     assert (c.reason, c.status, c.outcome, c.claimed_minor, c.reimbursed_minor) == (
         "not_returned", "resolved", "no_grant", 4999, 0)
-    assert c.denial_reason == "Not stated in the report"
-    # No appeal-by in the report: 7 days (amazon.com policy) from when the desk learnt of the decision.
-    assert c.appeal_by == NOW + timedelta(days=7) == c.due_at
+    assert c.denial_reason is None  # the report gives no reason: none is invented
+    # No decision time nor appeal-by in the report: the decision is dated by the report's own date
+    # (its newest date, 2026-10-24 in Los Angeles), never the import, and the appeal-by is the
+    # amazon.com policy's 7 days from there, marked as an estimate. It has passed: closed.
+    report_day = utc(2026, 10, 24, 7, 0, 0)
+    assert (c.decided_at, c.appeal_by, c.deadline_estimated) == (report_day, report_day + timedelta(days=7), True)
+    assert c.due_at is None
 
     events = [(e.action, e.from_status, e.to_status, e.at) for e in
               StatusEvent.select().where(StatusEvent.claim == c.id).order_by(StatusEvent.id)]
     assert events == [("file", None, "investigating", utc(2026, 10, 6, 17, 45, 10)),
-                      ("no_grant", "investigating", "resolved", NOW)]
+                      ("no_grant", "investigating", "resolved", report_day)]
     assert "returns-report-us.tsv" in StatusEvent.select().order_by(StatusEvent.id.desc()).get().note
 
     f = refund("112-4829301-5518223")  # the claimable one
@@ -136,8 +140,9 @@ def test_india_returns_report(empty_desk):
     assert (c.order_id, c.reason, c.status, c.currency, c.claimed_minor) == (
         "402-8817203-1193342", "different", "awaiting", "INR", 124900)
     assert c.filed_at == utc(2026, 10, 11, 0, 45, 0)
-    # Reply-by not in the report: 3 business days counting Saturdays (amazon.in) from the import.
-    assert c.reply_by == utc(2026, 11, 26, 12, 0, 0) == c.due_at
+    # Reply-by not in the report: estimated, never from the import. The claim was still awaiting on
+    # the report's date (2026-10-20 in Kolkata), so that is the earliest the reply-by can be.
+    assert c.reply_by == utc(2026, 10, 19, 18, 30, 0) == c.due_at and c.deadline_estimated
     f = refund("403-2219982-4410921")
     assert (f.amount_minor, f.currency, f.claim_id) == (64900, "INR", None)
     assert f.delivered_at == utc(2026, 10, 19, 18, 30, 0)  # midnight in Kolkata

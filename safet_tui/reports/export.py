@@ -2,10 +2,15 @@
 
 ``export_claims(desk, out, fmt="csv"|"json", statuses=..., accounts=..., with_messages=...)``
 writes the claims with their deadlines, amounts, outcome and appeal state,
-ordered by claim id. JSON with ``with_messages`` adds each claim's messages,
-status events and attachment records, and can be imported again
-(``safet import claims FILE``): importing an export into an empty database and
-exporting again gives the same file.
+ordered by claim id. JSON (version 2) also carries each claim's payouts, the
+refunds of the exported claims and, unless the export is narrowed to some
+statuses or claims, the accounts' refunds without a claim (the Claimable tab)
+and payouts that match no claim. ``with_messages`` adds each claim's messages,
+status events and attachment records. It can be imported again (``safet import
+claims FILE``): importing an export into an empty database and exporting again
+gives the same file. Attachment *files* are not in the JSON, only their records
+(name, size, sha256): :attr:`ExportResult.attachments` counts them so the caller
+can say to copy the ``<db>.attachments`` folder along.
 
 CSV cells that begin with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage
 return) are prefixed with ``'`` so that a spreadsheet shows them as text
@@ -25,17 +30,17 @@ from datetime import datetime
 from typing import IO
 
 from ..db import from_epoch
-from ..domain.lifecycle import Outcome, Status, deadline_of
+from ..domain.lifecycle import Outcome, Status, appeal_state, deadline_of
 from ..domain.reasons import REASONS_BY_CODE
 from .errors import ReportError
 
 FORMAT = "safet-claims"
-VERSION = 1
+VERSION = 2
 
 CSV_COLUMNS = (
     "claim_id", "account", "marketplace", "order_id", "order_item_id", "sku", "asin", "title", "reason",
     "reason_label", "status", "status_label", "outcome", "outcome_label", "denial_reason", "currency",
-    "claimed", "reimbursed", "paid", "filed_at", "updated_at", "reply_by", "appeal_by", "deadline",
+    "claimed", "reimbursed", "paid", "filed_at", "updated_at", "reply_by", "appeal_by", "deadline", "deadline_estimated",
     "appeal_state", "description",
 )
 
@@ -67,28 +72,19 @@ def _amount(minor: int | None) -> str | None:
 class ExportResult:
     claims: int
     format: str
+    refunds: int = 0
+    #: attachment records in the export (their files are not in it) and the files' total size
+    attachments: int = 0
+    attachment_bytes: int = 0
 
 
 _CLAIM_SQL = (
     "SELECT c.id, c.claim_no, a.name, a.marketplace, a.currency, c.order_id, c.order_item_id,"
     " COALESCE(p.sku, ''), COALESCE(p.asin, ''), COALESCE(p.title, ''), c.reason, c.description, c.status,"
     " c.outcome, c.denial_reason, c.currency, c.claimed_minor, c.reimbursed_minor, c.paid_minor, c.filed_at,"
-    " c.updated_at, c.reply_by, c.appeal_by, c.appeal_used, c.appeal_decided"
+    " c.updated_at, c.reply_by, c.appeal_by, c.appeal_used, c.appeal_decided, c.deadline_estimated"
     " FROM claim c JOIN account a ON a.id = c.account_id LEFT JOIN product p ON p.id = c.product_id"
 )
-
-
-def _appeal_state(status: str, outcome: str | None, appeal_by: int | None, used: bool, decided: bool,
-                  now: int) -> str:
-    if used:
-        return "decided" if decided else "pending"
-    if status != Status.RESOLVED.value:
-        return ""
-    if outcome == Outcome.GRANT_FULL.value:
-        return "not needed"
-    if appeal_by is None:
-        return "unavailable"
-    return "available" if appeal_by >= now else "expired"
 
 
 def claim_rows(database, *, statuses: Sequence[str] = (), accounts: Sequence[str] = (),
@@ -113,11 +109,11 @@ def claim_rows(database, *, statuses: Sequence[str] = (), accounts: Sequence[str
     out = []
     for (cid, no, account, market, _acur, order_id, item, sku, asin, title, reason, description, status, outcome,
          denial, currency, claimed, reimbursed, paid, filed, updated, reply_by, appeal_by, used,
-         decided) in database.execute_sql(sql, tuple(params)):
+         decided, estimated) in database.execute_sql(sql, tuple(params)):
         if wanted and cid not in wanted:
             continue
         used, decided = bool(used), bool(decided)
-        deadline = deadline_of(status, outcome, reply_by, appeal_by, used)
+        deadline = deadline_of(status, outcome, reply_by, appeal_by, used, now_epoch)
         known_reason = REASONS_BY_CODE.get(reason)
         out.append({
             "_id": cid,
@@ -129,8 +125,9 @@ def claim_rows(database, *, statuses: Sequence[str] = (), accounts: Sequence[str
             "denial_reason": denial, "currency": currency, "claimed": _amount(claimed),
             "reimbursed": _amount(reimbursed), "paid": _amount(paid or 0), "filed_at": _iso(filed),
             "updated_at": _iso(updated), "reply_by": _iso(reply_by), "appeal_by": _iso(appeal_by),
-            "deadline": _iso(deadline), "appeal_used": used, "appeal_decided": decided,
-            "appeal_state": _appeal_state(status, outcome, appeal_by, used, decided, now_epoch),
+            "deadline": _iso(deadline), "deadline_estimated": bool(estimated), "appeal_used": used,
+            "appeal_decided": decided,
+            "appeal_state": appeal_state(status, outcome, appeal_by, used, decided, now_epoch),
             "description": description,
         })
     return out
@@ -181,6 +178,57 @@ def _add_details(database, claims: list[dict], with_messages: bool) -> None:
         ]
 
 
+_REFUND_SQL = (
+    "SELECT a.name, a.marketplace, r.order_id, r.order_item_id, COALESCE(p.sku, ''), COALESCE(p.asin, ''),"
+    " COALESCE(p.title, ''), r.return_reason, r.currency, r.amount_minor, r.order_minor, r.refund_at,"
+    " r.delivered_at, r.file_by, r.basis, c.claim_no, r.created_at, r.not_claimable"
+    " FROM refund r JOIN account a ON a.id = r.account_id LEFT JOIN product p ON p.id = r.product_id"
+    " LEFT JOIN claim c ON c.id = r.claim_id"
+    " ORDER BY a.name, a.marketplace, r.order_id, r.order_item_id, r.id"
+)
+_LOOSE_PAYOUT_SQL = (
+    "SELECT a.name, a.marketplace, p.adjustment_id, p.order_id, p.currency, p.amount_minor, p.posted_at, p.source"
+    " FROM payout p JOIN account a ON a.id = p.account_id WHERE p.claim_id IS NULL"
+    " ORDER BY a.name, a.marketplace, p.posted_at, p.adjustment_id, p.order_id, p.amount_minor, p.id"
+)
+
+
+def _refunds_and_payouts(database, claims: list[dict], accounts: Sequence[str],
+                         whole: bool) -> tuple[list[dict], list[dict]]:
+    """The refunds of the exported claims, and, for a ``whole`` export (every status, every claim of
+    the chosen accounts), the refunds without a claim and the payouts that match no claim."""
+    numbers = {c["claim_id"] for c in claims}
+    wanted = set(accounts)
+    refunds = []
+    for (account, market, order_id, item, sku, asin, title, return_reason, currency, amount, order_amount,
+         refund_at, delivered_at, file_by, basis, claim_no, created, not_claimable) in database.execute_sql(_REFUND_SQL):
+        if claim_no is not None and claim_no not in numbers:
+            continue
+        if claim_no is None and (not whole or (wanted and account not in wanted)):
+            continue
+        refunds.append({
+            "account": account, "marketplace": market, "order_id": order_id, "order_item_id": item, "sku": sku,
+            "asin": asin, "title": title, "return_reason": return_reason, "currency": currency,
+            "amount": _amount(amount), "order_amount": _amount(order_amount), "refund_at": _iso(refund_at),
+            "delivered_at": _iso(delivered_at), "file_by": _iso(file_by), "basis": basis, "claim_id": claim_no,
+            "created_at": _iso(created), "not_claimable": not_claimable,
+        })
+    payouts = []
+    if whole:
+        for account, market, adjustment, order_id, currency, amount, posted, source in database.execute_sql(
+                _LOOSE_PAYOUT_SQL):
+            if wanted and account not in wanted:
+                continue
+            payouts.append({"account": account, "marketplace": market, "adjustment_id": adjustment,
+                            "order_id": order_id, "currency": currency, "amount": _amount(amount),
+                            "posted_at": _iso(posted), "source": source})
+    return refunds, payouts
+
+
+def _account_currencies(database) -> dict[tuple[str, str], str]:
+    return {(n, m): cur for n, m, cur in database.execute_sql("SELECT name, marketplace, currency FROM account")}
+
+
 def export_claims(desk, out: IO[str], *, fmt: str = "csv", statuses: Iterable[str] = (),
                   accounts: Iterable[str] = (), with_messages: bool = False,
                   claim_ids: Sequence[int] = ()) -> ExportResult:
@@ -196,12 +244,18 @@ def export_claims(desk, out: IO[str], *, fmt: str = "csv", statuses: Iterable[st
         raise ReportError("--with-messages needs --format json (threads do not fit in a CSV row)")
     database = desk.database
     opened_here = database.is_closed()
+    refunds: list[dict] = []
+    payouts: list[dict] = []
+    currencies: dict[tuple[str, str], str] = {}
     try:
         with database.atomic():  # one consistent snapshot
             claims = claim_rows(database, statuses=statuses, accounts=accounts, now=desk.now(),
                                 claim_ids=list(claim_ids))
             if fmt == "json":
                 _add_details(database, claims, with_messages)
+                refunds, payouts = _refunds_and_payouts(database, claims, accounts,
+                                                        whole=not statuses and not claim_ids)
+                currencies = _account_currencies(database)
     finally:
         if opened_here and not database.is_closed():
             database.close()
@@ -211,16 +265,20 @@ def export_claims(desk, out: IO[str], *, fmt: str = "csv", statuses: Iterable[st
         for c in claims:
             writer.writerow([neutralise(_csv_value(c[k])) for k in CSV_COLUMNS])
     else:
-        account_list = sorted({(c["account"], c["marketplace"]) for c in claims})
-        currencies = {(c["account"], c["marketplace"]): c["currency"] for c in claims}
+        account_list = sorted({(r["account"], r["marketplace"]) for r in [*claims, *refunds, *payouts]})
         doc = {
             "format": FORMAT, "version": VERSION, "with_messages": with_messages,
             "accounts": [{"name": n, "marketplace": m, "currency": currencies[(n, m)]} for n, m in account_list],
             "claims": [{k: v for k, v in c.items() if k != "_id"} for c in claims],
+            "refunds": refunds,
+            "payouts": payouts,
         }
         json.dump(doc, out, ensure_ascii=False, indent=2)
         out.write("\n")
-    return ExportResult(len(claims), fmt)
+    files = {a["sha256"]: a["size"] for c in claims
+             for a in [*c.get("attachments", ()), *(a for m in c.get("messages", ()) for a in m["attachments"])]}
+    return ExportResult(len(claims), fmt, refunds=len(refunds), attachments=len(files),
+                        attachment_bytes=sum(files.values()))
 
 
 def _csv_value(value: object) -> object:

@@ -16,12 +16,16 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ..db import from_epoch
+from ..domain.lifecycle import Status
 from ..domain.money import Money
+from ..domain.reconcile import Reported
 from .accounts import policy_for, resolve_account
 from .cells import amount, currency, instant
+from .claim_state import RESOLVED, apply_report
 from .context import ImportContext
 from .refunds import Verdicts, claim_for_item, file_by, find_refund, refresh_file_by, set_field
-from .store import PayoutRec, RefundRec, Store
+from .store import ClaimRec, PayoutRec, RefundRec, Store
 from .summary import UnmatchedPayout
 from .tsv import Table, decode
 
@@ -198,6 +202,37 @@ def apply(parsed: Parsed, ctx: ImportContext) -> None:
         else:
             summary.payouts_unmatched.append(UnmatchedPayout(
                 p.line, p.order_id, p.adjustment_id, Money.from_minor(p.amount_minor, policy.currency), p.posted))
+    _decide_paid(store, policy, ctx)
     store.flush()
     verdicts.write()
     summary.payouts_matched += [no for no, _ in store.rematch_payouts()]
+
+
+def _decide_paid(store: Store, policy, ctx: ImportContext) -> None:
+    """A payout proves a decision: a claim still open (or under appeal) that Amazon paid is
+    resolved through the domain (full or partial grant by the total paid, dated by the payout);
+    a resolved claim whose payouts differ from its grant is named in the summary."""
+    summary = ctx.summary
+    paid: dict[int, tuple[ClaimRec, int, datetime | None]] = {}
+    for p in store.new_payouts:
+        if p.claim is None:
+            continue
+        claim, minor, posted = paid.get(id(p.claim), (p.claim, p.claim.paid_minor or 0, None))
+        at = from_epoch(p.posted_at)
+        paid[id(p.claim)] = (claim, minor + p.amount_minor, at if posted is None or (at and at > posted) else posted)
+    for claim, total, posted in paid.values():
+        if claim.status != RESOLVED or (claim.appeal_used and not claim.appeal_decided):
+            if total > 0:
+                reported = Reported(Status.RESOLVED, posted or ctx.now, reimbursed=Money.from_minor(
+                    total, claim.currency), decided_at=posted, source=ctx.file)
+                before = len(store.events)
+                skipped = apply_report(store, claim, reported, policy, ctx.now_epoch)
+                if skipped:
+                    summary.note(f"claim {claim.claim_no}: payout not applied ({skipped})")
+                elif len(store.events) > before and claim.claim_no not in summary.claims_updated:
+                    summary.claims_updated.append(claim.claim_no)
+        granted = claim.reimbursed_minor
+        if claim.status == RESOLVED and granted is not None and granted != total:
+            summary.payout_mismatches.append(
+                f"{claim.claim_no}: granted {Money.from_minor(granted, claim.currency)}, "
+                f"paid {Money.from_minor(total, claim.currency)}")

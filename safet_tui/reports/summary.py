@@ -42,6 +42,8 @@ class ImportSummary:
     payouts_matched: list[str] = field(default_factory=list)  # claim numbers, one per payout
     payouts_unmatched: list[UnmatchedPayout] = field(default_factory=list)
     payouts_known: int = 0
+    #: "claim: granted X, paid Y" for each claim whose payouts differ from the recorded grant
+    payout_mismatches: list[str] = field(default_factory=list)
     #: reason → line numbers of the rows skipped for it
     skipped: dict[str, list[int]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -105,6 +107,8 @@ class ImportSummary:
             ref = f"adjustment {p.adjustment_id}" if p.adjustment_id else "no adjustment id"
             out.append(f"  unmatched payout, line {p.line}: order {p.order_id or '(none)'}, {ref}, "
                        f"{p.amount}{posted} — no claim with that id or order")
+        for text in self.payout_mismatches:
+            out.append(f"  payout mismatch: claim {text}")
         if self.skipped:
             out.append(f"Skipped: {self.rows_skipped:,} row{'s' if self.rows_skipped != 1 else ''}")
             for reason, lines in self.skipped.items():

@@ -416,7 +416,10 @@ class AnalyticsScreen(Screen):
             style = "bold" if d.top else ""
             t.add_row(Text(f"{d.rank}{'*' if d.top else ''}", style=style), literal(d.reason, style),
                       f"{d.count:,}", an.pct(d.share))
-        if not r.denials:
+        if r.denials_unstated:
+            t.add_row("", Text(f"reason not given: {r.denials_unstated:,} (not ranked)", style="dim"),
+                      f"{r.denials_unstated:,}", "")
+        if not r.denials and not r.denials_unstated:
             t.add_row("", Text("no No-Grants in this period", style="dim"))
         self.query_one("#table-denials", Static).update(t)
 

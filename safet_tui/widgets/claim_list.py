@@ -324,7 +324,7 @@ class ClaimList(ScrollView, can_focus=True):
             elif col.name == "reimbursed":
                 text = money_text(row.reimbursed)
             elif col.name == "deadline":
-                text, level = deadline_text(row.deadline, now)
+                text, level = deadline_text(row.deadline, now, row.estimated)
                 if row.kind == "claim" and row.status == "resolved" and level is Urgency.OVERDUE:
                     text, level = "closed", Urgency.NONE
                 if level in (Urgency.OVERDUE, Urgency.CRITICAL, Urgency.SOON):

@@ -37,14 +37,19 @@ def claim_summary(view: ClaimView, now, compact: bool = False) -> Text:
     if deadline is not None:
         reply = view.reply_by is not None and deadline == view.reply_by
         label = "Reply by" if reply else "Appeal by"
+        about = "~" if view.deadline_estimated else ""
+        guess = ", estimated" if view.deadline_estimated else ""
         if deadline < now:
             gone = "reply window closed: Amazon decides without a reply" if reply else "appeal window closed"
-            t.append(f"\n{label} {deadline:%Y-%m-%d %H:%M} UTC ({gone})", "dim")
+            t.append(f"\n{label} {about}{deadline:%Y-%m-%d %H:%M} UTC ({gone}{guess})", "dim")
         else:
-            left, _ = deadline_text(deadline, now)
-            t.append(f"\n{label} {deadline:%Y-%m-%d %H:%M} UTC ({left})", "bold")
+            left, _ = deadline_text(deadline, now, view.deadline_estimated)
+            t.append(f"\n{label} {about}{deadline:%Y-%m-%d %H:%M} UTC ({left}{guess})", "bold")
     if view.appeal_used:
         t.append("\nAppeal: used" + (" (decided)" if view.appeal_decided else " (pending)"))
+    if view.payout_mismatch:
+        t.append(f"\nPaid {format_money(view.paid)} in settlements: not the {format_money(view.reimbursed)} granted",
+                 "bold")
     return t
 
 

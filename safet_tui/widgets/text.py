@@ -49,8 +49,10 @@ URGENCY_CLASS = {
 }
 
 
-def deadline_text(deadline: datetime | None, now: datetime) -> tuple[str, Urgency]:
-    return humanize_left(deadline, now), urgency(deadline, now)
+def deadline_text(deadline: datetime | None, now: datetime, estimated: bool = False) -> tuple[str, Urgency]:
+    """``3d 4h left`` and how urgent; an estimated deadline reads ``~3d 4h left``."""
+    text = humanize_left(deadline, now)
+    return ("~" + text if estimated and text else text), urgency(deadline, now)
 
 
 def ago(at: datetime | None, now: datetime) -> str:
