@@ -7,7 +7,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from test_reports_support import IN_RETURNS, US_RETURNS, US_SETTLEMENT, rows_of, set_cell, write_rows
+from test_reports_support import (
+    IN_RETURNS,
+    US_RETURNS,
+    US_SETTLEMENT,
+    rows_of,
+    set_cell,
+    write_rows,
+)
 
 from safet_tui.db import Account, Refund
 from safet_tui.domain.clock import FixedClock
