@@ -137,7 +137,7 @@ def test_bad_claims_json(loaded, tmp_path):
     bad.write_text('{"format": "safet-claims",\n "version": 1,\n "claims": [\n  {"claim_id": }]}', encoding="utf-8")
     e = fails(loaded, "claims", bad)
     assert (e.file, e.line) == ("claims.json", 4) and "not valid JSON" in str(e)
-    bad.write_text('{"format": "safet-claims", "version": 1, "claims": [{"claim_id": "1", "account": "A", '
+    bad.write_text('{"format": "safet-claims", "version": 1, "claims": [{"claim_id": "3400000001", "account": "A", '
                    '"marketplace": "amazon.com", "order_id": "o", "reason": "abuse", "status": "open", '
                    '"currency": "USD", "claimed": "1.00", "filed_at": "2026-01-01T00:00:00Z", '
                    '"updated_at": "2026-01-01T00:00:00Z"}]}', encoding="utf-8")

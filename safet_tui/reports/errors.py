@@ -8,15 +8,18 @@ class ReportError(ValueError):
 
     ``file``, ``line`` (1 = the header line), ``column`` (the header as the file
     spells it) and ``value`` (the offending cell) are kept for the desk to show;
-    ``str()`` is one line for people.
+    ``str()`` is one line for people. In a JSON file ``path`` names the field
+    instead (``claims[3].claimed``); it is kept in ``column`` too, so callers
+    that show a column show the path.
     """
 
     def __init__(self, problem: str, *, file: str = "", line: int | None = None,
-                 column: str | None = None, value: str | None = None) -> None:
-        self.problem = problem
+                 column: str | None = None, value: str | None = None, path: str | None = None) -> None:
+        self.problem = " ".join(str(problem).split())  # one line, whatever a caller passed in
         self.file = file
         self.line = line
-        self.column = column
+        self.path = path
+        self.column = path if path is not None else column
         self.value = value
         super().__init__(self._text())
 
@@ -24,11 +27,14 @@ class ReportError(ValueError):
         where = [self.file] if self.file else []
         if self.line is not None:
             where.append(f"line {self.line}")
-        if self.column is not None:
+        if self.path is not None:
+            where.append(self.path)
+        elif self.column is not None:
             where.append(f"column {self.column!r}")
         text = ", ".join(where)
         if self.value is not None:
-            text += f": {self.value!r}" if text else repr(self.value)
+            shown = self.value if len(self.value) <= 80 else self.value[:77] + "..."
+            text += f": {shown!r}" if text else repr(shown)
         return f"{text}: {self.problem}" if text else self.problem
 
 

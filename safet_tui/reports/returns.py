@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from ..domain.eligibility import is_automated_text
 from ..domain.money import MoneyError
+from ..domain.records import RecordError, check_claim_no, check_instant, check_minor, check_reimbursed
 from .accounts import policy_for, resolve_account
 from .cells import _instant_of, _minor_of, amount, currency, instant
 from .claim_state import INVESTIGATING, apply_state, reason_of, state_of
@@ -98,20 +99,31 @@ def read(data: bytes, ctx: ImportContext) -> Parsed:
 
     # A text seen for the first time is read by the memoised parsers of .cells; one that does not
     # parse goes through cells.amount/instant, which raise the error naming line, column and value.
+    # Values outside what the desk can store (2^63 cents, year 9999) are refused here, once per text.
     def amount_at(text: str, line: int, cells: list[str], key: str) -> int | None:
         try:
-            value = amounts[text] = _minor_of(text, locale)
+            value = _minor_of(text, locale)
+            check_minor(value, key)
         except MoneyError:
             amount(table, Row(line, cells), key, locale)
             raise
+        except RecordError as exc:
+            raise table.error(Row(line, cells), key, exc.problem) from None
+        amounts[text] = value
         return value
 
     def instant_at(text: str, line: int, cells: list[str], key: str) -> datetime | None:
         try:
-            value = instants[text] = _instant_of(text, tz)
-        except (DateError, ValueError):
+            value = _instant_of(text, tz)
+            check_instant(value, key)
+        except (DateError, ValueError) as exc:
+            if isinstance(exc, RecordError):
+                raise table.error(Row(line, cells), key, exc.problem) from None
             instant(table, Row(line, cells), key, tz)
             raise
+        except OverflowError:
+            raise table.error(Row(line, cells), key, "out of range (dates from 2000-01-01 up to 2100-01-01)") from None
+        instants[text] = value
         return value
 
     start, lines = table.data_lines()
@@ -141,6 +153,13 @@ def read(data: bytes, ctx: ImportContext) -> Parsed:
                 reimbursed_text, line, cells, "safet claim reimbursement amount")
             order_amount = amounts[order_amount_text] if order_amount_text in amounts else amount_at(
                 order_amount_text, line, cells, "order amount")
+            try:
+                check_claim_no(claim_id)
+                # what the claim is for: the refund, else the order amount (as _claim files it)
+                check_reimbursed(abs(refunded or 0) or abs(order_amount or 0) or None, reimbursed)
+            except RecordError as exc:
+                key = "safet claim id" if exc.field == "claim_id" else "safet claim reimbursement amount"
+                raise table.error(Row(line, cells), key, exc.problem) from None
             _, return_type, resolution = pick_refund(cells)
             rows.append(ReturnRow(line, order_id, item, sku, asin, title, return_reason, refunded, delivered,
                                   requested, claim_id, state, action_reason, created, reimbursed, order_amount,

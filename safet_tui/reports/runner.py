@@ -5,6 +5,8 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import os
+import stat
 import time
 from pathlib import Path
 
@@ -19,15 +21,59 @@ KINDS = ("returns", "settlement", "claims")
 _IMPORTERS = {"returns": returns, "settlement": settlement, "claims": claims_json}
 
 
+#: The largest file an import reads (512 MiB). A 100k-row returns report is ~40 MB and a JSON export
+#: of 100k claims with their threads ~400 MB; a bigger file is refused before it is read.
+MAX_IMPORT_BYTES = 512 * 1024 * 1024
+
+
 class _DryRun(Exception):
     """Raised inside the transaction to roll a dry run back."""
 
 
-def detect_kind(path: str | Path) -> str:
+def _open_report(path: Path, limit: int):
+    """The file opened for reading, once its open descriptor shows a regular file of at most ``limit``
+    bytes. Opened without blocking (a FIFO would otherwise wait for a writer forever) and checked
+    through the descriptor, so nothing can swap the file between the check and the read."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise ReportError("is a folder, not a report file", file=path.name)
+        if not stat.S_ISREG(info.st_mode):
+            raise ReportError("not a regular file (a device, pipe or socket cannot be imported)", file=path.name)
+        if info.st_size > limit:
+            raise ReportError(f"{_mib(info.st_size)} is over the {_mib(limit)} import limit; split the report "
+                              "(Seller Central reports can be requested for shorter date ranges)", file=path.name)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_report(path: str | Path, limit: int | None = None) -> bytes:
+    """The bytes of a report file, or a one-line :class:`ReportError`: a device, pipe, socket or
+    folder is refused (``/dev/zero`` would read until memory runs out, a FIFO would hang), and so
+    is a file over ``limit`` bytes (:data:`MAX_IMPORT_BYTES`)."""
+    p = Path(path)
+    limit = MAX_IMPORT_BYTES if limit is None else limit
+    with _open_report(p, limit) as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:  # grew while we read it
+        raise ReportError(f"over the {_mib(limit)} import limit", file=p.name)
+    return data
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):,.0f} MiB" if size >= 1024 * 1024 else f"{size:,} bytes"
+
+
+def detect_kind(path: str | Path, data: bytes | None = None) -> str:
     """Guess a file's kind from its first line: returns, settlement or claims (JSON)."""
     p = Path(path)
-    with p.open("rb") as fh:
-        head = fh.read(8192)
+    if data is None:
+        with _open_report(p, MAX_IMPORT_BYTES) as fh:
+            data = fh.read(8192)
+    head = data[:8192]
     text = head.lstrip(b"\xef\xbb\xbf").decode("utf-8", "replace").lstrip()
     if text.startswith("{"):
         return "claims"
@@ -40,12 +86,12 @@ def detect_kind(path: str | Path) -> str:
                       "report V2, or a safet claims export)", file=p.name, line=1)
 
 
-def _wrong_kind(exc: ReportError, kind: str, path: Path) -> ReportError:
+def _wrong_kind(exc: ReportError, kind: str, path: Path, data: bytes) -> ReportError:
     """A missing column often means the wrong kind of file: say which kind it looks like."""
     if not exc.problem.startswith("required column"):
         return exc
     try:
-        other = detect_kind(path)
+        other = detect_kind(path, data)
     except (ReportError, OSError):
         return exc
     if other == kind:
@@ -67,11 +113,11 @@ def run_import(desk, kind: str, path: str | Path, *, account: str | None = None,
     """
     started = time.perf_counter()
     path = Path(path)
-    if kind == "auto":
-        kind = detect_kind(path)
-    if kind not in _IMPORTERS:
+    if kind != "auto" and kind not in _IMPORTERS:
         raise ReportError(f"unknown report kind {kind!r} (use {', '.join(KINDS)})")
-    data = path.read_bytes()
+    data = read_report(path)
+    if kind == "auto":
+        kind = detect_kind(path, data)
     sha = hashlib.sha256(data).hexdigest()
     summary = ImportSummary(kind=kind, file=path.name, sha256=sha, dry_run=dry_run)
     database = desk.database
@@ -88,7 +134,15 @@ def run_import(desk, kind: str, path: str | Path, *, account: str | None = None,
         try:
             parsed = importer.read(data, ctx)
         except ReportError as exc:
-            raise _wrong_kind(exc, kind, path) from None
+            raise _wrong_kind(exc, kind, path, data) from None
+        store_dir = getattr(desk, "attachments_dir", None)
+        if kind == "claims" and store_dir is not None:
+            missing, size = claims_json.missing_files(parsed, store_dir)
+            if missing:
+                summary.note(
+                    f"{missing:,} attachment file{'s' if missing != 1 else ''} ({_mib(size)}) named in {path.name} "
+                    f"{'are' if missing != 1 else 'is'} not in {store_dir}: a JSON export carries attachment records, "
+                    "not files; copy the contents of the exporting database's <db>.attachments folder there")
         summary.imported_before = [
             log.at for log in ImportLog.select().where(ImportLog.sha256 == sha).order_by(ImportLog.at)
         ]
