@@ -45,9 +45,12 @@ def run(args: argparse.Namespace) -> int:
     finally:
         desk.close()
     text = buffer.getvalue()
+    files = _attachments_line(result, desk.attachments_dir)
     if not args.output or args.output == "-":
         sys.stdout.write(text)
         sys.stdout.flush()
+        if files:
+            print(files, file=sys.stderr)
         return 0
     target = Path(args.output).expanduser()
     # CSV gets a byte-order mark so spreadsheets read it as UTF-8; written whole, then moved in place.
@@ -61,5 +64,19 @@ def run(args: argparse.Namespace) -> int:
         Path(tmp).unlink(missing_ok=True)
         raise
     noun = "claim" if result.claims == 1 else "claims"
-    print(f"Exported {result.claims:,} {noun} to {target} ({fmt}).", file=sys.stderr)
+    refunds = f" and {result.refunds:,} refund{'s' if result.refunds != 1 else ''}" if result.refunds else ""
+    print(f"Exported {result.claims:,} {noun}{refunds} to {target} ({fmt}).", file=sys.stderr)
+    if files:
+        print(files, file=sys.stderr)
     return 0
+
+
+def _attachments_line(result, store) -> str:
+    """One line on what the JSON does not carry: the attachment files themselves."""
+    if not result.attachments:
+        return ""
+    n = result.attachments
+    size = result.attachment_bytes
+    shown = f"{size / (1024 * 1024):,.1f} MiB" if size >= 1024 * 1024 else f"{size:,} bytes"
+    return (f"Not in the file: the {n:,} attachment file{'s' if n != 1 else ''} ({shown}) it names; to restore "
+            f"them, copy the contents of {store} into the new database's <db>.attachments folder.")
