@@ -187,6 +187,7 @@ class Desk:
         """Dashboard figures (see safet_tui.analytics) for a period and an account (id or name) / marketplace."""
         from . import analytics
 
+        self.catch_up()
         scope = analytics.resolve_scope(account, marketplace)
         return analytics.compute(self.now(), period, scope, bucket)
 

@@ -13,4 +13,5 @@ def open_desk(args: argparse.Namespace, *, clock=None):
     desk = Desk(getattr(args, "db", None), clock=clock, policies=config.policies,
                 user=getattr(args, "user", None), role=getattr(args, "role", "seller"),
                  attachment_limit=config.attachment_limit)
+    desk.catch_up()  # what the passing of time decided, before any command reads or writes
     return desk, config

@@ -244,6 +244,7 @@ def export_claims(desk, out: IO[str], *, fmt: str = "csv", statuses: Iterable[st
         raise ReportError("--with-messages needs --format json (threads do not fit in a CSV row)")
     database = desk.database
     opened_here = database.is_closed()
+    desk.catch_up()  # every reader sees what the passing of time decided
     refunds: list[dict] = []
     payouts: list[dict] = []
     currencies: dict[tuple[str, str], str] = {}

@@ -10,7 +10,7 @@ import stat
 import time
 from pathlib import Path
 
-from ..db import ImportLog
+from ..db import ImportLog, write_transaction
 from . import claims_json, returns, settlement
 from .context import ImportContext, Progress
 from .errors import ReportError
@@ -122,6 +122,7 @@ def run_import(desk, kind: str, path: str | Path, *, account: str | None = None,
     summary = ImportSummary(kind=kind, file=path.name, sha256=sha, dry_run=dry_run)
     database = desk.database
     opened_here = database.is_closed()
+    desk.catch_up()  # every reader sees what the passing of time decided
     ctx = ImportContext(database=database, policies=desk.policies, user=desk.user, now=desk.now(),
                         file=path.name, summary=summary, account=account, progress=progress)
     importer = _IMPORTERS[kind]
@@ -147,7 +148,9 @@ def run_import(desk, kind: str, path: str | Path, *, account: str | None = None,
             log.at for log in ImportLog.select().where(ImportLog.sha256 == sha).order_by(ImportLog.at)
         ]
         try:
-            with database.atomic():
+            # BEGIN IMMEDIATE, waiting for another writer: the import reads the claims it then
+            # changes, and a deferred transaction would be refused at once when a desk commits.
+            with write_transaction(database, getattr(desk, "lock_wait", 30.0)):
                 importer.apply(parsed, ctx)
                 summary.seconds = time.perf_counter() - started
                 if summary.changed and not dry_run:
