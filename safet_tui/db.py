@@ -10,6 +10,7 @@ happened and never recomputed.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -67,6 +68,88 @@ SCHEMA_VERSION = 4
 
 class DatabaseError(Exception):
     """The database cannot be opened or used; the message says why."""
+
+
+class DatabaseBusy(DatabaseError):
+    """Another writer held the write lock longer than this writer waits; nothing was changed."""
+
+
+class DatabaseReadOnly(DatabaseError):
+    """The database cannot be written (file mode, read-only mount, full disk); nothing was changed."""
+
+
+def _read_only(exc: Exception) -> DatabaseReadOnly | None:
+    text = str(exc).lower()
+    if "readonly" in text or "read-only" in text or "read only" in text:
+        return DatabaseReadOnly("the database is read-only: nothing can be changed here")
+    if "disk is full" in text:
+        return DatabaseReadOnly("the disk is full: nothing was changed")
+    return None
+
+
+@contextmanager
+def write_transaction(database: pw.Database, wait: float) -> Iterator[None]:
+    """One write transaction that holds the write lock from its first statement (``BEGIN
+    IMMEDIATE`` on SQLite; on PostgreSQL callers lock the rows they change), so what it reads is
+    what it writes: a deferred transaction that reads first is refused "database is locked" at
+    once when another connection committed meanwhile, whatever the busy timeout.
+
+    Waits up to ``wait`` seconds for another writer, then raises :class:`DatabaseBusy`; a database
+    that cannot be written raises :class:`DatabaseReadOnly`. Inside a transaction it is a savepoint.
+    """
+    if database.transaction_depth() > 0:
+        with database.atomic():
+            yield
+        return
+    sqlite = is_sqlite(database)
+    deadline = time.monotonic() + wait
+    pause = 0.02
+    while True:
+        tx = database.atomic("IMMEDIATE") if sqlite else database.atomic()
+        try:
+            with _busy_timeout_at_most(database, deadline - time.monotonic(), sqlite):
+                tx.__enter__()
+            break
+        except pw.OperationalError as exc:
+            if (ro := _read_only(exc)) is not None:
+                raise ro from None
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise DatabaseBusy(f"the database is busy: another writer held it for {wait:g} s; "
+                                   "nothing was changed, try again") from None
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, 0.5)
+    try:
+        yield
+    except BaseException as exc:
+        tx.__exit__(type(exc), exc, exc.__traceback__)
+        if isinstance(exc, pw.OperationalError) and (ro := _read_only(exc)) is not None:
+            raise ro from None
+        raise
+    else:
+        try:
+            tx.__exit__(None, None, None)
+        except pw.OperationalError as exc:
+            if (ro := _read_only(exc)) is not None:
+                raise ro from None
+            raise
+
+
+@contextmanager
+def _busy_timeout_at_most(database: pw.Database, seconds: float, sqlite: bool) -> Iterator[None]:
+    """SQLite's own busy wait (``busy_timeout``, 5 s) shortened to what is left of a shorter wait."""
+    limit = SQLITE_PRAGMAS["busy_timeout"]
+    ms = max(int(seconds * 1000), 0)
+    if not sqlite or ms >= limit:
+        yield
+        return
+    database.execute_sql(f"PRAGMA busy_timeout = {ms}")
+    try:
+        yield
+    finally:
+        database.execute_sql(f"PRAGMA busy_timeout = {limit}")
 
 
 class InstantField(pw.BigIntegerField):
