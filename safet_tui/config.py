@@ -1,4 +1,4 @@
-"""The config file (TOML): theme, keymap, attachment limit, policies, refresh.
+"""The config file (TOML): theme, keymap, attachment limit, policies, refresh, debounces.
 
 Found at ``--config``, else ``SAFET_CONFIG``, else ``config.toml`` in the user
 config directory. A missing file means defaults; a broken one is an error that
@@ -28,6 +28,10 @@ class Config:
     refresh_interval: float = 2.0
     policies: Policies = field(default_factory=Policies)
     animations: bool = False
+    #: seconds the cursor rests on a row before its preview loads (0: load at once)
+    preview_delay: float = 0.08
+    #: seconds after the last key in the filter before the list is searched (0: search at once)
+    filter_delay: float = 0.12
 
 
 def default_config_path() -> Path:
@@ -55,7 +59,8 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
 def parse_config(data: dict, path: Path | None = None) -> Config:
     where = str(path) if path else "config"
     cfg = Config(path=path)
-    known = {"theme", "keymap", "attachment_limit_mb", "refresh_interval", "policies", "animations"}
+    known = {"theme", "keymap", "attachment_limit_mb", "refresh_interval", "policies", "animations",
+             "preview_delay", "filter_delay"}
     unknown = set(data) - known
     if unknown:
         raise ConfigError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}")
@@ -77,6 +82,12 @@ def parse_config(data: dict, path: Path | None = None) -> Config:
         if not isinstance(sec, int | float) or isinstance(sec, bool) or sec <= 0:
             raise ConfigError(f"{where}: refresh_interval must be a positive number of seconds")
         cfg.refresh_interval = float(sec)
+    for key in ("preview_delay", "filter_delay"):
+        if key in data:
+            sec = data[key]
+            if not isinstance(sec, int | float) or isinstance(sec, bool) or not 0 <= sec <= 5:
+                raise ConfigError(f"{where}: {key} must be a number of seconds from 0 to 5")
+            setattr(cfg, key, float(sec))
     if "animations" in data:
         cfg.animations = bool(_typed(data, "animations", bool, where))
     if "policies" in data:

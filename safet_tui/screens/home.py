@@ -164,7 +164,12 @@ class HomeScreen(Screen):
         if row is None:
             self.query_one(Preview).show_nothing("")
             return
-        self._preview_timer = self.set_timer(0.08, lambda: self._load_preview(row.kind, row.key, row.claim_no))
+        delay = self.app.config.preview_delay
+        if delay <= 0:
+            self._preview_timer = None
+            self._load_preview(row.kind, row.key, row.claim_no)
+            return
+        self._preview_timer = self.set_timer(delay, lambda: self._load_preview(row.kind, row.key, row.claim_no))
 
     @on(ClaimList.Activated)
     def _activated(self, event: ClaimList.Activated) -> None:
@@ -209,7 +214,12 @@ class HomeScreen(Screen):
     def _filter_timer_restart(self, value: str) -> None:
         if getattr(self, "_filter_timer", None) is not None:
             self._filter_timer.stop()
-        self._filter_timer = self.set_timer(0.12, lambda: self._apply_filter(value))
+        delay = self.app.config.filter_delay
+        if delay <= 0:
+            self._filter_timer = None
+            self._apply_filter(value)
+            return
+        self._filter_timer = self.set_timer(delay, lambda: self._apply_filter(value))
 
     def _apply_filter(self, value: str) -> None:
         if value.strip() != self.claim_list.text:
