@@ -1,30 +1,145 @@
-"""Driving the desk in tests: build the app on a seeded database, wait until it settles."""
+"""Driving the desk in tests: build the app on a seeded database, wait for what a person would see.
+
+No fixed pauses: ``settle`` waits until the desk is quiet (every queued message handled, no worker
+running) and ``wait_for`` until a condition holds, both in small steps with a generous timeout.
+Debounces are zero in tests (``desk_config``), so nothing waits on a timer.
+"""
 
 from __future__ import annotations
 
-from textual.worker import WorkerCancelled
+import asyncio
+import html
+import inspect
+import re
+import time
+from collections.abc import Callable
+
+from textual.worker import WorkerCancelled, WorkerState
 
 from safet_tui.app import SafetApp
 from safet_tui.config import Config
 from safet_tui.service import Desk
 
+#: long enough for a slow, loaded CI machine; a passing test never waits this long
+TIMEOUT = 20.0
+
+
+def desk_config(**settings) -> Config:
+    """The desk's settings in tests: no debounces, no change poll unless a test asks for one."""
+    settings = {"refresh_interval": 3600, "preview_delay": 0, "filter_delay": 0, **settings}
+    return Config(**settings)
+
+
+
 
 def make_app(db_path, clock, role: str = "seller", open_claim: str | None = None, user: str = "tester",
              config: Config | None = None) -> SafetApp:
     desk = Desk(str(db_path), clock=clock, user=user)
-    cfg = config or Config(refresh_interval=3600)
-    return SafetApp(desk, cfg, role=role, open_claim=open_claim)
+    return SafetApp(desk, config or desk_config(), role=role, open_claim=open_claim)
 
 
-async def settle(pilot, rounds: int = 3) -> None:
-    """Let timers fire and workers finish, a few times over (preview waits 80 ms, the filter 120 ms)."""
-    for _ in range(rounds):
-        await pilot.pause(0.15)
+def _busy(app) -> list:
+    return [w for w in app.workers if w.state in (WorkerState.PENDING, WorkerState.RUNNING)]
+
+
+async def settle(pilot, timeout: float = TIMEOUT) -> None:
+    """Wait until the desk is quiet: every queued message handled and no worker left running.
+
+    A worker's answer can start another worker (a list load moves the cursor, which loads the
+    preview), so this repeats until a round finds nothing running.
+    """
+    app = pilot.app
+    deadline = time.monotonic() + timeout
+    while True:
+        await pilot.pause()  # no delay: returns once queued messages are handled and the CPU idles
+        busy = _busy(app)
+        if not busy:
+            return
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise AssertionError(f"workers still running after {timeout:.0f} s: {busy}")
         try:
-            await pilot.app.workers.wait_for_complete()
+            await asyncio.wait_for(app.workers.wait_for_complete(busy), left)
         except WorkerCancelled:  # an exclusive worker replaced by a newer one
             pass
-    await pilot.pause()
+        except TimeoutError:
+            raise AssertionError(f"workers still running after {timeout:.0f} s: {_busy(app)}") from None
+
+
+async def wait_for(pilot, condition: Callable[[], object], what: str | None = None,
+                   timeout: float = TIMEOUT) -> None:
+    """Wait until ``condition()`` is true, looking again after each round of messages.
+
+    Fails with what was awaited and what the screen showed then. An exception inside the
+    condition (a widget not mounted yet) counts as not yet.
+    """
+    deadline = time.monotonic() + timeout
+    error: Exception | None = None
+    while True:
+        try:
+            if condition():
+                return
+            error = None
+        except Exception as exc:  # noqa: BLE001 - reported if it never comes true
+            error = exc
+        if time.monotonic() > deadline:
+            break
+        await pilot.pause()
+    label = what or _source(condition)
+    because = f"\nlast error: {error!r}" if error else ""
+    shown = screen_text(pilot.app)
+    toast = "\n".join(toasts(pilot.app))
+    raise AssertionError(f"not seen within {timeout:.0f} s: {label}{because}\n"
+                         f"screen {type(pilot.app.screen).__name__}:\n{shown}\ntoasts: {toast or '-'}")
+
+
+async def wait_for_screen(pilot, kind: type, timeout: float = TIMEOUT):
+    """Wait until the screen on top is a ``kind``, mounted and quiet; return it."""
+    app = pilot.app
+    await wait_for(pilot, lambda: isinstance(app.screen, kind) and app.screen.is_mounted,
+                   f"a {kind.__name__} on top", timeout)
+    await settle(pilot, timeout)
+    assert isinstance(app.screen, kind), f"{kind.__name__} left again: {type(app.screen).__name__} is on top"
+    return app.screen
+
+
+def _source(fn) -> str:
+    try:
+        return inspect.getsource(fn).strip()
+    except (OSError, TypeError):
+        return repr(fn)
+
+
+def text(widget) -> str:
+    """The plain text a widget renders (a label, a static, an error line)."""
+    rendered = widget.render()
+    plain = getattr(rendered, "plain", None)
+    return plain if isinstance(plain, str) else str(rendered)
+
+
+def toasts(app) -> list[str]:
+    """The notifications on screen now, as the person reads them (needs ``run_test(notifications=True)``)."""
+    return [text(t) for t in app.screen.query("Toast")]
+
+
+def toast_says(app, words: str) -> bool:
+    return any(words in t for t in toasts(app))
+
+
+_SVG_TEXT = re.compile(r'<text [^>]*?x="([\d.]+)"[^>]*?clip-path="url\(#[\w-]+-line-(\d+)\)"[^>]*>(.*?)</text>',
+                       re.S)
+
+
+def screen_text(app) -> str:
+    """What a person would read: every line of the screen as plain text.
+
+    Taken from the app's own screenshot (``export_screenshot``), the public view of what is drawn.
+    """
+    svg = app.export_screenshot()
+    lines: dict[int, list[tuple[float, str]]] = {}
+    for x, line, chunk in _SVG_TEXT.findall(svg):
+        lines.setdefault(int(line), []).append((float(x), html.unescape(chunk).replace("\xa0", " ")))
+    return "\n".join("".join(c for _, c in sorted(lines[n])).rstrip() for n in sorted(lines))
 
 
 def home(app):

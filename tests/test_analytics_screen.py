@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from desk_support import settle, toast_says, wait_for
 from textual.app import App
 from textual.widgets import Static
 
@@ -31,13 +32,6 @@ class Host(App):
 
     def on_unmount(self) -> None:
         self.desk.close()
-
-
-async def settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.pause()
 
 
 def text_of(screen, selector: str) -> str:
@@ -92,7 +86,7 @@ async def test_filters_change_the_figures(demo_db):
         await settle(pilot)
         assert screen.result.bucket == "week"
         await pilot.press("5")
-        await pilot.pause()
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "PeriodDialog" and app.screen.is_mounted)
         await pilot.press(*"2026-10-01:2026-10-31", "enter")
         await settle(pilot)
         assert screen.result.period.key == "custom"
@@ -107,29 +101,28 @@ async def test_custom_period_rejects_bad_dates(demo_db):
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.press("5")
-        await pilot.pause()
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "PeriodDialog" and app.screen.is_mounted)
         await pilot.press(*"2026-02-30:x", "enter")
-        await pilot.pause()
+        await wait_for(pilot, lambda: "not YYYY-MM-DD" in text_of(app.screen, "#period-error"))
+        await settle(pilot)
         assert type(app.screen).__name__ == "PeriodDialog"
-        assert "not YYYY-MM-DD" in text_of(app.screen, "#period-error")
         await pilot.press("escape")
-        await pilot.pause()
-        assert type(app.screen).__name__ == "AnalyticsScreen"
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "AnalyticsScreen")
+        await settle(pilot)
         assert app.screen.result.period.key == "90d"
 
 
 async def test_export_writes_csv_and_json(demo_db, tmp_path):
     app = Host(str(demo_db), export_dir=tmp_path / "out")
-    async with app.run_test(size=(160, 45)) as pilot:
+    async with app.run_test(size=(160, 45), notifications=True) as pilot:
         await settle(pilot)
         await pilot.press("e")
-        await pilot.pause()
         csv_path, json_path = app.screen.export_paths()
+        await wait_for(pilot, lambda: toast_says(app, f"Exported to {csv_path} and {json_path.name}"))
         assert csv_path.exists() and json_path.exists()
         data = json.loads(json_path.read_text(encoding="utf-8"))
         assert data["headline"]["claims_filed"] == app.screen.result.headline.claims
         assert csv_path.read_text(encoding="utf-8").startswith("section,key,label,currency,metric,value")
-        assert any(str(csv_path) in n.message for n in app._notifications)
 
 
 async def test_user_text_is_shown_literally(empty_desk, clock, tmp_path):
@@ -159,15 +152,13 @@ async def test_escape_and_q_go_back(demo_db):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("escape")
-        await pilot.pause()
-        assert type(app.screen).__name__ != "AnalyticsScreen"
+        await wait_for(pilot, lambda: type(app.screen).__name__ != "AnalyticsScreen")
         from safet_tui.screens.analytics import AnalyticsScreen
 
         app.push_screen(AnalyticsScreen())
         await settle(pilot)
         await pilot.press("q")
-        await pilot.pause()
-        assert type(app.screen).__name__ != "AnalyticsScreen"
+        await wait_for(pilot, lambda: type(app.screen).__name__ != "AnalyticsScreen")
 
 
 def test_bindings_have_ids():

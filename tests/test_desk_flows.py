@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from desk_support import make_app, rows, settle
+from desk_support import (
+    desk_config,
+    make_app,
+    rows,
+    settle,
+    text,
+    toast_says,
+    wait_for,
+    wait_for_screen,
+)
 from textual.command import CommandPalette
 from textual.widgets import Input, TextArea
 
@@ -25,27 +34,24 @@ async def test_triage_reply_with_attachment_moves_claim_to_investigation(demo_db
     evidence = tmp_path / "label photo.jpg"
     evidence.write_bytes(b"\xff\xd8 fake jpeg")
     app = make_app(demo_db, clock)
-    async with app.run_test(size=(120, 35)) as pilot:
+    async with app.run_test(size=(120, 35), notifications=True) as pilot:
         await settle(pilot)
         home = app.screen
         first = home.claim_list.current_row
         awaiting_before = home.claim_list.total
         await pilot.press("enter")
-        await settle(pilot)
-        thread = app.screen
-        assert isinstance(thread, ThreadScreen)
+        thread = await wait_for_screen(pilot, ThreadScreen)
         await pilot.press("r")
         assert thread.has_class("-replying")
         await type_text(pilot, "Photos attached")
         await pilot.press("ctrl+t")
-        await settle(pilot)
-        dialog = app.screen
-        assert isinstance(dialog, AttachDialog)
-        dialog.query_one(Input).value = str(evidence)
+        await wait_for_screen(pilot, AttachDialog)
+        app.screen.query_one(Input).value = str(evidence)
         await pilot.press("enter")
-        await settle(pilot)
-        assert thread.pending_files == [str(evidence)]
+        await wait_for(pilot, lambda: app.screen is thread)
+        assert "↳ label photo.jpg" in text(thread.query_one("#reply-files"))
         await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: toast_says(app, f"Reply sent on {first.claim_no}: moved to"))
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
         assert home.claim_list.total == awaiting_before - 1
@@ -55,8 +61,7 @@ async def test_triage_reply_with_attachment_moves_claim_to_investigation(demo_db
         assert last.body == "Photos attached" and last.attachments[0].name == "label photo.jpg"
         assert app.desk.attachment_path(last.attachments[0].sha256).read_bytes() == b"\xff\xd8 fake jpeg"
         await pilot.press("2", "slash", *list(first.claim_no))
-        await settle(pilot)
-        assert rows(app)[0].claim_no == first.claim_no
+        await wait_for(pilot, lambda: [r.claim_no for r in rows(app)] == [first.claim_no])
 
 
 async def test_attach_refuses_directory_and_missing_file(demo_db, clock, tmp_path):
@@ -64,17 +69,17 @@ async def test_attach_refuses_directory_and_missing_file(demo_db, clock, tmp_pat
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot)
         await pilot.press("t")
-        await settle(pilot)
-        dialog = app.screen
+        dialog = await wait_for_screen(pilot, AttachDialog)
         box = dialog.query_one(Input)
         box.value = str(tmp_path)
         await pilot.press("enter")
-        assert "is a directory" in str(dialog.query_one("#error").render())
+        await wait_for(pilot, lambda: "is a directory" in text(dialog.query_one("#error")))
         box.value = str(tmp_path / "nope.pdf")
         await pilot.press("enter")
-        assert "no such file" in str(dialog.query_one("#error").render())
+        await wait_for(pilot, lambda: "no such file" in text(dialog.query_one("#error")))
+        assert app.screen is dialog
         await pilot.press("escape")
-        assert isinstance(app.screen, HomeScreen)
+        await wait_for_screen(pilot, HomeScreen)
 
 
 def _appealable(desk: Desk) -> str:
@@ -88,22 +93,20 @@ def _appealable(desk: Desk) -> str:
 async def test_appeal_once_then_refused(demo_db, clock):
     claim_no = _appealable(Desk(str(demo_db), clock=clock, user="tester"))
     app = make_app(demo_db, clock, open_claim=claim_no)
-    async with app.run_test(size=(120, 35)) as pilot:
-        await settle(pilot)
-        assert isinstance(app.screen, ThreadScreen)
+    async with app.run_test(size=(120, 35), notifications=True) as pilot:
+        await wait_for_screen(pilot, ThreadScreen)
         await pilot.press("A")
-        await settle(pilot)
-        assert isinstance(app.screen, TextDialog)
+        await wait_for_screen(pilot, TextDialog)
         app.screen.query_one(TextArea).text = "The label is visible in photo 2."
         await pilot.press("ctrl+s")
-        await settle(pilot)
+        await wait_for_screen(pilot, ThreadScreen)
         view = app.desk.claim(claim_no)
         assert view.status.value == "investigating" and view.appeal_used
         assert view.thread[-2].kind == "appeal" or any(m.kind == "appeal" for m in view.thread)
         await pilot.press("A")
+        await wait_for(pilot, lambda: toast_says(app, "only a resolved claim can be appealed"))
         await settle(pilot)
-        assert not isinstance(app.screen, TextDialog)
-        assert any("only a resolved claim can be appealed" in str(n.message) for n in app._notifications)
+        assert isinstance(app.screen, ThreadScreen)
 
 
 async def test_amazon_role_grants_partially_and_no_grants(demo_db, clock):
@@ -111,26 +114,25 @@ async def test_amazon_role_grants_partially_and_no_grants(demo_db, clock):
     open_claims = desk.window("investigating", 0, 2)
     app = make_app(demo_db, clock, role="amazon", open_claim=open_claims[0].claim_no)
     async with app.run_test(size=(120, 35)) as pilot:
-        await settle(pilot)
+        await wait_for_screen(pilot, ThreadScreen)
         await pilot.press("w")
-        await settle(pilot)
+        await wait_for_screen(pilot, TextDialog)
         box = app.screen.query_one(Input)
         claimed = open_claims[0].claimed
         half = (claimed.amount / 2).quantize(claimed.amount)
         box.value = str(half)
         await pilot.press("enter")
-        await settle(pilot)
+        await wait_for_screen(pilot, ThreadScreen)
         view = app.desk.claim(open_claims[0].claim_no)
         assert view.status.value == "resolved" and view.outcome.value == "grant_partial"
         assert view.reimbursed.amount == half
     app = make_app(demo_db, clock, role="amazon", open_claim=open_claims[1].claim_no)
     async with app.run_test(size=(120, 35)) as pilot:
-        await settle(pilot)
+        await wait_for_screen(pilot, ThreadScreen)
         await pilot.press("x")
-        await settle(pilot)
-        assert isinstance(app.screen, ChoiceDialog)
+        await wait_for_screen(pilot, ChoiceDialog)
         await pilot.press("down", "enter")
-        await settle(pilot)
+        await wait_for_screen(pilot, ThreadScreen)
         view = app.desk.claim(open_claims[1].claim_no)
         assert view.outcome.value == "no_grant" and view.denial_reason
 
@@ -149,10 +151,10 @@ async def test_seller_cannot_use_amazon_keys(demo_db, clock):
 
 async def test_open_unknown_claim_says_so_and_opens_desk(demo_db, clock):
     app = make_app(demo_db, clock, open_claim="0000000000")
-    async with app.run_test(size=(120, 35)) as pilot:
+    async with app.run_test(size=(120, 35), notifications=True) as pilot:
+        await wait_for(pilot, lambda: toast_says(app, "No claim 0000000000: opening the desk"))
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
-        assert any("No claim 0000000000" in str(n.message) for n in app._notifications)
 
 
 async def test_file_claim_from_claimable_refund(demo_db, clock, tmp_path):
@@ -246,14 +248,12 @@ async def test_palette_offers_state_specific_commands(demo_db, clock):
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot)
         await pilot.press("colon")
-        await settle(pilot)
-        assert isinstance(app.screen, CommandPalette)
+        await wait_for_screen(pilot, CommandPalette)
         await type_text(pilot, "appeal")
         await settle(pilot)
         await pilot.press("enter")
-        await settle(pilot)
-        assert isinstance(app.screen, TextDialog)
-        assert claim_no in str(app.screen.title_text)
+        await wait_for_screen(pilot, TextDialog)
+        assert claim_no in text(app.screen.query_one(".dialog-title"))
 
 
 async def test_palette_goes_to_a_claim_by_id(demo_db, clock):
@@ -272,9 +272,7 @@ async def test_palette_goes_to_a_claim_by_id(demo_db, clock):
 
 
 async def test_keymap_from_config_remaps_a_binding(demo_db, clock):
-    from safet_tui.config import Config
-
-    app = make_app(demo_db, clock, config=Config(keymap={"desk.tab.resolved": "f3"}, refresh_interval=3600))
+    app = make_app(demo_db, clock, config=desk_config(keymap={"desk.tab.resolved": "f3"}))
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot)
         await pilot.press("f3")
@@ -306,7 +304,7 @@ async def test_long_thread_renders_the_newest_items_and_brings_in_the_rest_on_g(
 
 async def test_investigator_cannot_act_as_the_seller(demo_db, clock):
     app = make_app(demo_db, clock, role="amazon")
-    async with app.run_test(size=(120, 35)) as pilot:
+    async with app.run_test(size=(120, 35), notifications=True) as pilot:
         await settle(pilot)
         row = app.screen.claim_list.current_row
         await pilot.press("r", "A", "n", "t")
@@ -320,20 +318,20 @@ async def test_investigator_cannot_act_as_the_seller(demo_db, clock):
         assert view.status.value == "awaiting" and not view.appeal_used
         app.start_appeal(row.claim_no)
         app.start_new_claim(None)
+        await wait_for(pilot, lambda: toast_says(app, "investigator"))
         await settle(pilot)
         assert isinstance(app.screen, ThreadScreen)
-        assert any("investigator" in str(n.message) for n in app._notifications)
 
 
 async def test_seller_reply_key_on_a_resolved_thread_says_why(demo_db, clock):
     desk = Desk(str(demo_db), clock=clock, user="tester")
     claim_no = desk.window("resolved", 0, 1)[0].claim_no
     app = make_app(demo_db, clock, open_claim=claim_no)
-    async with app.run_test(size=(120, 35)) as pilot:
-        await settle(pilot)
+    async with app.run_test(size=(120, 35), notifications=True) as pilot:
+        await wait_for_screen(pilot, ThreadScreen)
         await pilot.press("r")
+        await wait_for(pilot, lambda: toast_says(app, "replies are closed"))
         assert not app.screen.has_class("-replying")
-        assert any("replies are closed" in str(n.message) for n in app._notifications)
 
 
 async def test_new_claim_form_refuses_bad_order_ids_amounts_and_asks_before_discarding(demo_db, clock):
@@ -374,26 +372,27 @@ async def test_grant_dialog_keeps_bad_amounts_and_resolved_claims_are_refused_up
     resolved = desk.window("resolved", 0, 1)[0].claim_no
     desk.close()
     app = make_app(demo_db, clock, role="amazon", open_claim=open_claim.claim_no)
-    async with app.run_test(size=(120, 35)) as pilot:
-        await settle(pilot)
+    async with app.run_test(size=(120, 35), notifications=True) as pilot:
+        await wait_for_screen(pilot, ThreadScreen)
         await pilot.press("w")
-        await settle(pilot)
-        dialog = app.screen
+        dialog = await wait_for_screen(pilot, TextDialog)
         for bad, says in (("abc", "Not an amount"), ("1.001", "more than two decimals"),
                           (str(open_claim.claimed.amount + 1), "more than the")):
             dialog.query_one(Input).value = bad
             await pilot.press("enter")
+            await wait_for(pilot, lambda says=says: says in text(dialog.query_one("#error")))
             await settle(pilot)
-            assert app.screen is dialog and says in str(dialog.query_one("#error").render())
+            assert app.screen is dialog
         await pilot.press("escape")
-        await settle(pilot)
+        await wait_for_screen(pilot, ThreadScreen)
         app.pop_screen()
         app.open_thread(resolved)
+        await wait_for(pilot, lambda: isinstance(app.screen, ThreadScreen) and app.screen.claim_no == resolved)
         await settle(pilot)
         await pilot.press("x")
+        await wait_for(pilot, lambda: toast_says(app, "already resolved"))
         await settle(pilot)
         assert isinstance(app.screen, ThreadScreen)
-        assert any("already resolved" in str(n.message) for n in app._notifications)
 
 
 def burst(app, text: str) -> None:
@@ -428,25 +427,28 @@ async def test_an_unsent_reply_survives_leaving_the_thread(demo_db, clock, tmp_p
     photo = tmp_path / "label.jpg"
     photo.write_bytes(b"jpg")
     app = make_app(demo_db, clock)
-    async with app.run_test(size=(120, 35)) as pilot:
+    async with app.run_test(size=(120, 35), notifications=True) as pilot:
         await settle(pilot)
         await pilot.press("enter")
-        await settle(pilot)
-        claim_no = app.screen.claim_no
+        first = await wait_for_screen(pilot, ThreadScreen)
+        claim_no = first.claim_no
         await pilot.press("r")
         await type_text(pilot, "half written")
-        app.screen.pending_files.append(str(photo))
-        await pilot.press("escape", "escape")
-        await settle(pilot)
-        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("ctrl+t")
+        await wait_for_screen(pilot, AttachDialog)
+        app.screen.query_one(Input).value = str(photo)
         await pilot.press("enter")
-        await settle(pilot)
-        thread = app.screen
-        assert thread.claim_no == claim_no
+        await wait_for(pilot, lambda: "↳ label.jpg" in text(first.query_one("#reply-files")))
+        await pilot.press("escape", "escape")
+        await wait_for_screen(pilot, HomeScreen)
+        await pilot.press("enter")
+        thread = await wait_for_screen(pilot, ThreadScreen)
+        assert thread is not first and thread.claim_no == claim_no
         assert thread.query_one("#reply-text", TextArea).text == "half written"
-        assert thread.pending_files == [str(photo)]
+        assert "↳ label.jpg" in text(thread.query_one("#reply-files"))
         await pilot.press("r", "ctrl+x")
-        assert thread.pending_files == []
+        await wait_for(pilot, lambda: toast_says(app, "Removed label.jpg from the reply"))
+        assert "label.jpg" not in text(thread.query_one("#reply-files"))
 
 
 async def test_claimable_tab_hides_claim_only_keys(demo_db, clock):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 
-from desk_support import make_app, rows, settle
+import pytest
+from desk_support import desk_config, make_app, rows, screen_text, settle, text, wait_for
 
+from safet_tui.config import Config, ConfigError, parse_config
 from safet_tui.screens.home import HomeScreen
 from safet_tui.screens.thread import ThreadScreen
 from safet_tui.service import Desk
@@ -23,6 +25,7 @@ async def test_tabs_show_counts_and_switch_with_keys(demo_db, clock):
         assert f"{counts['awaiting'].total:,}" in label and f"+{counts['awaiting'].unread}" in label
         for key, tab in (("2", "investigating"), ("3", "resolved"), ("4", "claimable"), ("1", "awaiting")):
             await pilot.press(key)
+            await wait_for(pilot, lambda tab=tab: f": {counts[tab].total:,} " in text(home.query_one("#status-line")))
             await settle(pilot)
             assert home.claim_list.tab == tab
             assert home.claim_list.total == counts[tab].total
@@ -78,10 +81,10 @@ async def test_filter_as_you_type_counts_matches_and_persists_across_tabs(demo_d
         await settle(pilot)
         await pilot.press("3", "slash")
         await pilot.press(*list(target.claim_no))
+        await wait_for(pilot, lambda: text(app.screen.query_one("#filter-count")) == "1 match")
         await settle(pilot)
         cl = app.screen.claim_list
         assert cl.total == 1 and cl.current_row.claim_no == target.claim_no
-        assert "1 match" in str(app.screen.query_one("#filter-count").render())
         await pilot.press("enter")  # back to the list, filter kept
         await pilot.press("1")
         await settle(pilot)
@@ -175,7 +178,7 @@ async def test_copy_ids_use_osc52_clipboard(demo_db, clock):
 
 
 async def test_list_refreshes_when_another_terminal_writes(demo_db, clock):
-    app = make_app(demo_db, clock)
+    app = make_app(demo_db, clock, config=desk_config(refresh_interval=0.05))  # the change poll runs
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot)
         cl = app.screen.claim_list
@@ -185,9 +188,8 @@ async def test_list_refreshes_when_another_terminal_writes(demo_db, clock):
         with sqlite3.connect(demo_db) as other:
             other.execute("UPDATE claim SET status = 'investigating', due_at = NULL WHERE claim_no = ?",
                           (first.claim_no,))
-        app._poll_changes()
+        await wait_for(pilot, lambda: cl.total == before - 1)
         await settle(pilot)
-        assert cl.total == before - 1
         assert all(r.key != first.key for r in rows(app, 20))
 
 
@@ -208,7 +210,7 @@ async def test_eighty_by_twenty_four_fits(demo_db, clock):
 
 
 async def test_cursor_stays_on_its_claim_when_the_list_changes_underneath(demo_db, clock):
-    app = make_app(demo_db, clock)
+    app = make_app(demo_db, clock, config=desk_config(refresh_interval=0.05))  # the change poll runs
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot)
         cl = app.screen.claim_list
@@ -218,6 +220,28 @@ async def test_cursor_stays_on_its_claim_when_the_list_changes_underneath(demo_d
         with sqlite3.connect(demo_db) as other:  # another terminal answers the first claim
             other.execute("UPDATE claim SET status = 'investigating', due_at = NULL WHERE claim_no = ?",
                           (first.claim_no,))
-        app._poll_changes()
+        await wait_for(pilot, lambda: cl.row_at(0).claim_no != first.claim_no)
         await settle(pilot)
         assert cl.current_row.claim_no == watched.claim_no and cl.cursor == 2
+
+
+async def test_with_the_shipped_debounces_the_filter_and_the_preview_still_follow(demo_db, clock):
+    """Tests run with no debounce; this one keeps the config's default delays and their timers."""
+    desk = Desk(str(demo_db), clock=clock, user="tester")
+    target = desk.window("resolved", 5, 1)[0]
+    app = make_app(demo_db, clock, config=Config(refresh_interval=3600))
+    assert app.config.preview_delay > 0 and app.config.filter_delay > 0
+    async with app.run_test(size=(120, 35)) as pilot:
+        await pilot.press("3", "slash", *list(target.claim_no))
+        await wait_for(pilot, lambda: text(app.screen.query_one("#filter-count")) == "1 match")
+        await wait_for(pilot, lambda: f"Claim {target.claim_no} · Resolved" in screen_text(app))
+        assert app.screen.claim_list.current_row.claim_no == target.claim_no
+
+
+def test_debounces_are_read_from_the_config_file():
+    cfg = parse_config({"preview_delay": 0, "filter_delay": 0.3})
+    assert (cfg.preview_delay, cfg.filter_delay) == (0.0, 0.3)
+    assert (Config().preview_delay, Config().filter_delay) == (0.08, 0.12)
+    for bad in (-1, "fast", True, 60):
+        with pytest.raises(ConfigError, match="filter_delay must be a number of seconds"):
+            parse_config({"filter_delay": bad})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from desk_support import make_app, settle
+from desk_support import make_app, screen_text, settle, wait_for, wait_for_screen
 
 from safet_tui.db import Account, Product, Refund
 from safet_tui.domain.money import Money
@@ -45,21 +45,15 @@ async def test_markup_and_escapes_in_claim_data_render_literally(empty_desk, clo
     app = make_app(db_path, clock)
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.press("2")
+        await wait_for(pilot, lambda: "[bold red]PWNED[/]" in screen_text(app))  # the title, verbatim
         await settle(pilot)
-        screen_text = _screen_text(app)
-        assert "[bold red]PWNED[/]" in screen_text  # the title, verbatim, in the list or preview
-        assert "\x1b" not in screen_text and "\x07" not in screen_text
+        home_text = screen_text(app)
+        assert "\x1b" not in home_text and "\x07" not in home_text
         await pilot.press("enter")
-        await settle(pilot)
-        assert isinstance(app.screen, ThreadScreen)
-        thread_text = _screen_text(app)
+        await wait_for_screen(pilot, ThreadScreen)
+        thread_text = screen_text(app)
         assert "[reverse]hidden[/reverse]" in thread_text
         assert "␛[2J" in thread_text and "␛]52;c;ZXZpbA==␇" in thread_text
         assert "[blink]x[-blink]␛[5m.pdf" in thread_text
         assert "\x1b" not in thread_text
     Desk(str(db_path), clock=clock).close()
-
-
-def _screen_text(app) -> str:
-    """What a person would read: the plain text of every line on screen."""
-    return "\n".join("".join(seg.text for seg in strip) for strip in app.screen._compositor.render_strips())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from desk_support import make_app, settle
+from desk_support import make_app, settle, text, toast_says, wait_for, wait_for_screen
 from textual.widgets import Input
 
 from safet_tui.screens.home import HomeScreen
@@ -17,14 +17,14 @@ SAMPLES = Path(__file__).resolve().parent / "samples"
 async def test_export_the_selection_as_csv(demo_db, clock, tmp_path):
     app = make_app(demo_db, clock)
     out = tmp_path / "picked.csv"
-    async with app.run_test(size=(120, 35)) as pilot:
+    async with app.run_test(size=(120, 35), notifications=True) as pilot:
         await settle(pilot)
         picked = [app.screen.claim_list.row_at(i).claim_no for i in (0, 1)]
         await pilot.press("space", "space", "e")
-        await settle(pilot)
-        assert isinstance(app.screen, ExportDialog)
+        await wait_for_screen(pilot, ExportDialog)
         app.screen.query_one("#path", Input).value = str(out)
         await pilot.press("enter")
+        await wait_for(pilot, lambda: toast_says(app, f"Exported 2 claims to {out}"))
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
     with out.open(newline="", encoding="utf-8") as fh:
@@ -40,13 +40,12 @@ async def test_import_a_returns_report_from_the_palette(empty_desk, clock, tmp_p
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         app.start_import()
-        await settle(pilot)
-        dialog = app.screen
-        assert isinstance(dialog, ImportDialog)
+        dialog = await wait_for_screen(pilot, ImportDialog)
         dialog.query_one("#path", Input).value = str(sample)
         await pilot.press("enter")
-        await settle(pilot, rounds=5)
-        summary = str(dialog.query_one("#summary").render())
+        await wait_for(pilot, lambda: text(dialog.query_one("#summary")).strip() not in ("", "Importing…"))
+        await settle(pilot)
+        summary = text(dialog.query_one("#summary"))
         assert "Nothing was imported" not in summary and "Not a file" not in summary
         await pilot.press("escape")
         await settle(pilot)
@@ -63,12 +62,12 @@ async def test_import_of_a_bad_file_says_where_and_writes_nothing(empty_desk, cl
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         app.start_import()
-        await settle(pilot)
-        dialog = app.screen
+        dialog = await wait_for_screen(pilot, ImportDialog)
         dialog.query_one("#path", Input).value = str(bad)
         await pilot.press("enter")
-        await settle(pilot, rounds=5)
-        summary = str(dialog.query_one("#summary").render())
+        await wait_for(pilot, lambda: "Nothing was imported" in text(dialog.query_one("#summary")))
+        await settle(pilot)
+        summary = text(dialog.query_one("#summary"))
         assert "Nothing was imported" in summary and "bad.tsv" in summary
         assert sum(c.total for c in app.desk.counts().values()) == 0
 
@@ -77,20 +76,21 @@ async def test_export_follows_the_filter_and_asks_before_replacing_a_file(demo_d
     out = tmp_path / "brick.csv"
     out.write_text("keep me", encoding="utf-8")
     app = make_app(demo_db, clock)
-    async with app.run_test(size=(120, 35)) as pilot:
+    async with app.run_test(size=(120, 35), notifications=True) as pilot:
         await settle(pilot)
         await pilot.press("3", "slash", "b", "r", "i", "c", "k", "enter")
         await settle(pilot)
         shown = app.screen.claim_list.total
         await pilot.press("e")
-        await settle(pilot)
-        dialog = app.screen
+        dialog = await wait_for_screen(pilot, ExportDialog)
         dialog.query_one("#path", Input).value = str(out)
         await pilot.press("enter")
+        await wait_for(pilot, lambda: "exists" in text(dialog.query_one("#error")))
         await settle(pilot)
-        assert app.screen is dialog and "exists" in str(dialog.query_one("#error").render())
+        assert app.screen is dialog
         assert out.read_text(encoding="utf-8") == "keep me"
         await pilot.press("enter")
+        await wait_for(pilot, lambda: toast_says(app, f"Exported {shown:,} claim"))
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
     with out.open(newline="", encoding="utf-8") as fh:
