@@ -13,11 +13,19 @@ from datetime import datetime
 from typing import NamedTuple
 
 from ..domain.eligibility import is_automated_text
-from ..domain.money import MoneyError
-from ..domain.records import RecordError, check_claim_no, check_instant, check_minor, check_reimbursed
+from ..domain.lifecycle import Status
+from ..domain.money import Money, MoneyError
+from ..domain.reconcile import BACKWARDS, STALE, Reported, reconcile_new
+from ..domain.records import (
+    RecordError,
+    check_claim_no,
+    check_instant,
+    check_minor,
+    check_reimbursed,
+)
 from .accounts import policy_for, resolve_account
 from .cells import _instant_of, _minor_of, amount, currency, instant
-from .claim_state import INVESTIGATING, apply_state, reason_of, state_of
+from .claim_state import INVESTIGATING, apply_report, reason_of, state_of, write_back
 from .context import ImportContext
 from .dates import DateError
 from .refunds import Verdicts, claim_for_item, file_by, find_refund, refresh_file_by, set_field
@@ -209,6 +217,7 @@ def apply(parsed: Parsed, ctx: ImportContext) -> None:
     deadlines: dict[tuple, tuple[int | None, str]] = {}
     epochs: dict[datetime | None, int | None] = {None: None}
     claimable = expired = unchanged = never = 0
+    as_of = report_date(rows, ctx.now)
     for done, r in enumerate(rows, start=1):
         if tick is not None:
             tick(offset + done)
@@ -227,7 +236,7 @@ def apply(parsed: Parsed, ctx: ImportContext) -> None:
             if claim_id in foreign:
                 summary.skip(f"claim id already belongs to account {foreign[claim_id]!r}", line)
                 continue
-            claim = _claim(store, r, pid, policy, ctx, claims_new, claims_changed)
+            claim = _claim(store, r, pid, policy, ctx, claims_new, claims_changed, as_of)
             if claim is None:
                 continue
         if not refunded:
@@ -315,14 +324,23 @@ def _epoch(value):
     return None if value is None else int(value.timestamp())
 
 
+def report_date(rows: list[tuple], now: datetime) -> datetime:
+    """When the report's facts held, at the earliest: its newest date (return delivery, request,
+    claim creation), never later than now. A report carries no date of its own."""
+    newest = max((d for r in rows for d in (r[8], r[9], r[13]) if d is not None), default=None)
+    return now if newest is None or newest > now else newest
+
+
 def _claim(store: Store, r: ReturnRow, pid, policy, ctx: ImportContext, created: set[str],
-           changed: set[str]) -> ClaimRec | None:
+           changed: set[str], as_of: datetime) -> ClaimRec | None:
     summary = ctx.summary
     state = state_of(r.state)
     if state is None:
         summary.skip(f"unknown SafeT claim state {r.state!r}" if r.state else "no SafeT claim state", r.line)
         return None
     status, appeal = state
+    reimbursed = None if r.reimbursed is None else Money.from_minor(abs(r.reimbursed), policy.currency)
+    reported = Reported(Status(status), as_of, appeal=appeal, reimbursed=reimbursed, source=ctx.file)
     rec = store.claims.get(r.claim_id)
     if rec is None:
         if r.item:
@@ -340,9 +358,14 @@ def _claim(store: Store, r: ReturnRow, pid, policy, ctx: ImportContext, created:
         if not claimed:
             summary.skip("no claimed amount (Refunded Amount and Order Amount are empty)", r.line)
             return None
-        filed = r.created or ctx.now
+        filed = r.created or min(as_of, ctx.now)
         if r.created is None:
-            summary.note("claims without a creation time are dated at the import")
+            summary.note("claims without a creation time are dated at the report's date")
+        result = reconcile_new(Money.from_minor(claimed, policy.currency), filed, reported, policy,
+                               filed_known=r.created is not None)
+        if result.skipped:
+            summary.skip(f"cannot record the reported state: {result.skipped}", r.line)
+            return None
         rec = store.add_claim(ClaimRec(
             claim_no=r.claim_id, account_id=store.account_id, product_id=pid, order_id=r.order_id,
             order_item_id=r.item, reason=reason.code,
@@ -354,14 +377,18 @@ def _claim(store: Store, r: ReturnRow, pid, policy, ctx: ImportContext, created:
             due_at=None, paid_minor=0,
         ))
         rec.line = r.line
-        store.event(rec, _epoch(filed), "file", None, INVESTIGATING, f"imported from {ctx.file}", actor="seller")
+        write_back(store, rec, result, ctx.now_epoch)
         created.add(rec.claim_no)
-        apply_state(store, rec, status, appeal, r.reimbursed, policy, ctx.now, ctx.file)
         return rec
     if rec.product_id is None and pid is not None:
         rec.product_id = pid
         rec.dirty = True
-    if apply_state(store, rec, status, appeal, r.reimbursed, policy, ctx.now, ctx.file):
+    events_before = len(store.events)
+    skipped = apply_report(store, rec, reported, policy, ctx.now_epoch)
+    if skipped:
+        summary.skip(f"claim {rec.claim_no} not changed: the report {skipped}" if skipped in (STALE, BACKWARDS)
+                     else f"claim {rec.claim_no} not changed: {skipped}", r.line)
+    elif len(store.events) > events_before:
         changed.add(rec.claim_no)
     elif rec.claim_no not in created and rec.claim_no not in changed:
         summary.claims_unchanged += 1
