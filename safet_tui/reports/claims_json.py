@@ -263,6 +263,7 @@ def _claim(check: _Checker, c: dict, path: str, ctx: ImportContext) -> dict:
         "appeal_used": check.flag(c, "appeal_used", path),
         "appeal_decided": check.flag(c, "appeal_decided", path),
         "deadline_estimated": check.flag(c, "deadline_estimated", path),
+        "decided_at": check.when(c, "decided_at", path),
     }
     if claim["reason"] not in REASONS_BY_CODE:
         raise check.fail(f"{path}.reason", claim["reason"], "unknown claim reason")
@@ -380,15 +381,14 @@ def apply(parsed: Parsed, ctx: ImportContext) -> None:
             claimed_minor=c["claimed"], reimbursed_minor=c["reimbursed"], filed_at=c["filed_at"],
             updated_at=c["updated_at"], changed_at=changed, reply_by=c["reply_by"], appeal_by=c["appeal_by"],
             appeal_used=c["appeal_used"], appeal_decided=c["appeal_decided"], due_at=None,
-            paid_minor=c["paid"] or 0,
+            paid_minor=c["paid"] or 0, deadline_estimated=c["deadline_estimated"], decided_at=c["decided_at"],
         )
-        rec.due_at = due_at(rec)
+        rec.due_at = due_at(rec, ctx.now_epoch)
         store.add_claim(rec)
         fresh.append((c, rec, store))
         summary.claims_created.append(rec.claim_no)
     for store in stores.values():
         store.flush()
-    _mark_estimated([rec.id for c, rec, _ in fresh if c["deadline_estimated"]], ctx)
     _details(fresh, ctx)
     for store in stores.values():
         store.flush()
@@ -421,14 +421,6 @@ def _store(stores: dict, c: dict, parsed: Parsed, ctx: ImportContext) -> Store:
 def _q(ctx: ImportContext, text: str) -> str:
     param = getattr(ctx.database, "param", "?")
     return text if param == "?" else text.replace("?", param)
-
-
-def _mark_estimated(ids: list[int], ctx: ImportContext) -> None:
-    """Claims whose reply-by / appeal-by the export marked as estimates stay marked."""
-    for part in chunks(ids):
-        marks = ", ".join("?" * len(part))
-        ctx.database.execute_sql(_q(ctx, f"UPDATE claim SET deadline_estimated = ? WHERE id IN ({marks})"),
-                                 (True, *part))
 
 
 _REFUND_COLUMNS = ("account_id", "product_id", "order_id", "order_item_id", "return_reason", "currency",

@@ -82,7 +82,7 @@ _CLAIM_SQL = (
     "SELECT c.id, c.claim_no, a.name, a.marketplace, a.currency, c.order_id, c.order_item_id,"
     " COALESCE(p.sku, ''), COALESCE(p.asin, ''), COALESCE(p.title, ''), c.reason, c.description, c.status,"
     " c.outcome, c.denial_reason, c.currency, c.claimed_minor, c.reimbursed_minor, c.paid_minor, c.filed_at,"
-    " c.updated_at, c.reply_by, c.appeal_by, c.appeal_used, c.appeal_decided, c.deadline_estimated"
+    " c.updated_at, c.reply_by, c.appeal_by, c.appeal_used, c.appeal_decided, c.deadline_estimated, c.decided_at"
     " FROM claim c JOIN account a ON a.id = c.account_id LEFT JOIN product p ON p.id = c.product_id"
 )
 
@@ -109,7 +109,7 @@ def claim_rows(database, *, statuses: Sequence[str] = (), accounts: Sequence[str
     out = []
     for (cid, no, account, market, _acur, order_id, item, sku, asin, title, reason, description, status, outcome,
          denial, currency, claimed, reimbursed, paid, filed, updated, reply_by, appeal_by, used,
-         decided, estimated) in database.execute_sql(sql, tuple(params)):
+         decided, estimated, decided_at) in database.execute_sql(sql, tuple(params)):
         if wanted and cid not in wanted:
             continue
         used, decided = bool(used), bool(decided)
@@ -125,7 +125,8 @@ def claim_rows(database, *, statuses: Sequence[str] = (), accounts: Sequence[str
             "denial_reason": denial, "currency": currency, "claimed": _amount(claimed),
             "reimbursed": _amount(reimbursed), "paid": _amount(paid or 0), "filed_at": _iso(filed),
             "updated_at": _iso(updated), "reply_by": _iso(reply_by), "appeal_by": _iso(appeal_by),
-            "deadline": _iso(deadline), "deadline_estimated": bool(estimated), "appeal_used": used,
+            "deadline": _iso(deadline), "deadline_estimated": bool(estimated), "decided_at": _iso(decided_at),
+            "appeal_used": used,
             "appeal_decided": decided,
             "appeal_state": appeal_state(status, outcome, appeal_by, used, decided, now_epoch),
             "description": description,
