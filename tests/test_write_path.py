@@ -313,9 +313,11 @@ class WriteLockHolder:
         self.thread.join(TIMEOUT)
 
 
-def returns_report(tmp_path: Path, touched: dict[str, str], new: int = 2, created: datetime = NOW) -> Path:
+def returns_report(tmp_path: Path, touched: dict[str, str], new: int = 2, created: datetime = NOW,
+                   first: int = 0) -> Path:
     """A returns report built from the US sample: one row per claim in ``touched`` (claim no ->
-    reported state, 'Resolved' reimbursed in full) plus ``new`` claims the desk does not know."""
+    reported state, 'Resolved' reimbursed in full) plus ``new`` claims the desk does not know
+    (numbered from ``first``), all created at ``created`` (the report's date)."""
     text = (SAMPLES / "returns-report-us.tsv").read_bytes().decode("utf-8-sig")
     lines = [line.split("\t") for line in text.replace("\r\n", "\n").split("\n") if line]
     header, template = lines[0], lines[1]
@@ -335,9 +337,9 @@ def returns_report(tmp_path: Path, touched: dict[str, str], new: int = 2, create
     for no, state in touched.items():
         i = int(no) - int(claim_no(0))
         out.append(row(*order_of(i), no, state, str(CLAIMED.amount) if state == "Resolved" else ""))
-    for k in range(new):
+    for k in range(first, first + new):
         out.append(row(f"112-9999999-{k:07d}", f"8{k:013d}", f"35{k:08d}", "Under Investigation"))
-    path = tmp_path / f"returns-{created:%Y%m%d%H%M%S}-{len(touched)}-{new}.tsv"
+    path = tmp_path / f"returns-{created:%Y%m%d%H%M%S}-{len(touched)}-{first}-{new}.tsv"
     path.write_text("\r\n".join("\t".join(r) for r in out) + "\r\n", encoding="utf-8")
     return path
 
