@@ -87,6 +87,10 @@ def _read_only(exc: Exception) -> DatabaseReadOnly | None:
     return None
 
 
+#: the PostgreSQL advisory lock every safet writer takes (the ASCII of "SAFET", as a bigint)
+WRITE_LOCK_KEY = 0x5341464554
+
+
 @contextmanager
 def write_transaction(database: pw.Database, wait: float) -> Iterator[None]:
     """One write transaction that holds the write lock from its first statement (``BEGIN
@@ -109,6 +113,14 @@ def write_transaction(database: pw.Database, wait: float) -> Iterator[None]:
         try:
             with _busy_timeout_at_most(database, deadline - time.monotonic(), sqlite):
                 tx.__enter__()
+            if not sqlite:
+                try:
+                    # One writer at a time, as on SQLite: an import reads claims and writes them
+                    # back, so row locks alone would let it overwrite a desk's change.
+                    database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
+                except BaseException as exc:
+                    tx.__exit__(type(exc), exc, exc.__traceback__)
+                    raise
             break
         except pw.OperationalError as exc:
             if (ro := _read_only(exc)) is not None:
@@ -462,6 +474,9 @@ def open_database(target: DbTarget | str | None, *, create: bool = True) -> pw.D
             database.connect(reuse_if_open=True)
             database.execute_sql("PRAGMA schema_version").fetchone()
         except pw.DatabaseError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise DatabaseBusy(f"{target.path} is locked by another program (it holds the whole file); "
+                                   "try again when it is done") from exc
             raise DatabaseError(f"{target.path} is not a safet database: {exc}") from exc
     DB.initialize(database)
     from .migrations import ensure_schema

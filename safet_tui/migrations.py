@@ -113,46 +113,60 @@ def current_version(database: pw.Database) -> int | None:
     return int(row[0]) if row else None
 
 
+#: how long opening waits for another terminal that is creating or upgrading the same database
+UPGRADE_WAIT = 60.0
+
+
 def ensure_schema(database: pw.Database) -> None:
-    version = current_version(database)
-    if version is None:
-        with database.atomic():
-            database.create_tables(m.MODELS)
-            for ddl in m.EXTRA_INDEXES:
-                database.execute_sql(ddl)
-            if m.is_sqlite(database):
-                database.execute_sql(m.FTS_DDL)
-            m.meta_set("schema_version", str(m.SCHEMA_VERSION))
-        return
-    if version > m.SCHEMA_VERSION:
-        raise m.DatabaseError(
-            f"the database is at schema {version}, newer than this safet (schema {m.SCHEMA_VERSION}): upgrade safet"
-        )
+    """Create or upgrade the schema. Two terminals opening the same database at once: the first
+    creates or upgrades under the write lock, the second waits and then finds it done."""
     sqlite = m.is_sqlite(database)
-    if sqlite and version < m.SCHEMA_VERSION:
+    version = current_version(database)
+    if version is not None and version > m.SCHEMA_VERSION:
+        raise _newer(version)
+    if version == m.SCHEMA_VERSION and (not sqlite or database.table_exists("message_fts")):
+        return
+    if sqlite and version is not None:
         # playhouse.migrate rebuilds a SQLite table (copy, drop, rename) for some changes; with
         # foreign keys on, dropping the old claim table would cascade-delete every message,
         # attachment, status event and read mark. The pragma only works outside a transaction.
         database.execute_sql("PRAGMA foreign_keys = OFF")
     try:
-        while version < m.SCHEMA_VERSION:
-            with database.atomic():
-                MIGRATIONS[version](database)
+        with m.write_transaction(database, UPGRADE_WAIT):
+            version = current_version(database)  # again, under the lock
+            if version is None:
+                database.create_tables(m.MODELS)
+                for ddl in m.EXTRA_INDEXES:
+                    database.execute_sql(ddl)
                 if sqlite:
-                    broken = database.execute_sql("PRAGMA foreign_key_check").fetchall()
-                    if broken:
-                        raise m.DatabaseError(
-                            f"upgrading schema {version} to {version + 1} left {len(broken)} broken "
-                            f"reference(s), first in table {broken[0][0]}; nothing was changed"
-                        )
-                version += 1
-                m.meta_set("schema_version", str(version))
+                    database.execute_sql(m.FTS_DDL)
+                m.meta_set("schema_version", str(m.SCHEMA_VERSION))
+                return
+            if version > m.SCHEMA_VERSION:
+                raise _newer(version)
+            while version < m.SCHEMA_VERSION:
+                with database.atomic():
+                    MIGRATIONS[version](database)
+                    if sqlite:
+                        broken = database.execute_sql("PRAGMA foreign_key_check").fetchall()
+                        if broken:
+                            raise m.DatabaseError(
+                                f"upgrading schema {version} to {version + 1} left {len(broken)} broken "
+                                f"reference(s), first in table {broken[0][0]}; nothing was changed"
+                            )
+                    version += 1
+                    m.meta_set("schema_version", str(version))
+            if sqlite and not database.table_exists("message_fts"):
+                # An external-content FTS table starts empty: index the messages already there,
+                # or search would never find anything written before the upgrade.
+                database.execute_sql(m.FTS_DDL)
+                database.execute_sql("INSERT INTO message_fts(message_fts) VALUES ('rebuild')")
     finally:
-        if sqlite:
+        if sqlite and version is not None:
             database.execute_sql("PRAGMA foreign_keys = ON")
-    if m.is_sqlite(database) and not database.table_exists("message_fts"):
-        # An external-content FTS table starts empty: index the messages already there,
-        # or search would never find anything written before the upgrade.
-        with database.atomic():
-            database.execute_sql(m.FTS_DDL)
-            database.execute_sql("INSERT INTO message_fts(message_fts) VALUES ('rebuild')")
+
+
+def _newer(version: int) -> m.DatabaseError:
+    return m.DatabaseError(
+        f"the database is at schema {version}, newer than this safet (schema {m.SCHEMA_VERSION}): upgrade safet"
+    )

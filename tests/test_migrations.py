@@ -182,3 +182,33 @@ def test_amount_sort_uses_the_index_and_groups_by_currency(desk):
     rows = desk.window("resolved", 0, 500, sort="amount")
     keys = [(r.claimed.currency, -r.claimed.minor) for r in rows]
     assert keys == sorted(keys)
+
+
+def _open_and_report(path: str, start, out) -> None:
+    from safet_tui import db as mm
+
+    start.wait()
+    try:
+        database = mm.open_database(path)
+        out.put(("ok", mm.SCHEMA_VERSION))
+        database.close()
+    except Exception as exc:  # reported to the test, which fails on it
+        out.put(("error", f"{type(exc).__name__}: {exc}"))
+
+
+def test_two_terminals_upgrading_at_once_both_open(v1_path):
+    """The first upgrades under the write lock; the others wait and find it done (one crashed
+    with "duplicate column name" before)."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    start, out = ctx.Event(), ctx.Queue()
+    procs = [ctx.Process(target=_open_and_report, args=(str(v1_path), start, out)) for _ in range(3)]
+    for p in procs:
+        p.start()
+    start.set()
+    results = [out.get(timeout=60) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+    assert results == [("ok", m.SCHEMA_VERSION)] * 3
+    assert snapshot(v1_path)["claim"]  # the data is still there
