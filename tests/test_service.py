@@ -102,7 +102,8 @@ def test_file_from_a_claimable_refund_of_the_demo(desk):
 @pytest.mark.parametrize(
     ("over", "message"),
     [
-        (dict(refund_at=None), "the refund has not posted yet"),
+        # an order the desk knows no refund for, and no refund date typed: nothing has posted
+        (dict(refund_at=None, order_id="111-9999999-9999999"), "the refund has not posted yet"),
         (dict(refund_at=NOW + DAY), "the refund posts on"),
         (dict(refund_at=NOW - 40 * DAY, delivered_at=NOW - 40 * DAY), "the filing window closed on"),
         (dict(amount=usd("50.00")), "the claimed amount $50.00 is more than the $49.99 refunded"),
