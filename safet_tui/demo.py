@@ -7,8 +7,10 @@ here), then the message full-text index is rebuilt once.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import random
+import string
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,9 +18,11 @@ from functools import cache
 
 from . import demo_catalog as cat
 from .db import SQLITE_PRAGMAS, DbTarget, is_sqlite, meta_set, open_database, parse_db_url
-from .domain.lifecycle import Outcome, Status
+from .domain import lifecycle as lc
+from .domain.lifecycle import Actor, ClaimState, Status
 from .domain.marketplaces import Policies
-from .domain.reasons import DENIAL_REASONS, REASONS
+from .domain.money import Money
+from .domain.reasons import DENIAL_REASONS, NO_REPLY_DENIAL, REASONS
 from .domain.reasons import Reason as ReasonT
 
 DAY = 86400
@@ -45,34 +49,25 @@ class _Rows:
 
 
 class _Random(random.Random):
-    """``random.Random`` with ``randrange`` and ``choice`` written out for integer ranges: the
-    same numbers for the same seed (the same ``getrandbits`` draws as the library's), without
-    its argument checks and two extra Python calls per draw (~1.5M draws at 100k claims)."""
+    """``random.Random`` whose ``randrange`` and ``choice`` scale one ``random()`` draw (a single C
+    call) instead of the library's rejection sampling over ``getrandbits`` (several Python calls):
+    ~2.5M draws at 100k claims. Still deterministic for a seed. ``int(random() * n)`` is below
+    ``n`` for every ``n`` up to 2**53 (``random() <= 1 - 2**-53``, and the product rounds down),
+    its bias (n / 2**53) is nil at the demo's ranges; larger ranges go to the library."""
+
+    _EXACT = 2**53
 
     def randrange(self, start: int, stop: int | None = None) -> int:  # type: ignore[override]
-        if stop is None:
-            start, n = 0, start
-        else:
-            n = stop - start
-        if n <= 0:
-            raise ValueError(f"empty range for randrange({start}, {stop})")
-        getrandbits = self.getrandbits
-        k = n.bit_length()
-        r = getrandbits(k)
-        while r >= n:
-            r = getrandbits(k)
-        return start + r
+        n = start if stop is None else stop - start
+        if not 0 < n <= self._EXACT:
+            return super().randrange(start, stop)
+        return (0 if stop is None else start) + int(self.random() * n)
 
     def choice(self, seq):
         n = len(seq)
-        if not n:
-            raise IndexError("Cannot choose from an empty sequence")
-        getrandbits = self.getrandbits
-        k = n.bit_length()
-        r = getrandbits(k)
-        while r >= n:
-            r = getrandbits(k)
-        return seq[r]
+        if not 0 < n <= self._EXACT:
+            return super().choice(seq)
+        return seq[int(self.random() * n)]
 
 
 def _order_id(rng: random.Random, prefix: tuple[str, ...]) -> str:
@@ -84,6 +79,11 @@ def _asin(rng: random.Random) -> str:
     return "B0" + "".join(rng.choice(alphabet) for _ in range(8))
 
 
+#: the blanks each message template has
+_BLANKS = {text: tuple(name for _, name, _, _ in string.Formatter().parse(text) if name)
+           for text in cat.SELLER_OPENERS + cat.SELLER_REPLIES}
+
+
 class _Gen:
     def __init__(self, rng: random.Random, now: int, policies: Policies, sample_files: list[tuple]) -> None:
         self.rng = rng
@@ -92,24 +92,48 @@ class _Gen:
         self.files = sample_files
         self.rows = _Rows()
         self.msg_id = 0
+        #: the claim table has the decided_at column (time of the first decision)
+        self.decided_at = False
+        self.deadlines = {market: _Deadlines(policies[market]) for _, market, _ in cat.ACCOUNTS}
 
-    def fill(self, **kw) -> dict:
+    def say(self, templates: tuple[str, ...]) -> str:
+        """One of ``templates`` with its blanks filled."""
+        return self.fill_in(self.rng.choice(templates))
+
+    def fill_in(self, text: str, **kw) -> str:
+        """``text`` with its blanks filled: from ``kw``, else drawn (only the blanks it has)."""
         rng = self.rng
-        return dict(
-            what=rng.choice(cat.WHATS), damage=rng.choice(cat.DAMAGES), why=rng.choice(cat.WHYS),
-            tracking=f"1Z{rng.randrange(10**9, 10**10)}{rng.randrange(10**5, 10**6)}",
-            rma=f"D{rng.randrange(10**5, 10**6)}RMA", days=rng.randrange(31, 60), **kw,
-        )
+        for name in _BLANKS[text]:
+            if name in kw:
+                continue
+            if name == "what":
+                kw[name] = rng.choice(cat.WHATS)
+            elif name == "damage":
+                kw[name] = rng.choice(cat.DAMAGES)
+            elif name == "why":
+                kw[name] = rng.choice(cat.WHYS)
+            elif name == "tracking":
+                kw[name] = f"1Z{rng.randrange(10**9, 10**10)}{rng.randrange(10**5, 10**6)}"
+            elif name == "rma":
+                kw[name] = f"D{rng.randrange(10**5, 10**6)}RMA"
+            elif name == "days":
+                kw[name] = rng.randrange(31, 60)
+        return text.format(**kw) if kw else text
 
-    def msg(self, cid: int, side: str, kind: str, author: str, body: str, at: int, attach: bool = False) -> None:
+    def msg(self, cid: int, side: str, kind: str, body: str, at: int, attach: bool = False) -> None:
+        """A message; its author is its side (the demo's users are "seller" and "amazon")."""
         self.msg_id += 1
-        self.rows.messages.append((self.msg_id, cid, side, kind, author, body, at))
+        self.rows.messages.append((self.msg_id, cid, side, kind, body, at))
         if attach:
-            for name, size, sha, media in self.rng.sample(self.files, self.rng.randint(1, 2)):
+            # one or two different files
+            rng, files = self.rng, self.files
+            i = rng.randrange(len(files))
+            picked = (files[i],)
+            if rng.getrandbits(1):
+                j = rng.randrange(len(files) - 1)
+                picked += (files[j + (j >= i)],)
+            for name, size, sha, media in picked:
                 self.rows.attachments.append((cid, self.msg_id, name, size, sha, media, at))
-
-    def event(self, cid: int, at: int, actor: str, action: str, frm: str | None, to: str, note: str = "") -> None:
-        self.rows.events.append((cid, at, actor, "demo", action, frm, to, note))
 
 
 def _sample_files(store, rng: random.Random) -> list[tuple]:
@@ -145,6 +169,7 @@ def generate(target: DbTarget | str | None, claims: int = 2000, seed: int = 7, n
     rng = _Random(seed)
     files = _sample_files(target.attachments_dir, rng)
     gen = _Gen(rng, now_ts, policies, files)
+    gen.decided_at = "decided_at" in {row[1] for row in database.execute_sql("PRAGMA table_info(claim)")}
 
     accounts, products = [], []
     conn = database.connection()
@@ -176,18 +201,30 @@ def generate(target: DbTarget | str | None, claims: int = 2000, seed: int = 7, n
                 products.append(plist)
 
             claim_nos = rng.sample(range(3_400_000_000, 3_500_000_000), claims)
-            for i in range(claims):
-                acc = 0 if rng.random() < 0.7 else 1
-                _claim(gen, i + 1, str(claim_nos[i]), accounts[acc], products[acc])
-                if progress and i % 10000 == 0:
-                    progress(i, claims)
-                if len(gen.rows.messages) >= _CHUNK_MESSAGES:
-                    _write(cur, _take(gen, counted))
+            # millions of short-lived objects and no cycles among them: the cyclic collector would
+            # only walk the growing row lists over and over
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                for i in range(claims):
+                    acc = 0 if rng.random() < 0.7 else 1
+                    _claim(gen, i + 1, str(claim_nos[i]), accounts[acc], products[acc])
+                    if progress and i % 10000 == 0:
+                        progress(i, claims)
+                    if len(gen.rows.messages) >= _CHUNK_MESSAGES:
+                        _write(cur, _take(gen, counted), gen.decided_at)
+            finally:
+                if collecting:
+                    gc.enable()
             _claimable(gen, claims, accounts, products)
-            _write(cur, _take(gen, counted))
+            _write(cur, _take(gen, counted), gen.decided_at)
             for sql in indexes:
                 cur.execute(sql)
+            # a 16 MB term buffer for the one rebuild (the default 1 MB flushes ~100x more segments
+            # that FTS5 then merges: 30% slower), then back to the default for the desk's writes
+            cur.execute("INSERT INTO message_fts(message_fts, rank) VALUES ('hashsize', ?)", (16 * 2**20,))
             cur.execute("INSERT INTO message_fts(message_fts) VALUES ('rebuild')")
+            cur.execute("INSERT INTO message_fts(message_fts, rank) VALUES ('hashsize', ?)", (2**20,))
             # Changes of the last day and a half show as unread for everyone who has not opened them
             # (a seller back after a day off: the fresh information requests stand out).
             meta_set("unread_horizon", str(now_ts - 36 * HOUR))
@@ -224,22 +261,24 @@ def _take(gen: _Gen, counted: dict) -> _Rows:
     return rows
 
 
-def _write(cur, r: _Rows) -> None:
+def _write(cur, r: _Rows, decided_at: bool) -> None:
     cur.executemany(
         "INSERT INTO claim (id, claim_no, account_id, product_id, order_id, order_item_id, reason, description,"
         " status, outcome, denial_reason, currency, claimed_minor, reimbursed_minor, filed_at, updated_at,"
-        " changed_at, reply_by, appeal_by, appeal_used, appeal_decided, due_at, paid_minor, deadline_estimated)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0)", r.claims)
+        " changed_at, reply_by, appeal_by, appeal_used, appeal_decided, due_at, paid_minor, "
+        + ("decided_at, deadline_estimated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0)"
+           if decided_at else "deadline_estimated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0)"),
+        r.claims)
     cur.executemany(
         "INSERT INTO refund (account_id, product_id, order_id, order_item_id, return_reason, currency,"
         " amount_minor, refund_at, delivered_at, file_by, basis, claim_id, created_at, order_minor, not_claimable)"
         " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?7,'')", r.refunds)  # full refunds: order = refund
     cur.executemany(
-        "INSERT INTO message (id, claim_id, side, kind, author, body, created_at) VALUES (?,?,?,?,?,?,?)",
+        "INSERT INTO message (id, claim_id, side, kind, author, body, created_at) VALUES (?1,?2,?3,?4,?3,?5,?6)",
         r.messages)
     cur.executemany(
         'INSERT INTO status_event (claim_id, at, actor, "user", action, from_status, to_status, note)'
-        " VALUES (?,?,?,?,?,?,?,?)", r.events)
+        " VALUES (?,?,?,'demo',?,?,?,?)", r.events)
     cur.executemany(
         "INSERT INTO attachment (claim_id, message_id, name, size, sha256, media_type, created_at)"
         " VALUES (?,?,?,?,?,?,?)", r.attachments)
@@ -249,15 +288,136 @@ def _write(cur, r: _Rows) -> None:
 _OPENER = {"different": 0, "unsellable": 1, "not_returned": 2, "never_arrived": 3, "replacement_refunded": 4,
            "label_refunded": 5, "outside_window": 6, "abuse": 7}
 
+#: reasons Amazon gives when it denies a claim it decided on (a missed reply-by is not one of them:
+#: that denial comes from the lifecycle's expire_reply, on claims whose last request went unanswered)
+_DENIALS = tuple(r for r in DENIAL_REASONS if r != NO_REPLY_DENIAL)
+_DENIAL_WEIGHTS = tuple(w for r, w in zip(DENIAL_REASONS, (30, 8, 14, 10, 6, 4, 18, 10), strict=True)
+                        if r != NO_REPLY_DENIAL)
+#: the reason an appeal of a partial grant is turned down with (the partial grant stands)
+_UPHELD = "Original decision upheld"
+#: share of resolved claims whose last information request went unanswered (Amazon's rule closed them)
+_NO_REPLY_SHARE = 0.05
+
 
 def _reason_opener(reason: ReasonT) -> str:
     return cat.SELLER_OPENERS[_OPENER[reason.code]]
+
+
+def _dt(ts: int) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
+_fromts = datetime.fromtimestamp
+
+
+@cache
+def _day(day: int) -> str:
+    return datetime.fromtimestamp(day * DAY, UTC).strftime("%b %d, %Y")
+
+
+@cache
+def _money(minor: int, currency: str) -> Money:
+    """Amounts repeat across claims (a catalog of prices); Money is immutable."""
+    return Money.from_minor(minor, currency)
+
+
+class _Life:
+    """One claim's history. Every step is taken by the domain's lifecycle functions; the events
+    they return become the claim's status_event rows and the last state its stored columns, so the
+    demo never states a status, outcome, deadline or appeal flag by itself."""
+
+    __slots__ = ("events", "cid", "state", "changed", "decided")
+
+    def __init__(self, events: list, cid: int, claimed: Money, at: int) -> None:
+        self.events, self.cid, self.decided = events, cid, None
+        when = _fromts(at, UTC)
+        self._take(lc.file_claim(claimed, when), when, at)
+
+    def _take(self, step: tuple[ClaimState, lc.Event | None], when: datetime, at: int) -> None:
+        """Take the step: its state is the claim's now, its event (if any) a status_event row.
+        ``when``/``at``: the time the step was asked for, as a datetime and in epoch seconds."""
+        self.state, ev = step
+        if ev is None:
+            return
+        if ev.at is not when:  # an event at another time than asked (expire_reply's reply-by)
+            at = int(ev.at.timestamp())
+        # the enums' values as plain strings (sqlite3 binds a str subclass 2x slower)
+        frm = ev.from_status
+        self.events.append((self.cid, at, ev.actor._value_, ev.action, frm and frm._value_,
+                            ev.to_status._value_, ev.note))
+        self.changed = at
+        if self.decided is None and ev.action in _FIRST_DECISIONS:
+            self.decided = at
+
+    def request_info(self, at: int, reply_by: int) -> None:
+        when = _fromts(at, UTC)
+        self._take(lc.request_info(self.state, _AMAZON, when, _fromts(reply_by, UTC)), when, at)
+
+    def reply(self, at: int) -> None:
+        when = _fromts(at, UTC)
+        self._take(lc.reply(self.state, _SELLER, when), when, at)
+
+    def grant(self, at: int, minor: int, appeal_by: int | None) -> None:
+        when = _fromts(at, UTC)
+        self._take(lc.grant(self.state, _AMAZON, when, _money(minor, self.state.claimed.currency),
+                            None if appeal_by is None else _dt(appeal_by)), when, at)
+
+    def no_grant(self, at: int, reason: str, appeal_by: int | None) -> None:
+        when = _fromts(at, UTC)
+        self._take(lc.no_grant(self.state, _AMAZON, when, reason, None if appeal_by is None else _dt(appeal_by)),
+                   when, at)
+
+    def appeal(self, at: int) -> None:
+        when = _fromts(at, UTC)
+        self._take(lc.appeal(self.state, _SELLER, when), when, at)
+
+    def expire_reply(self, now: int, appeal_by: int) -> None:
+        when = _fromts(now, UTC)
+        self._take(lc.expire_reply(self.state, when, _dt(appeal_by)), when, now)
+
+
+class _Deadlines:
+    """A marketplace policy's reply-by and appeal-by, in epoch seconds, exactly as the policy
+    computes them, memoized per 15-minute slot: within a slot aligned to UTC quarter hours the
+    policy adds the same number of seconds (time zones change offset and start their days on
+    quarter hours, so the local weekday, the offset before and the offset after are the same for
+    every instant of the slot). ~400k deadlines at 100k claims, ~10x fewer policy calls."""
+
+    __slots__ = ("policy", "_reply", "_appeal")
+
+    SLOT = 900
+
+    def __init__(self, policy) -> None:
+        self.policy = policy
+        self._reply: dict[int, int] = {}
+        self._appeal: dict[int, int] = {}
+
+    def reply_by(self, ts: int) -> int:
+        slot = ts // self.SLOT
+        delta = self._reply.get(slot)
+        if delta is None:
+            start = slot * self.SLOT
+            delta = self._reply[slot] = int(self.policy.reply_by(_dt(start)).timestamp()) - start
+        return ts + delta
+
+    def appeal_by(self, ts: int) -> int:
+        slot = ts // self.SLOT
+        delta = self._appeal.get(slot)
+        if delta is None:
+            start = slot * self.SLOT
+            delta = self._appeal[slot] = int(self.policy.appeal_by(_dt(start)).timestamp()) - start
+        return ts + delta
+
+
+_AMAZON, _SELLER = Actor.AMAZON, Actor.SELLER
+_FIRST_DECISIONS = frozenset({"grant", "no_grant"})
 
 
 def _claim(g: _Gen, cid: int, claim_no: str, account: tuple, plist: list) -> None:
     rng, now = g.rng, g.now
     acc_id, market, currency = account
     policy = g.policies[market]
+    deadlines = g.deadlines[market]
     pid, sku, title, price = rng.choice(plist)
     qty_price = price * rng.choice((1, 1, 1, 1, 2))
     reason = rng.choice(REASONS)
@@ -265,10 +425,11 @@ def _claim(g: _Gen, cid: int, claim_no: str, account: tuple, plist: list) -> Non
     order_id = _order_id(rng, order_prefix)
     item_id = str(rng.randrange(10**13, 10**14))
     roll = rng.random()
-    status = Status.AWAITING if roll < 0.12 else Status.INVESTIGATING if roll < 0.30 else Status.RESOLVED
+    # the story to tell: where the claim should stand at "now" (the lifecycle decides where it does)
+    story = Status.AWAITING if roll < 0.12 else Status.INVESTIGATING if roll < 0.30 else Status.RESOLVED
 
     # When was it filed? Open claims are recent; resolved ones spread over the year.
-    if status is Status.RESOLVED:
+    if story is Status.RESOLVED:
         filed = now - rng.randrange(6 * DAY, 360 * DAY)
     else:
         filed = now - rng.randrange(1 * HOUR, 40 * DAY)
@@ -277,143 +438,159 @@ def _claim(g: _Gen, cid: int, claim_no: str, account: tuple, plist: list) -> Non
     g.rows.refunds.append((acc_id, pid, order_id, item_id, rng.choice(cat.RETURN_REASONS), currency, qty_price,
                            refund_at, delivered, None, "", cid, refund_at))
 
-    words = g.fill(title=title.lower(), date=datetime.fromtimestamp(delivered, UTC).strftime("%b %d, %Y"))
-    description = _reason_opener(reason).format(**words)
-    g.msg(cid, "seller", "message", "seller", description, filed, attach=bool(reason.evidence))
-    g.event(cid, filed, "seller", "file", None, Status.INVESTIGATING.value)
+    description = g.fill_in(_reason_opener(reason), title=title.lower(), date=_day(delivered // DAY))
+    g.msg(cid, "seller", "message", description, filed, attach=bool(reason.evidence))
+    life = _Life(g.rows.events, cid, _money(qty_price, currency), filed)
     # Amazon acknowledges within hours, but never after "now" for a claim filed minutes ago.
     t = min(filed + rng.randrange(HOUR, 12 * HOUR), filed + max(60, (now - filed) // 2))
-    g.msg(cid, "amazon", "message", "amazon", rng.choice(cat.AMAZON_ACKS), t)
+    g.msg(cid, "amazon", "message", rng.choice(cat.AMAZON_ACKS), t)
+
+    def ask(at: int) -> int:
+        """An information request at ``at``; its reply-by is the policy's. Returns the reply-by."""
+        g.msg(cid, "amazon", "info_request", rng.choice(cat.AMAZON_INFO_REQUESTS), at)
+        reply_by = deadlines.reply_by(at)
+        life.request_info(at, reply_by)
+        return reply_by
+
+    def answer(at: int, attach: bool = False) -> None:
+        g.msg(cid, "seller", "message", g.say(cat.SELLER_REPLIES), at,
+              attach=attach)
+        life.reply(at)
 
     # A long tail of long threads; about ten messages per claim on average.
     rounds = rng.choice((1, 1, 2, 2, 3, 3, 4, 5)) if rng.random() > 0.002 else 95
-    end = now if status is not Status.RESOLVED else min(now - DAY, filed + rng.randrange(5 * DAY, 40 * DAY))
-    state = Status.INVESTIGATING.value
-    reply_by = appeal_by = due = None
-    outcome = denial = None
-    reimbursed = None
-    appeal_used = appeal_decided = False
+    # some claims under investigation are appeals of a recent decision, waiting for Amazon's answer
+    appealing = story is Status.INVESTIGATING and now - filed > 6 * DAY and rng.random() < 0.15
+    if story is Status.RESOLVED:
+        end = min(now - DAY, filed + rng.randrange(5 * DAY, 40 * DAY))
+    elif appealing:
+        end = now - rng.randrange(2 * DAY, 5 * DAY)
+    else:
+        end = now
     step = max(HOUR, (end - t) // (rounds * 2 + 3))
+    reply_by = 0
     for r in range(rounds):
         t += rng.randrange(step // 2 + 1, step + 1)
         if t >= end - 2 * HOUR:
             break
-        g.msg(cid, "amazon", "info_request", "amazon", rng.choice(cat.AMAZON_INFO_REQUESTS), t)
-        g.event(cid, t, "amazon", "request_info", state, Status.AWAITING.value)
-        last_request = t
-        state = Status.AWAITING.value
-        if status is Status.AWAITING and r == rounds - 1:
+        reply_by = ask(t)
+        if story is Status.AWAITING and r == rounds - 1:
             break
-        t += rng.randrange(step // 4 + 1, step // 2 + 2)
-        g.msg(cid, "seller", "message", "seller", rng.choice(cat.SELLER_REPLIES).format(**g.fill()), t,
-              attach=rng.random() < 0.5)
-        g.event(cid, t, "seller", "reply", state, Status.INVESTIGATING.value)
-        state = Status.INVESTIGATING.value
+        # sellers answer in time (an unanswered request is its own story, below)
+        t = min(t + rng.randrange(step // 4 + 1, step // 2 + 2), reply_by - rng.randrange(HOUR, 6 * HOUR))
+        answer(t, attach=rng.random() < 0.5)
         if rng.random() < 0.3:
-            g.msg(cid, "seller", "note", "seller", rng.choice(cat.SELLER_NOTES), t + 600)
-    if status is Status.AWAITING:
-        if state != Status.AWAITING.value:
-            # Recent information request: its reply-by is still ahead, some of them very close.
-            policy_days = policy.reply_days
-            last_request = now - rng.randrange(HOUR, max(2 * HOUR, policy_days * DAY - 2 * HOUR))
+            g.msg(cid, "seller", "note", rng.choice(cat.SELLER_NOTES), t + 600)
+    if story is Status.AWAITING:
+        if life.state.status is Status.AWAITING and reply_by < now:
+            # That request was answered long ago; Amazon asked again recently.
+            t = min(t + rng.randrange(HOUR, DAY), now - 3 * HOUR)
+            answer(t)
+        if life.state.status is not Status.AWAITING:
+            # A recent information request: its reply-by is still ahead, some of them very close.
+            asked = now - rng.randrange(HOUR, max(2 * HOUR, policy.reply_days * DAY - 2 * HOUR))
             # never before the thread's last message (a claim filed an hour ago has a short thread)
-            last_request = min(max(last_request, t + 60), now - 30)
-            g.msg(cid, "amazon", "info_request", "amazon", rng.choice(cat.AMAZON_INFO_REQUESTS), last_request)
-            g.event(cid, last_request, "amazon", "request_info", state, Status.AWAITING.value)
-        reply_by = int(policy.reply_by(datetime.fromtimestamp(last_request, UTC)).timestamp())
-        if reply_by < now:
-            # That request was answered long ago; Amazon asked again recently, and the reply-by
-            # is the policy's from that new request (deadlines are never made up).
-            answered = min(last_request + rng.randrange(HOUR, DAY), now - 3 * HOUR)
-            g.msg(cid, "seller", "message", "seller", rng.choice(cat.SELLER_REPLIES).format(**g.fill()), answered)
-            g.event(cid, answered, "seller", "reply", Status.AWAITING.value, Status.INVESTIGATING.value)
-            last_request = now - rng.randrange(HOUR, max(2 * HOUR, policy.reply_days * DAY - 2 * HOUR))
-            last_request = min(max(last_request, answered + 60), now - 30)
-            g.msg(cid, "amazon", "info_request", "amazon", rng.choice(cat.AMAZON_INFO_REQUESTS), last_request)
-            g.event(cid, last_request, "amazon", "request_info", Status.INVESTIGATING.value, Status.AWAITING.value)
-            reply_by = int(policy.reply_by(datetime.fromtimestamp(last_request, UTC)).timestamp())
-        due = reply_by
-        changed = last_request
-        state = Status.AWAITING.value
-    elif status is Status.INVESTIGATING:
-        changed = t
-        if state == Status.AWAITING.value:
-            t += HOUR
-            g.msg(cid, "seller", "message", "seller", rng.choice(cat.SELLER_REPLIES).format(**g.fill()), t)
-            g.event(cid, t, "seller", "reply", state, Status.INVESTIGATING.value)
-            changed = t
-        state = Status.INVESTIGATING.value
+            ask(min(max(asked, t + 60), now - 30))
+    elif appealing:
+        decided = max(t + HOUR, end)
+        _decide(g, life, decided, qty_price, currency, reason, deadlines.appeal_by(decided), appealable=True)
+        _maybe_appeal(g, life, decided, qty_price, currency, 0, share=1.0, pending=True)
+    elif story is Status.INVESTIGATING:
+        if life.state.status is Status.AWAITING:
+            answer(t + HOUR)
     else:
-        t = max(t + HOUR, end)
-        if state == Status.AWAITING.value:
-            g.msg(cid, "seller", "message", "seller", rng.choice(cat.SELLER_REPLIES).format(**g.fill()), t - HOUR)
-            g.event(cid, t - HOUR, "seller", "reply", state, Status.INVESTIGATING.value)
-        state, outcome, denial, reimbursed = _decide(g, cid, t, qty_price, currency, reason)
-        appeal_by = int(policy.appeal_by(datetime.fromtimestamp(t, UTC)).timestamp())
-        changed = t
-        if outcome != Outcome.GRANT_FULL.value and appeal_by < now and rng.random() < 0.25:
-            # Appealed in time; most appeals are decided, a few are pending.
-            ta = t + rng.randrange(HOUR, max(2 * HOUR, appeal_by - t))
-            g.msg(cid, "seller", "appeal", "seller", rng.choice(cat.APPEAL_TEXTS), ta, attach=True)
-            g.event(cid, ta, "seller", "appeal", Status.RESOLVED.value, Status.INVESTIGATING.value)
-            appeal_used, appeal_by, changed = True, None, ta
-            td = ta + rng.randrange(2 * DAY, 12 * DAY)
-            if td < now:
-                appeal_decided = True
-                if rng.random() < 0.4:
-                    reimbursed = qty_price if rng.random() < 0.7 else qty_price * 45 // 100
-                    outcome = Outcome.GRANT_FULL.value if reimbursed == qty_price else Outcome.GRANT_PARTIAL.value
-                    denial = None
-                    body = rng.choice(cat.GRANT_TEXTS).format(amount=_fmt(reimbursed, currency))
-                    note = "Grant" if reimbursed == qty_price else "Partial grant"
-                else:
-                    body = rng.choice(cat.DENIAL_TEXTS).format(reason=denial or "original decision upheld")
-                    note = denial or "upheld"
-                g.msg(cid, "amazon", "decision", "amazon", "Appeal decided. " + body, td)
-                g.event(cid, td, "amazon", "decide_appeal", Status.INVESTIGATING.value, Status.RESOLVED.value, note)
-                changed = td
-            else:
-                state, outcome, denial, reimbursed = Status.INVESTIGATING.value, None, None, None
-        elif outcome != Outcome.GRANT_FULL.value and appeal_by >= now:
-            due = appeal_by
-    g.rows.claims.append((
-        cid, claim_no, acc_id, pid, order_id, item_id, reason.code, description, state, outcome, denial,
-        currency, qty_price, reimbursed, filed, max(changed, t if state == Status.RESOLVED.value else changed),
-        changed, reply_by, appeal_by, int(appeal_used), int(appeal_decided), due,
-        reimbursed if (state == Status.RESOLVED.value and reimbursed and now - changed > 5 * DAY) else 0,
-    ))
+        decided = max(t + HOUR, end)
+        missed = 0
+        if life.state.status is Status.INVESTIGATING and rng.random() < _NO_REPLY_SHARE:
+            # Amazon asked once more and the seller never answered: no reply by the reply-by is a
+            # No-Grant at that time (Amazon's rule), with the appeal window counted from it.
+            asked = min(t + rng.randrange(HOUR, max(2 * HOUR, end - t)), decided)
+            if deadlines.reply_by(asked) < now - HOUR:
+                missed = ask(asked)
+        if missed:
+            life.expire_reply(now, deadlines.appeal_by(missed))
+            g.msg(cid, "amazon", "decision", rng.choice(cat.NO_REPLY_TEXTS), missed)
+            decided = missed
+        else:
+            if life.state.status is Status.AWAITING:
+                answer(decided - HOUR)
+            _decide(g, life, decided, qty_price, currency, reason, deadlines.appeal_by(decided))
+        _maybe_appeal(g, life, decided, qty_price, currency, missed)
+    s = life.state
+    reply_by = None if s.reply_by is None else int(s.reply_by.timestamp())
+    appeal_by = None if s.appeal_by is None else int(s.appeal_by.timestamp())
+    reimbursed = None if s.reimbursed is None else s.reimbursed.minor
+    changed = life.changed
+    row = (
+        cid, claim_no, acc_id, pid, order_id, item_id, reason.code, description, s.status._value_,
+        s.outcome and s.outcome._value_,
+        s.denial_reason, currency, qty_price, reimbursed, filed, changed, changed, reply_by, appeal_by,
+        int(s.appeal_used), int(s.appeal_decided),
+        lc.deadline_of(s.status, s.outcome, reply_by, appeal_by, s.appeal_used, now=now),
+        reimbursed if (s.status is Status.RESOLVED and reimbursed and now - changed > 5 * DAY) else 0,
+    )
+    g.rows.claims.append(row + (life.decided,) if g.decided_at else row)
+
+
+def _maybe_appeal(g: _Gen, life: _Life, decided: int, price: int, currency: str, missed: int,
+                  share: float = 0.25, pending: bool = False) -> None:
+    """A quarter of the decisions that can be appealed were appealed in time (before now); most
+    appeals are decided, the recent ones still pending."""
+    rng, now = g.rng, g.now
+    s = life.state
+    if not s.can_still_appeal_in_principle or rng.random() >= share:
+        return
+    last = min(int(s.appeal_by.timestamp()), now - HOUR)
+    if last <= decided + 2 * HOUR:
+        return
+    ta = decided + rng.randrange(HOUR, last - decided)
+    texts = cat.LATE_REPLY_APPEAL_TEXTS if missed else cat.APPEAL_TEXTS
+    g.msg(life.cid, "seller", "appeal", rng.choice(texts), ta, attach=True)
+    life.appeal(ta)
+    td = ta + rng.randrange(2 * DAY, 12 * DAY)
+    if td >= now or pending:
+        return  # pending: Amazon is looking at it again
+    reimbursed = life.state.reimbursed.minor if life.state.reimbursed is not None else 0
+    if rng.random() < 0.4:
+        amount = price if rng.random() < 0.7 else price * rng.choice((60, 70, 75)) // 100
+        amount = price if amount <= reimbursed else amount  # an appeal granted pays more, never less
+        life.grant(td, amount, None)
+        body = rng.choice(cat.GRANT_TEXTS).format(amount=_fmt(amount, currency))
+    else:
+        life.no_grant(td, life.state.denial_reason or _UPHELD, None)
+        body = rng.choice(cat.DENIAL_TEXTS).format(reason=life.state.denial_reason.lower())
+    g.msg(life.cid, "amazon", "decision", "Appeal decided. " + body, td)
 
 
 @cache
 def _fmt(minor: int, currency: str) -> str:
     """Money as text for message bodies (babel is slow; amounts repeat across claims)."""
-    from .domain.money import Money, format_money
+    from .domain.money import format_money
 
-    return format_money(Money.from_minor(minor, currency))
+    return format_money(_money(minor, currency))
 
 
-def _decide(g: _Gen, cid: int, t: int, price: int, currency: str, reason: ReasonT):
+def _decide(g: _Gen, life: _Life, t: int, price: int, currency: str, reason: ReasonT, appeal_by: int,
+            appealable: bool = False) -> None:
+    """Amazon's first decision: which one is the demo's choice, what it means is the lifecycle's.
+    ``appealable``: not a full grant (a decision the seller goes on to appeal)."""
     rng = g.rng
     roll = rng.random()
+    if appealable:
+        roll = 0.5 + roll / 2
     damaged = reason.code in ("unsellable", "abuse")
     if roll < (0.35 if damaged else 0.5):
-        reimbursed, outcome, denial = price, Outcome.GRANT_FULL.value, None
+        life.grant(t, price, appeal_by)
         body = rng.choice(cat.GRANT_TEXTS).format(amount=_fmt(price, currency))
-        note = "Grant"
     elif roll < (0.65 if damaged else 0.6):
-        reimbursed = price * rng.choice((40, 42, 45, 50, 60)) // 100
-        outcome, denial = Outcome.GRANT_PARTIAL.value, None
-        body = rng.choice(cat.PARTIAL_TEXTS).format(amount=_fmt(reimbursed, currency))
-        note = "Partial grant"
+        amount = price * rng.choice((40, 42, 45, 50, 60)) // 100
+        life.grant(t, amount, appeal_by)
+        body = rng.choice(cat.PARTIAL_TEXTS).format(amount=_fmt(amount, currency))
     else:
-        reimbursed, outcome = 0, Outcome.NO_GRANT.value
-        denial = rng.choices(DENIAL_REASONS, weights=(30, 8, 14, 10, 6, 4, 18, 10))[0]
+        denial = rng.choices(_DENIALS, weights=_DENIAL_WEIGHTS)[0]
+        life.no_grant(t, denial, appeal_by)
         body = rng.choice(cat.DENIAL_TEXTS).format(reason=denial.lower())
-        note = denial
-    g.msg(cid, "amazon", "decision", "amazon", body, t)
-    g.event(cid, t, "amazon", outcome.startswith("grant") and "grant" or "no_grant",
-            Status.INVESTIGATING.value, Status.RESOLVED.value, note)
-    return Status.RESOLVED.value, outcome, denial, reimbursed
+    g.msg(life.cid, "amazon", "decision", body, t)
 
 
 def _claimable(g: _Gen, claims: int, accounts: list, products: list) -> None:

@@ -118,3 +118,12 @@ RETURN_REASONS = (
     "Inaccurate website description", "Bought by mistake", "Better price available",
     "Different item received", "Missing parts or accessories",
 )
+NO_REPLY_TEXTS = (
+    "We did not receive the information we requested by the reply-by date, so we are unable to reimburse "
+    "this claim. You can appeal this decision.",
+    "This claim has been closed: no response was received by the reply-by date.",
+)
+LATE_REPLY_APPEAL_TEXTS = (
+    "We missed the information request; the photos and the label are attached now. Please review the claim.",
+    "Sorry for the late answer: the carrier's proof of delivery is attached. We ask for a second review.",
+)

@@ -55,7 +55,9 @@ def test_every_status_and_outcome_appears(demo_template):
         "awaiting", "investigating", "resolved"}
     assert {r[0] for r in rows(demo_template, "SELECT DISTINCT outcome FROM claim WHERE status = 'resolved'")} == {
         "grant_full", "grant_partial", "no_grant"}
-    assert one(demo_template, "SELECT COUNT(*) FROM claim WHERE status != 'resolved' AND outcome IS NOT NULL") == 0
+    # a claim Amazon still works on has an outcome only while an appeal of that outcome is pending
+    assert one(demo_template, "SELECT COUNT(*) FROM claim WHERE status != 'resolved' AND outcome IS NOT NULL "
+                              "AND NOT (appeal_used = 1 AND appeal_decided = 0)") == 0
     assert one(demo_template, "SELECT COUNT(DISTINCT reason) FROM claim") == 8
     assert one(demo_template, "SELECT COUNT(*) FROM claim WHERE outcome = 'no_grant' AND denial_reason IS NULL") == 0
     assert {r[0] for r in rows(demo_template, "SELECT marketplace FROM account")} == {"amazon.com", "amazon.in"}
@@ -150,3 +152,183 @@ def test_reply_by_follows_the_policy_from_the_last_information_request(demo_temp
     for market, reply_by, asked in rows:
         expected = DEFAULT_POLICIES[market].reply_by(datetime.fromtimestamp(asked, UTC))
         assert reply_by == int(expected.timestamp()) > NOW_TS
+
+
+# -- every claim's history goes through the domain's lifecycle -----------------------------------
+
+HISTORY_CLAIMS = 2000
+
+
+@pytest.fixture(scope="module")
+def histories(tmp_path_factory):
+    """A 2,000-claim demo: each claim's stored row and its status events in order."""
+    path = tmp_path_factory.mktemp("demo-histories") / "demo.db"
+    generate(str(path), claims=HISTORY_CLAIMS, seed=5, now=NOW)
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    try:
+        claims = conn.execute("SELECT c.*, a.marketplace FROM claim c JOIN account a ON a.id = c.account_id "
+                              "ORDER BY c.id").fetchall()
+        events: dict[int, list] = {}
+        for e in conn.execute("SELECT * FROM status_event ORDER BY claim_id, id"):
+            events.setdefault(e["claim_id"], []).append(e)
+        first_message = dict(conn.execute("SELECT claim_id, MIN(created_at) FROM message GROUP BY claim_id"))
+        columns = {r[1] for r in conn.execute("PRAGMA table_info(claim)")}
+    finally:
+        conn.close()
+    return path, claims, events, first_message, columns
+
+
+def test_every_history_is_a_lifecycle_path_ending_in_the_stored_status(histories):
+    from safet_tui.domain import lifecycle as lc
+
+    _, claims, events, first_message, _ = histories
+    assert len(claims) == HISTORY_CLAIMS
+    for c in claims:
+        evs = events[c["id"]]
+        end = lc.check_history([(e["action"], e["from_status"], e["to_status"]) for e in evs])
+        assert end == c["status"], c["claim_no"]
+        times = [e["at"] for e in evs]
+        assert times == sorted(times), c["claim_no"]
+        assert evs[0]["action"] == "file" and times[0] == c["filed_at"] == first_message[c["id"]]
+        assert times[-1] <= NOW_TS and c["changed_at"] == times[-1]
+        assert {e["user"] for e in evs} == {"demo"}
+
+
+def test_stored_columns_are_the_replayed_history(histories):
+    """Replaying each claim's events through the lifecycle functions (deadlines from the
+    marketplace's policy, as the demo says it uses them) gives back every stored state column."""
+    from safet_tui.domain import lifecycle as lc
+    from safet_tui.domain.lifecycle import Actor, Status
+    from safet_tui.domain.marketplaces import DEFAULT_POLICIES
+    from safet_tui.domain.money import Money
+    from safet_tui.domain.reasons import NO_REPLY_DENIAL
+    from safet_tui.domain.records import check_record
+
+    _, claims, events, _, columns = histories
+    has_decided_at = "decided_at" in columns
+    seen = set()
+
+    def ts(d):
+        return None if d is None else int(d.timestamp())
+
+    for c in claims:
+        policy = DEFAULT_POLICIES[c["marketplace"]]
+        claimed = Money.from_minor(c["claimed_minor"], c["currency"])
+        stored = c["reimbursed_minor"]
+        partial = Money.from_minor(stored if stored and 0 < stored < c["claimed_minor"]
+                                   else c["claimed_minor"] * 45 // 100, c["currency"])
+        state = None
+        decided_at = None
+        for e in events[c["id"]]:
+            at = datetime.fromtimestamp(e["at"], UTC)
+            action, note = e["action"], e["note"]
+            if action == "file":
+                state, ev = lc.file_claim(claimed, at)
+            elif action == "request_info":
+                state, ev = lc.request_info(state, Actor.AMAZON, at, policy.reply_by(at))
+            elif action == "reply":
+                state, ev = lc.reply(state, Actor.SELLER, at)
+            elif action == "appeal":
+                state, ev = lc.appeal(state, Actor.SELLER, at)
+            elif note in ("Grant", "Partial grant"):  # grant, or an appeal decided with a grant
+                state, ev = lc.grant(state, Actor.AMAZON, at, claimed if note == "Grant" else partial,
+                                     None if action == "decide_appeal" else policy.appeal_by(at))
+            elif note == NO_REPLY_DENIAL and state.reply_by == at:
+                seen.add("expired")
+                state, ev = lc.expire_reply(state, NOW, policy.appeal_by(at))
+            else:
+                state, ev = lc.no_grant(state, Actor.AMAZON, at, note,
+                                        None if action == "decide_appeal" else policy.appeal_by(at))
+            assert ev is not None, (c["claim_no"], action)
+            assert (ev.action, ev.actor, ev.from_status, ev.to_status, ev.note, ts(ev.at)) == (
+                action, e["actor"], e["from_status"], e["to_status"], note, e["at"]), c["claim_no"]
+            if decided_at is None and ev.to_status is Status.RESOLVED:
+                decided_at = e["at"]
+        reply_by, appeal_by = ts(state.reply_by), ts(state.appeal_by)
+        assert (c["status"], c["outcome"], c["denial_reason"], bool(c["appeal_used"]), bool(c["appeal_decided"]),
+                c["reply_by"], c["appeal_by"]) == (
+            state.status, state.outcome, state.denial_reason, state.appeal_used, state.appeal_decided,
+            reply_by, appeal_by), c["claim_no"]
+        assert c["reimbursed_minor"] == (None if state.reimbursed is None else state.reimbursed.minor)
+        assert c["due_at"] == lc.deadline_of(state.status, state.outcome, reply_by, appeal_by, state.appeal_used,
+                                             now=NOW_TS), c["claim_no"]
+        if has_decided_at:
+            assert c["decided_at"] == decided_at, c["claim_no"]
+        check_record(claim_no=c["claim_no"], status=c["status"], outcome=c["outcome"], claimed=c["claimed_minor"],
+                     reimbursed=c["reimbursed_minor"], appeal_used=bool(c["appeal_used"]),
+                     appeal_decided=bool(c["appeal_decided"]), paid=c["paid_minor"])
+        seen.add((c["status"], c["outcome"], bool(c["appeal_used"]), bool(c["appeal_decided"])))
+    # the demo tells every kind of story
+    assert "expired" in seen
+    assert ("investigating", "no_grant", True, False) in seen  # an appeal pending
+    assert ("resolved", "grant_full", True, True) in seen  # an appeal granted
+    assert ("resolved", "no_grant", True, True) in seen  # an appeal turned down
+
+
+def test_no_claim_awaits_past_its_reply_by_and_missed_replies_end_in_no_grant(histories):
+    """Amazon's rule: no reply by the reply-by is a No-Grant at that time, the appeal window
+    counted from it. The demo has such claims, and no Awaiting claim whose reply-by has passed."""
+    from safet_tui.domain.marketplaces import DEFAULT_POLICIES
+    from safet_tui.domain.reasons import NO_REPLY_DENIAL
+
+    path, claims, events, _, _ = histories
+    assert all(c["reply_by"] > NOW_TS for c in claims if c["status"] == "awaiting")
+    expired = 0
+    for c in claims:
+        evs = events[c["id"]]
+        for i, e in enumerate(evs):
+            if e["action"] != "no_grant" or e["note"] != NO_REPLY_DENIAL:
+                continue
+            expired += 1
+            policy = DEFAULT_POLICIES[c["marketplace"]]
+            asked = evs[i - 1]
+            assert asked["action"] == "request_info"  # the request nobody answered
+            reply_by = policy.reply_by(datetime.fromtimestamp(asked["at"], UTC))
+            assert e["at"] == int(reply_by.timestamp()) < NOW_TS
+            if not c["appeal_used"]:
+                assert c["appeal_by"] == int(policy.appeal_by(reply_by).timestamp())
+            assert one(path, f"SELECT COUNT(*) FROM message WHERE claim_id = {c['id']} AND kind = 'decision' "
+                             f"AND created_at = {e['at']}") == 1
+    assert expired > 20
+
+
+def test_a_passed_appeal_by_is_closed_not_due(histories):
+    _, claims, _, _, _ = histories
+    resolved = [c for c in claims if c["status"] == "resolved" and c["outcome"] != "grant_full"
+                and not c["appeal_used"]]
+    assert any(c["appeal_by"] < NOW_TS for c in resolved) and any(c["appeal_by"] >= NOW_TS for c in resolved)
+    for c in resolved:
+        assert c["due_at"] == (c["appeal_by"] if c["appeal_by"] >= NOW_TS else None)
+
+
+def test_messages_and_events_are_never_in_the_future_nor_before_their_claim(histories):
+    path, _, _, _, _ = histories
+    assert one(path, "SELECT MAX(created_at) FROM message") <= NOW_TS
+    assert one(path, "SELECT MAX(at) FROM status_event") <= NOW_TS
+    assert one(path, "SELECT COUNT(*) FROM message m JOIN claim c ON c.id = m.claim_id "
+                     "WHERE m.created_at < c.filed_at") == 0
+    assert one(path, "SELECT COUNT(*) FROM status_event e JOIN claim c ON c.id = e.claim_id "
+                     "WHERE e.at < c.filed_at") == 0
+
+
+def test_memoized_deadlines_equal_the_policy():
+    """The demo memoizes the policy's reply-by/appeal-by per quarter hour: exact, DST included."""
+    import random
+
+    from safet_tui.demo import _Deadlines
+    from safet_tui.domain.marketplaces import DEFAULT_POLICIES
+
+    rng = random.Random(1)
+    for policy in DEFAULT_POLICIES.values():
+        memo = _Deadlines(policy)
+        instants = [NOW_TS - rng.randrange(0, 800 * DAY) for _ in range(3000)]
+        # around the US DST changes of 2026 (Mar 8, Nov 1, 10:00 and 09:00 UTC) and a week before them
+        for edge in (1772964000, 1793527200):
+            instants += [edge + d for d in range(-8 * DAY - 3600, -8 * DAY + 3600, 450)]
+            instants += [edge + d for d in range(-7 * DAY - 7200, -7 * DAY + 7200, 61)]
+            instants += [edge + d for d in range(-3600, 3600, 59)]
+        for ts in instants:
+            at = datetime.fromtimestamp(ts, UTC)
+            assert memo.reply_by(ts) == int(policy.reply_by(at).timestamp()), (policy.marketplace, ts)
+            assert memo.appeal_by(ts) == int(policy.appeal_by(at).timestamp()), (policy.marketplace, ts)
