@@ -1,5 +1,10 @@
 """A realistic demo database, deterministic for a seed, fast at 100k claims.
 
+Every claim's history is made by the domain's lifecycle functions (file_claim, request_info,
+reply, grant, no_grant, appeal, expire_reply): the demo picks the story (when Amazon asks, what it
+decides, whether the seller answers or appeals), the lifecycle says what that means, and the
+states and events it returns are what is stored. Deadlines are the marketplace policy's.
+
 Rows are generated in Python and written with the sqlite3 cursor's
 ``executemany`` inside one transaction (peewee's insert_many is 4-14x slower
 here), then the message full-text index is rebuilt once.
@@ -453,8 +458,7 @@ def _claim(g: _Gen, cid: int, claim_no: str, account: tuple, plist: list) -> Non
         return reply_by
 
     def answer(at: int, attach: bool = False) -> None:
-        g.msg(cid, "seller", "message", g.say(cat.SELLER_REPLIES), at,
-              attach=attach)
+        g.msg(cid, "seller", "message", g.say(cat.SELLER_REPLIES), at, attach=attach)
         life.reply(at)
 
     # A long tail of long threads; about ten messages per claim on average.
@@ -516,6 +520,12 @@ def _claim(g: _Gen, cid: int, claim_no: str, account: tuple, plist: list) -> Non
                 answer(decided - HOUR)
             _decide(g, life, decided, qty_price, currency, reason, deadlines.appeal_by(decided))
         _maybe_appeal(g, life, decided, qty_price, currency, missed)
+    if life.state.status is Status.AWAITING and life.state.reply_by.timestamp() <= now:
+        # (not a story the demo tells, but whatever a policy's reply window: no claim awaits a
+        # reply past its reply-by at "now", Amazon's rule has closed it)
+        missed = int(life.state.reply_by.timestamp())
+        life.expire_reply(now, deadlines.appeal_by(missed))
+        g.msg(cid, "amazon", "decision", rng.choice(cat.NO_REPLY_TEXTS), missed)
     s = life.state
     reply_by = None if s.reply_by is None else int(s.reply_by.timestamp())
     appeal_by = None if s.appeal_by is None else int(s.appeal_by.timestamp())

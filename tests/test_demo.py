@@ -332,3 +332,33 @@ def test_memoized_deadlines_equal_the_policy():
             at = datetime.fromtimestamp(ts, UTC)
             assert memo.reply_by(ts) == int(policy.reply_by(at).timestamp()), (policy.marketplace, ts)
             assert memo.appeal_by(ts) == int(policy.appeal_by(at).timestamp()), (policy.marketplace, ts)
+
+
+def test_other_policies_give_valid_histories_too(tmp_path):
+    """Short or long reply and appeal windows: still no claim awaiting past its reply-by, every
+    history a lifecycle path, every deadline the policy's."""
+    from dataclasses import replace
+
+    from safet_tui.domain import lifecycle as lc
+    from safet_tui.domain.marketplaces import DEFAULT_POLICIES, Policies
+
+    us, india = DEFAULT_POLICIES["amazon.com"], DEFAULT_POLICIES["amazon.in"]
+    policies = Policies(by_market={"amazon.com": replace(us, reply_days=1, appeal_days=2),
+                                   "amazon.in": replace(india, reply_days=12, appeal_days=30)})
+    path = tmp_path / "p.db"
+    generate(str(path), claims=400, seed=9, now=NOW, policies=policies)
+    conn = sqlite3.connect(path)
+    try:
+        claims = conn.execute("SELECT c.id, c.status, c.reply_by, a.marketplace FROM claim c "
+                              "JOIN account a ON a.id = c.account_id").fetchall()
+        for cid, status, reply_by, market in claims:
+            evs = conn.execute("SELECT action, from_status, to_status, at FROM status_event WHERE claim_id = ? "
+                               "ORDER BY id", (cid,)).fetchall()
+            assert lc.check_history([e[:3] for e in evs]) == status
+            asks = [e[3] for e in evs if e[0] == "request_info"]
+            if status == "awaiting":
+                expected = policies[market].reply_by(datetime.fromtimestamp(asks[-1], UTC))
+                assert reply_by == int(expected.timestamp()) > NOW_TS
+    finally:
+        conn.close()
+    assert {c[1] for c in claims} == {"awaiting", "investigating", "resolved"}
