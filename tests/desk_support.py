@@ -12,8 +12,11 @@ import html
 import inspect
 import re
 import time
+import unicodedata
 from collections.abc import Callable
 
+from textual import events
+from textual.keys import KEY_NAME_REPLACEMENTS
 from textual.worker import WorkerCancelled, WorkerState
 
 from safet_tui.app import SafetApp
@@ -101,6 +104,36 @@ async def wait_for_screen(pilot, kind: type, timeout: float = TIMEOUT):
     await settle(pilot, timeout)
     assert isinstance(app.screen, kind), f"{kind.__name__} left again: {type(app.screen).__name__} is on top"
     return app.screen
+
+
+async def type_text(pilot, words: str) -> None:
+    """Type into the focused field at a quick typist's pace.
+
+    Each key is handled before the next is sent (as at a keyboard), but nothing waits for the
+    workers a key starts, such as the filter's search: ``pilot.press`` waits for the whole process
+    to go idle after every key, which is most of a Pilot test's time. Wait for the outcome after.
+    """
+    app = pilot.app
+    for ch in words:
+        app.post_message(events.Key(_key_name(ch), ch))
+        await _handled(app)
+
+
+def _key_name(ch: str) -> str:
+    if ch.isalnum():
+        return ch
+    name = unicodedata.name(ch).lower().replace("-", "_").replace(" ", "_")
+    return KEY_NAME_REPLACEMENTS.get(name, name)
+
+
+async def _handled(app) -> None:
+    """Return once the app and every widget of the screen on top handled what was queued for them."""
+    done = []
+    for node in (app, *app.screen.walk_children(with_self=True)):
+        event = asyncio.Event()
+        if node.call_later(event.set):
+            done.append(event.wait())
+    await asyncio.wait_for(asyncio.gather(*done), TIMEOUT)
 
 
 def _source(fn) -> str:

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from desk_support import settle, toast_says, wait_for
+from desk_support import settle, toast_says, type_text, wait_for
 from textual.app import App
 from textual.widgets import Static
 
@@ -87,7 +87,8 @@ async def test_filters_change_the_figures(demo_db):
         assert screen.result.bucket == "week"
         await pilot.press("5")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "PeriodDialog" and app.screen.is_mounted)
-        await pilot.press(*"2026-10-01:2026-10-31", "enter")
+        await type_text(pilot, "2026-10-01:2026-10-31")
+        await pilot.press("enter")
         await settle(pilot)
         assert screen.result.period.key == "custom"
         assert screen.result.period.spec == "2026-10-01:2026-10-31"
@@ -102,7 +103,8 @@ async def test_custom_period_rejects_bad_dates(demo_db):
         await settle(pilot)
         await pilot.press("5")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "PeriodDialog" and app.screen.is_mounted)
-        await pilot.press(*"2026-02-30:x", "enter")
+        await type_text(pilot, "2026-02-30:x")
+        await pilot.press("enter")
         await wait_for(pilot, lambda: "not YYYY-MM-DD" in text_of(app.screen, "#period-error"))
         await settle(pilot)
         assert type(app.screen).__name__ == "PeriodDialog"

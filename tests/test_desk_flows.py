@@ -8,9 +8,11 @@ from desk_support import (
     desk_config,
     make_app,
     rows,
+    screen_text,
     settle,
     text,
     toast_says,
+    type_text,
     wait_for,
     wait_for_screen,
 )
@@ -23,11 +25,6 @@ from safet_tui.screens.home import HomeScreen
 from safet_tui.screens.new_claim import NewClaimScreen
 from safet_tui.screens.thread import ThreadScreen
 from safet_tui.service import Desk
-
-
-async def type_text(pilot, text: str) -> None:
-    for ch in text:
-        await pilot.press("space" if ch == " " else ch)
 
 
 async def test_triage_reply_with_attachment_moves_claim_to_investigation(demo_db, clock, tmp_path):
@@ -236,10 +233,11 @@ async def test_help_lists_keys_of_the_screen_and_filters(demo_db, clock):
         ids = [r[2] for r in app.screen.rows]
         assert "desk.appeal" in ids and "desk.tab.claimable" in ids and "list.last" in ids
         await type_text(pilot, "appeal")
+        await wait_for(pilot, lambda: "desk.appeal" in screen_text(app) and "desk.filter" not in screen_text(app))
         shown = {desc for _, desc, _ in app.screen.shown}
         assert "Appeal" in shown and "Filter" not in shown
         await pilot.press("escape")
-        assert isinstance(app.screen, HomeScreen)
+        await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
 
 
 async def test_palette_offers_state_specific_commands(demo_db, clock):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from desk_support import make_app, settle, text, toast_says, wait_for, wait_for_screen
+from desk_support import make_app, settle, text, toast_says, type_text, wait_for, wait_for_screen
 from textual.widgets import Input
 
 from safet_tui.screens.home import HomeScreen
@@ -78,7 +78,10 @@ async def test_export_follows_the_filter_and_asks_before_replacing_a_file(demo_d
     app = make_app(demo_db, clock)
     async with app.run_test(size=(120, 35), notifications=True) as pilot:
         await settle(pilot)
-        await pilot.press("3", "slash", "b", "r", "i", "c", "k", "enter")
+        await pilot.press("3", "slash")
+        await type_text(pilot, "brick")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen.claim_list.text == "brick")
         await settle(pilot)
         shown = app.screen.claim_list.total
         await pilot.press("e")
