@@ -17,8 +17,10 @@ $(STAMP): $(PY) pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/safet demo --if-missing --open
 
+# Two workers on two cores (pytest-xdist). Snapshots compare fine in workers; to rewrite them,
+# run in one process so syrupy also drops unused ones: $(PY) -m pytest -p no:xdist --snapshot-update
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --dist worksteal
 
 bench: $(STAMP)
 	$(PY) -m bench
