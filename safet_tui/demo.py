@@ -21,8 +21,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 
+import peewee as pw
+
 from . import demo_catalog as cat
-from .db import SQLITE_PRAGMAS, DbTarget, is_sqlite, meta_set, open_database, parse_db_url
+from .db import (
+    SQLITE_PRAGMAS,
+    DbTarget,
+    is_sqlite,
+    meta_set,
+    open_database,
+    parse_db_url,
+    write_transaction,
+)
 from .domain import lifecycle as lc
 from .domain.lifecycle import Actor, ClaimState, Status
 from .domain.marketplaces import Policies
@@ -159,8 +169,10 @@ def _sample_files(store, rng: random.Random) -> list[tuple]:
 
 
 def generate(target: DbTarget | str | None, claims: int = 2000, seed: int = 7, now: datetime | None = None,
-             policies: Policies | None = None, progress=None) -> DemoResult:
-    """Fill an empty database with ``claims`` claims (~10 messages each) and claimable refunds."""
+             policies: Policies | None = None, progress=None, lock_wait: float = 30.0) -> DemoResult:
+    """Fill an empty database with ``claims`` claims (~10 messages each) and claimable refunds.
+
+    Waits up to ``lock_wait`` seconds for another writer (then :class:`~safet_tui.db.DatabaseBusy`)."""
     started = time.perf_counter()
     target = target if isinstance(target, DbTarget) else parse_db_url(target)
     database = open_database(target)
@@ -182,12 +194,16 @@ def generate(target: DbTarget | str | None, claims: int = 2000, seed: int = 7, n
     # instead of WAL, which would write every page twice; secondary indexes are dropped and
     # built once at the end (sorting is far cheaper than 1M random b-tree inserts); rows are
     # written in chunks so memory stays flat. The data is identical to a row-by-row load.
-    database.execute_sql("PRAGMA journal_mode = DELETE")
+    # SQLite refuses to leave WAL, at once, while another connection has the file open (a desk):
+    # then the load stays in WAL, slower, and waits for the write lock like any other writer.
+    left_wal = _leave_wal(database)
     database.execute_sql("PRAGMA synchronous = OFF")
     database.execute_sql("PRAGMA cache_size = -262144")
     counted = {"messages": 0, "refunds": 0}
     try:
-        with database.atomic():
+        with write_transaction(database, lock_wait):
+            if database.execute_sql("SELECT COUNT(*) FROM claim").fetchone()[0]:  # filled meanwhile
+                raise ValueError(f"{target} already holds claims; choose another --db or use --replace")
             indexes = _drop_indexes(database)
             cur = conn.cursor()
             for i, (name, market, currency) in enumerate(cat.ACCOUNTS, start=1):
@@ -234,13 +250,32 @@ def generate(target: DbTarget | str | None, claims: int = 2000, seed: int = 7, n
             # (a seller back after a day off: the fresh information requests stand out).
             meta_set("unread_horizon", str(now_ts - 36 * HOUR))
             meta_set("demo_seed", str(seed))
-        database.execute_sql("ANALYZE")
+            database.execute_sql("ANALYZE")
     finally:
         database.execute_sql(f"PRAGMA cache_size = {SQLITE_PRAGMAS['cache_size']}")
         database.execute_sql(f"PRAGMA synchronous = {SQLITE_PRAGMAS['synchronous']}")
-        database.execute_sql(f"PRAGMA journal_mode = {SQLITE_PRAGMAS['journal_mode']}")
+        if left_wal:
+            _set_journal_mode(database, SQLITE_PRAGMAS["journal_mode"])
     database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     return DemoResult(claims, counted["messages"], counted["refunds"], time.perf_counter() - started, str(target))
+
+
+def _set_journal_mode(database, mode: str) -> bool:
+    """Switch the journal mode; False when SQLite refuses because another connection has the file
+    open ("database is locked", at once: the busy timeout does not apply)."""
+    try:
+        database.execute_sql(f"PRAGMA journal_mode = {mode}")
+    except pw.OperationalError as exc:
+        if "locked" not in str(exc).lower() and "busy" not in str(exc).lower():
+            raise
+        return False
+    return True
+
+
+def _leave_wal(database) -> bool:
+    """A rollback journal for the bulk load, when the file is ours alone; True if switched."""
+    current = database.execute_sql("PRAGMA journal_mode").fetchone()[0]
+    return current.lower() == "wal" and _set_journal_mode(database, "DELETE")
 
 
 #: rows are written every ~100k messages (~10k claims): flat memory, few executemany calls

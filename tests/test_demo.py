@@ -362,3 +362,39 @@ def test_other_policies_give_valid_histories_too(tmp_path):
     finally:
         conn.close()
     assert {c[1] for c in claims} == {"awaiting", "investigating", "resolved"}
+
+
+def test_demo_waits_for_a_writer_and_loads_beside_an_open_desk(tmp_path, clock):
+    """With a desk holding the file open SQLite will not leave WAL: the load stays in WAL; with
+    another program holding the write lock it waits for it instead of failing at once."""
+    import threading
+
+    from safet_tui.service import Desk
+
+    path = tmp_path / "busy.db"
+    desk = Desk(str(path), clock=clock, user="tester")
+    locked, done = threading.Event(), threading.Event()
+
+    def hold():
+        con = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            con.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('other_writer', 'was here')")
+            locked.set()
+            done.wait(0.5)
+            con.execute("COMMIT")
+        finally:
+            con.close()
+
+    holder = threading.Thread(target=hold, daemon=True)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        result = generate(str(path), claims=30, seed=2, now=NOW)
+    finally:
+        done.set()
+        holder.join(10)
+        desk.close()
+    assert result.claims == 30 == one(path, "SELECT COUNT(*) FROM claim")
+    assert one(path, "SELECT value FROM meta WHERE key = 'other_writer'") == "was here"
+    assert one(path, "PRAGMA journal_mode") == "wal"
