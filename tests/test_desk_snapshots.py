@@ -19,12 +19,14 @@ def steady_cursor(app) -> None:
         widget.cursor_blink = False
 
 
-@pytest.mark.parametrize("size", [(80, 24), (160, 45)])
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)], ids=["80x24", "160x45"])
 def test_home_screen(snap_compare, demo_db, clock, size):
+    """The desk as it opens: Awaiting tab, most urgent first, the first claim previewed."""
     assert snap_compare(make_app(demo_db, clock), terminal_size=size, run_before=_settled)
 
 
 def test_thread(snap_compare, demo_db, clock):
+    """A resolved claim's thread, opened from the command line."""
     desk = Desk(str(demo_db), clock=clock, user="tester")
     claim_no = desk.window("resolved", 0, 1)[0].claim_no
     desk.close()
@@ -33,6 +35,7 @@ def test_thread(snap_compare, demo_db, clock):
 
 
 def test_new_claim_form_from_claimable_refund(snap_compare, demo_db, clock):
+    """The new-claim form filled in from the first claimable refund."""
     async def run_before(pilot) -> None:
         await settle(pilot)
         await pilot.press("4")
@@ -45,6 +48,7 @@ def test_new_claim_form_from_claimable_refund(snap_compare, demo_db, clock):
 
 
 def test_help(snap_compare, demo_db, clock):
+    """? on the desk: the keys of the home screen with their binding ids."""
     async def run_before(pilot) -> None:
         await settle(pilot)
         await pilot.press("question_mark")
