@@ -88,12 +88,13 @@ def small(empty_desk, clock):
     to(16)
     desk.as_role("amazon").no_grant("C4", "Photos do not show the return label")
     to(20)
-    desk.as_role("amazon").request_info("C5", "Please send the tracking number.")
     file("C6", us, "abuse", usd("30"), "LAMP", "Desk Lamp")
     to(21)
     file("C7", india, "abuse", inr("200"), "SAREE", "Silk Saree")
     to(22)
     desk.as_role("amazon").no_grant("C7", "Insufficient evidence provided")
+    to(59)  # asked a day ago: its reply-by has not passed (a passed one would end it in No-Grant)
+    desk.as_role("amazon").request_info("C5", "Please send the tracking number.")
     to(60)
     assert clock.now() == NOW
     for order, account, currency, minor, file_by in (

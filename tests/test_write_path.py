@@ -405,9 +405,6 @@ def test_a_write_waiting_longer_than_lock_wait_is_refused_in_one_line_and_change
 
 
 
-@pytest.mark.xfail(strict=True, reason="safet demo does not wait yet: demo.generate leaves WAL (PRAGMA journal_mode = "
-                   "DELETE), which SQLite refuses at once while another connection has the database open, and "
-                   "its bulk transaction is deferred (issue 9, point 14)")
 def test_safet_demo_waits_for_another_writer(tmp_path):
     from safet_tui.demo import generate
 
