@@ -17,10 +17,13 @@ $(STAMP): $(PY) pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/safet demo --if-missing --open
 
-# Two workers on two cores (pytest-xdist). Snapshots compare fine in workers; to rewrite them,
-# run in one process so syrupy also drops unused ones: $(PY) -m pytest -p no:xdist --snapshot-update
+# pytest-xdist workers, two per core on a 2-core machine: a Pilot test spends part of its time
+# waiting on the app, and a second worker per core fills that time (make test TEST_WORKERS=0 for
+# one process). Snapshots compare fine in workers; to rewrite them, run in one process so syrupy
+# also drops unused ones: $(PY) -m pytest -p no:xdist --snapshot-update
+TEST_WORKERS ?= 4
 test: $(STAMP)
-	$(PY) -m pytest -q -n auto --dist worksteal
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist worksteal
 
 bench: $(STAMP)
 	$(PY) -m bench
