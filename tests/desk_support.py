@@ -15,6 +15,7 @@ import time
 import unicodedata
 from collections.abc import Callable
 
+from rich.cells import cell_len
 from textual import events
 from textual.keys import KEY_NAME_REPLACEMENTS
 from textual.worker import WorkerCancelled, WorkerState
@@ -31,8 +32,6 @@ def desk_config(**settings) -> Config:
     """The desk's settings in tests: no debounces, no change poll unless a test asks for one."""
     settings = {"refresh_interval": 3600, "preview_delay": 0, "filter_delay": 0, **settings}
     return Config(**settings)
-
-
 
 
 def make_app(db_path, clock, role: str = "seller", open_claim: str | None = None, user: str = "tester",
@@ -90,10 +89,12 @@ async def wait_for(pilot, condition: Callable[[], object], what: str | None = No
         await pilot.pause()
     label = what or _source(condition)
     because = f"\nlast error: {error!r}" if error else ""
-    shown = screen_text(pilot.app)
-    toast = "\n".join(toasts(pilot.app))
-    raise AssertionError(f"not seen within {timeout:.0f} s: {label}{because}\n"
-                         f"screen {type(pilot.app.screen).__name__}:\n{shown}\ntoasts: {toast or '-'}")
+    try:
+        shown = f"screen {type(pilot.app.screen).__name__}:\n{screen_text(pilot.app)}"
+        shown += "\ntoasts: " + (" | ".join(toasts(pilot.app)) or "-")
+    except Exception as exc:  # noqa: BLE001 - the app is gone; say so rather than hide the failure
+        shown = f"(no screen to show: {exc!r})"
+    raise AssertionError(f"not seen within {timeout:.0f} s: {label}{because}\n{shown}")
 
 
 async def wait_for_screen(pilot, kind: type, timeout: float = TIMEOUT):
@@ -159,20 +160,30 @@ def toast_says(app, words: str) -> bool:
     return any(words in t for t in toasts(app))
 
 
-_SVG_TEXT = re.compile(r'<text [^>]*?x="([\d.]+)"[^>]*?clip-path="url\(#[\w-]+-line-(\d+)\)"[^>]*>(.*?)</text>',
-                       re.S)
+_SVG_TEXT = re.compile(r'<text [^>]*?x="([\d.]+)"[^>]*?textLength="([\d.]+)"'
+                       r'[^>]*?clip-path="url\(#[\w-]+-line-(\d+)\)"[^>]*>(.*?)</text>', re.S)
 
 
 def screen_text(app) -> str:
     """What a person would read: every line of the screen as plain text.
 
     Taken from the app's own screenshot (``export_screenshot``), the public view of what is drawn.
+    The SVG places each run of text at its column and leaves blank runs out, so the gaps are put
+    back from the columns.
     """
-    svg = app.export_screenshot()
-    lines: dict[int, list[tuple[float, str]]] = {}
-    for x, line, chunk in _SVG_TEXT.findall(svg):
-        lines.setdefault(int(line), []).append((float(x), html.unescape(chunk).replace("\xa0", " ")))
-    return "\n".join("".join(c for _, c in sorted(lines[n])).rstrip() for n in sorted(lines))
+    lines: dict[int, list[tuple[int, str]]] = {}
+    for x, length, line, chunk in _SVG_TEXT.findall(app.export_screenshot()):
+        chunk = html.unescape(chunk).replace("\xa0", " ")
+        cell = float(length) / len(chunk)  # the width of one character cell
+        lines.setdefault(int(line), []).append((round(float(x) / cell), chunk))
+    out = []
+    for n in sorted(lines):
+        row, at = "", 0
+        for column, chunk in sorted(lines[n]):
+            row += " " * max(0, column - at) + chunk
+            at = max(at, column) + cell_len(chunk)
+        out.append(row.rstrip())
+    return "\n".join(out)
 
 
 def home(app):
