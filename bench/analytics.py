@@ -113,7 +113,7 @@ async def _screen_fill(db_path: str, now: datetime, size=(160, 45)) -> tuple[flo
 
     from safet_tui.domain.clock import FixedClock
     from safet_tui.screens.analytics import AnalyticsScreen
-    from safet_tui.service import Desk
+    from safet_tui.service.desk import Desk
 
     class Host(App):
         def on_mount(self) -> None:
@@ -138,7 +138,7 @@ async def _screen_fill(db_path: str, now: datetime, size=(160, 45)) -> tuple[flo
 
 def measure(db_path: str) -> dict:
     from safet_tui.domain.clock import FixedClock
-    from safet_tui.service import Desk
+    from safet_tui.service.desk import Desk
 
     now = _now_of(db_path)
     desk = Desk(db_path, clock=FixedClock(now), user="bench")

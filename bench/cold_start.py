@@ -49,7 +49,7 @@ def main() -> int:
                 self.exit()
 
     app_module.SafetApp = HeadlessDesk
-    from safet_tui.cli import main as safet
+    from safet_tui.cli.main import main as safet
 
     code = safet(["--db", db, "--user", "bench"])
     print(json.dumps(result))

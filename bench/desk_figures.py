@@ -50,7 +50,7 @@ async def measure(db: str, runs: int, word: str) -> dict:
     from safet_tui.app import SafetApp
     from safet_tui.config import Config
     from safet_tui.screens.thread import ThreadScreen
-    from safet_tui.service import Desk
+    from safet_tui.service.desk import Desk
 
     App = probed(SafetApp)
     desk = Desk(db, user="bench")

@@ -78,7 +78,7 @@ def raw_baseline(path: Path, db_path: Path) -> float:
 def measure(rows: int = 100_000) -> dict:
     from safet_tui.domain.clock import FixedClock
     from safet_tui.reports import run_import
-    from safet_tui.service import Desk
+    from safet_tui.service.desk import Desk
 
     with tempfile.TemporaryDirectory(prefix="safet-bench-") as tmp:
         report = Path(tmp) / "returns.tsv"

@@ -11,10 +11,10 @@ from textual.app import App
 from textual.binding import Binding
 from textual.widgets import Input, TextArea
 
-from .config import Config
-from .domain.lifecycle import Actor
-from .service import Desk
-from .widgets.text import clean
+from safet_tui.config import Config
+from safet_tui.domain.lifecycle import Actor
+from safet_tui.service.desk import Desk
+from safet_tui.widgets.text import clean
 
 
 class SafetApp(App):
@@ -30,7 +30,7 @@ class SafetApp(App):
     def __init__(self, desk: Desk, config: Config | None = None, role: str | None = None,
                  open_claim: str | None = None) -> None:
         super().__init__()
-        from .palette import DeskCommands
+        from safet_tui.palette import DeskCommands
 
         self.COMMANDS = App.COMMANDS | {DeskCommands}
         self.desk = desk
@@ -58,7 +58,7 @@ class SafetApp(App):
             gc.enable()
 
     def on_mount(self) -> None:
-        from .screens.home import HomeScreen
+        from safet_tui.screens.home import HomeScreen
 
         try:
             self.theme = self.config.theme
@@ -85,7 +85,7 @@ class SafetApp(App):
 
     def data_changed(self, advance: bool = False, skip=None) -> None:
         """Refresh every open screen that shows claims (``skip``: one that is refreshing itself)."""
-        from .screens.home import HomeScreen
+        from safet_tui.screens.home import HomeScreen
 
         for screen in self.screen_stack:
             if screen is skip:
@@ -117,7 +117,7 @@ class SafetApp(App):
         self.notify(clean(message, newlines=True), severity=severity, timeout=timeout, markup=False)
 
     def home(self):
-        from .screens.home import HomeScreen
+        from safet_tui.screens.home import HomeScreen
 
         for screen in self.screen_stack:
             if isinstance(screen, HomeScreen):
@@ -125,7 +125,7 @@ class SafetApp(App):
         return None
 
     def open_thread(self, claim_no: str, then: str | None = None) -> None:
-        from .screens.thread import ThreadScreen
+        from safet_tui.screens.thread import ThreadScreen
 
         self.push_screen(ThreadScreen(claim_no, then=then))
 
@@ -137,7 +137,7 @@ class SafetApp(App):
         return True
 
     def start_appeal(self, claim_no: str) -> None:
-        from .screens.dialogs import TextDialog
+        from safet_tui.screens.dialogs import TextDialog
 
         if not self.seller_only("appeal"):
             return
@@ -164,7 +164,7 @@ class SafetApp(App):
         ), done)
 
     def start_attach(self, claim_no: str) -> None:
-        from .screens.dialogs import AttachDialog
+        from safet_tui.screens.dialogs import AttachDialog
 
         if not self.seller_only("attach evidence"):
             return
@@ -182,20 +182,20 @@ class SafetApp(App):
         self.push_screen(AttachDialog(f"Attach a file to claim {claim_no}"), done)
 
     def start_new_claim(self, refund_id: int | None = None) -> None:
-        from .screens.new_claim import NewClaimScreen
+        from safet_tui.screens.new_claim import NewClaimScreen
 
         if not self.seller_only("file claims"):
             return
         self.push_screen(NewClaimScreen(refund_id))
 
     def start_import(self) -> None:
-        from .screens.transfer import ImportDialog
+        from safet_tui.screens.transfer import ImportDialog
 
         self.push_screen(ImportDialog())
 
     def start_export(self) -> None:
         """Export the selected claims, else the current tab's claims."""
-        from .screens.transfer import ExportDialog
+        from safet_tui.screens.transfer import ExportDialog
 
         home = self.home()
         ids: list[int] = []
@@ -209,7 +209,7 @@ class SafetApp(App):
 
     def open_analytics(self) -> None:
         try:
-            from .screens.analytics import AnalyticsScreen
+            from safet_tui.screens.analytics import AnalyticsScreen
         except ImportError as exc:
             self.say(f"Analytics is not available: {exc}", severity="error")
             return
@@ -221,7 +221,7 @@ class SafetApp(App):
         self.data_changed(advance, skip)
 
     def action_help(self) -> None:
-        from .screens.help import HelpScreen
+        from safet_tui.screens.help import HelpScreen
 
         if isinstance(self.screen, HelpScreen):
             return

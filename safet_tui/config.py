@@ -12,7 +12,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .domain.marketplaces import Policies, PolicyError, build_policies
+from safet_tui.domain.marketplaces import Policies, PolicyError, build_policies
 
 
 class ConfigError(ValueError):

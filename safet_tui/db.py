@@ -479,7 +479,7 @@ def open_database(target: DbTarget | str | None, *, create: bool = True) -> pw.D
                                    "try again when it is done") from exc
             raise DatabaseError(f"{target.path} is not a safet database: {exc}") from exc
     DB.initialize(database)
-    from .migrations import ensure_schema
+    from safet_tui.migrations.steps import ensure_schema
 
     with bound(database):
         ensure_schema(database)

@@ -6,7 +6,7 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from .views import TAB_LABELS, TABS
+from safet_tui.service.views import TAB_LABELS, TABS
 
 
 class DeskCommands(Provider):
@@ -69,7 +69,7 @@ class DeskCommands(Provider):
                 yield Hit(score, matcher.highlight(title), callback, help=help_text)
 
     def _ask_claim(self) -> None:
-        from .screens.dialogs import TextDialog
+        from safet_tui.screens.dialogs import TextDialog
 
         def done(text: str | None) -> None:
             if text:

@@ -26,7 +26,7 @@ def clock() -> FixedClock:
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory) -> Path:
     """One seeded demo database per test session; tests get a copy."""
-    from safet_tui.demo import generate
+    from safet_tui.demo.generate import generate
 
     path = tmp_path_factory.mktemp("demo-template") / "demo.db"
     generate(str(path), claims=DEMO_CLAIMS, seed=DEMO_SEED, now=NOW)
@@ -46,7 +46,7 @@ def demo_db(demo_template, tmp_path) -> Path:
 
 @pytest.fixture
 def desk(demo_db, clock):
-    from safet_tui.service import Desk
+    from safet_tui.service.desk import Desk
 
     d = Desk(str(demo_db), clock=clock, user="tester")
     yield d
@@ -55,7 +55,7 @@ def desk(demo_db, clock):
 
 @pytest.fixture
 def empty_desk(tmp_path, clock):
-    from safet_tui.service import Desk
+    from safet_tui.service.desk import Desk
 
     d = Desk(str(tmp_path / "empty.db"), clock=clock, user="tester")
     yield d

@@ -22,7 +22,7 @@ from textual.worker import WorkerCancelled, WorkerState
 
 from safet_tui.app import SafetApp
 from safet_tui.config import Config
-from safet_tui.service import Desk
+from safet_tui.service.desk import Desk
 
 #: long enough for a slow, loaded CI machine; a passing test never waits this long
 TIMEOUT = 20.0

@@ -30,9 +30,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from safet_tui import analytics as an
 from safet_tui.db import Account, Refund
 from safet_tui.domain.money import Money
+from safet_tui.service import analytics as an
 
 NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
 MUG_TITLE = "Mug [b]bold[/b] <script>"
@@ -258,7 +258,7 @@ def test_exports_carry_the_same_figures(small):
 
 
 def test_report_command(small, capsys, tmp_path):
-    from safet_tui.cli import main
+    from safet_tui.cli.main import main
 
     db = str(small.target.path)
     assert main(["report", "--db", db, "--period", "all", "--format", "json", "--user", "tester"]) == 0

@@ -25,7 +25,7 @@ class Host(App):
 
     def on_mount(self) -> None:
         from safet_tui.screens.analytics import AnalyticsScreen
-        from safet_tui.service import Desk
+        from safet_tui.service.desk import Desk
 
         self.desk = Desk(self.db, clock=FixedClock(NOW), user="tester")
         self.push_screen(AnalyticsScreen(export_dir=self.export_dir))

@@ -191,7 +191,7 @@ def test_returns_report_refuses_impossible_claims(empty_desk, tmp_path, column, 
 # -- what the command line reads --------------------------------------------------------------
 
 def _cli_fails(tmp_path, capsys, path, *, kind="claims") -> str:
-    from safet_tui.cli import main
+    from safet_tui.cli.main import main
 
     db = tmp_path / "cli.db"
     assert main(["--db", str(db), "import", kind, str(path)]) == 1

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from safet_tui import __version__
-from safet_tui.cli import main
+from safet_tui.cli.main import main
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from safet_tui.domain import lifecycle as lc
 from safet_tui.domain.clock import Clock
 from safet_tui.domain.lifecycle import Outcome, Status, TransitionError
 from safet_tui.domain.money import Money
-from safet_tui.service import Busy, Desk, ServiceError
+from safet_tui.service.desk import Busy, Desk, ServiceError
 
 CLAIMS = 50
 OPS = 1000

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from safet_tui.demo import generate
+from safet_tui.demo.generate import generate
 
 NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)  # the frozen clock of conftest
 NOW_TS = int(NOW.timestamp())
@@ -316,7 +316,7 @@ def test_memoized_deadlines_equal_the_policy():
     """The demo memoizes the policy's reply-by/appeal-by per quarter hour: exact, DST included."""
     import random
 
-    from safet_tui.demo import _Deadlines
+    from safet_tui.demo.generate import _Deadlines
     from safet_tui.domain.marketplaces import DEFAULT_POLICIES
 
     rng = random.Random(1)
@@ -369,7 +369,7 @@ def test_demo_waits_for_a_writer_and_loads_beside_an_open_desk(tmp_path, clock):
     another program holding the write lock it waits for it instead of failing at once."""
     import threading
 
-    from safet_tui.service import Desk
+    from safet_tui.service.desk import Desk
 
     path = tmp_path / "busy.db"
     desk = Desk(str(path), clock=clock, user="tester")

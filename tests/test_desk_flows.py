@@ -24,7 +24,7 @@ from safet_tui.screens.help import HelpScreen
 from safet_tui.screens.home import HomeScreen
 from safet_tui.screens.new_claim import NewClaimScreen
 from safet_tui.screens.thread import ThreadScreen
-from safet_tui.service import Desk
+from safet_tui.service.desk import Desk
 
 
 async def test_triage_reply_with_attachment_moves_claim_to_investigation(demo_db, clock, tmp_path):

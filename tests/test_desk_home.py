@@ -10,7 +10,7 @@ from desk_support import desk_config, make_app, rows, screen_text, settle, text,
 from safet_tui.config import Config, ConfigError, parse_config
 from safet_tui.screens.home import HomeScreen
 from safet_tui.screens.thread import ThreadScreen
-from safet_tui.service import Desk
+from safet_tui.service.desk import Desk
 
 
 async def test_tabs_show_counts_and_switch_with_keys(demo_db, clock):

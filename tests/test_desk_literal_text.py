@@ -9,7 +9,7 @@ from desk_support import make_app, screen_text, settle, wait_for, wait_for_scree
 from safet_tui.db import Account, Product, Refund
 from safet_tui.domain.money import Money
 from safet_tui.screens.thread import ThreadScreen
-from safet_tui.service import Desk
+from safet_tui.service.desk import Desk
 from safet_tui.widgets.text import clean, literal
 
 EVIL_TITLE = "[bold red]PWNED[/] [link=http://evil.example]click[/link] \x1b[31mred\x1b[0m\x07"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from desk_support import make_app, settle
 
-from safet_tui.service import Desk
+from safet_tui.service.desk import Desk
 
 
 async def _settled(pilot) -> None:

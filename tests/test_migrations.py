@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from safet_tui import db as m
-from safet_tui import migrations
 from safet_tui.domain.money import Money
+from safet_tui.migrations import steps as migrations
 
 T = 1_795_000_000  # 2026-11-18T09:06:40Z
 
@@ -93,7 +93,7 @@ def test_first_schema_opens_upgrades_in_place_and_keeps_data(v1_path):
 
 
 def test_messages_written_before_the_upgrade_are_searchable(v1_path, clock):
-    from safet_tui.service import Desk
+    from safet_tui.service.desk import Desk
 
     desk = Desk(str(v1_path), clock=clock, user="ana")
     try:

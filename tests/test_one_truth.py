@@ -13,7 +13,8 @@ from safet_tui.db import Claim, StatusEvent
 from safet_tui.domain import lifecycle as lc
 from safet_tui.domain.money import Money
 from safet_tui.domain.reasons import NO_REPLY_DENIAL
-from safet_tui.reports import export_claims, run_import
+from safet_tui.export.claims import export_claims
+from safet_tui.reports import run_import
 
 DAY = timedelta(days=1)
 REPORT_DAY = utc(2026, 10, 24, 7, 0, 0)  # the newest date in the US returns sample, in Los Angeles

@@ -20,7 +20,7 @@ from safet_tui.db import Account, Refund
 from safet_tui.domain.clock import FixedClock
 from safet_tui.domain.marketplaces import Policies, build_policies
 from safet_tui.reports import ReportError, run_import
-from safet_tui.service import Desk
+from safet_tui.service.desk import Desk
 
 OCT_20 = datetime(2026, 10, 20, 12, 0, tzinfo=UTC)  # weeks left in the US sample refund's window
 TRIPOD = ("112-4829301-5518223", "41203398127731")

@@ -113,7 +113,7 @@ def test_wrong_kind_says_which_kind_it_looks_like(loaded):
 
 
 def test_failure_while_writing_rolls_everything_back(loaded, tmp_path, monkeypatch):
-    from safet_tui.reports import store
+    from safet_tui.reports.bulk import store
 
     rows = rows_of(US_RETURNS)
     rows = set_cell(rows, 2, "SafeT claim id", "3400000001")

@@ -9,8 +9,8 @@ import json
 import pytest
 from test_reports_support import US_RETURNS, US_SETTLEMENT, rows_of, write_rows
 
-from safet_tui.reports import export_claims, run_import
-from safet_tui.reports.export import CSV_COLUMNS, neutralise
+from safet_tui.export.claims import CSV_COLUMNS, export_claims, neutralise
+from safet_tui.reports import run_import
 
 
 def export(desk, **kw) -> str:
@@ -74,7 +74,7 @@ def test_filters(desk):
 
 
 def test_round_trip_through_an_empty_database(desk, tmp_path, clock):
-    from safet_tui.service import Desk
+    from safet_tui.service.desk import Desk
 
     run_import(desk, "returns", US_RETURNS)
     run_import(desk, "settlement", US_SETTLEMENT)
@@ -104,7 +104,7 @@ def test_round_trip_through_an_empty_database(desk, tmp_path, clock):
 
 
 def test_cli_export_and_import(desk, tmp_path, capsys):
-    from safet_tui.cli import main
+    from safet_tui.cli.main import main
 
     db = str(desk.target.path)
     desk.close()
@@ -132,7 +132,7 @@ def test_cli_export_and_import(desk, tmp_path, capsys):
 
 
 def test_cli_import_bad_file_is_one_line(tmp_path, capsys):
-    from safet_tui.cli import main
+    from safet_tui.cli.main import main
 
     bad = tmp_path / "bad.tsv"
     bad.write_text("a,b,c\n1,2,3\n", encoding="utf-8")

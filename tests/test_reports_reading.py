@@ -10,8 +10,8 @@ from test_reports_support import US_RETURNS, rows_of, utc, write_rows
 
 from safet_tui.db import Claim, Product, Refund
 from safet_tui.reports import run_import
-from safet_tui.reports.dates import DateError, parse_instant
-from safet_tui.reports.tsv import Table, column_key, decode
+from safet_tui.reports.reading.dates import DateError, parse_instant
+from safet_tui.reports.reading.tsv import Table, column_key, decode
 
 LA = ZoneInfo("America/Los_Angeles")
 
@@ -96,7 +96,7 @@ def test_legacy_60_day_window_before_2026_02_16(empty_desk, tmp_path):
 
 
 def test_markup_in_a_title_is_stored_and_printed_literally(empty_desk, tmp_path, capsys):
-    from safet_tui.cli import main
+    from safet_tui.cli.main import main
 
     rows = rows_of(US_RETURNS)[:3]
     i = rows[0].index("Item Name")
@@ -115,6 +115,6 @@ def test_markup_in_a_title_is_stored_and_printed_literally(empty_desk, tmp_path,
 
 
 def test_amount_parsing_is_decimal_exact():
-    from safet_tui.reports.cells import minor
+    from safet_tui.reports.reading.cells import minor
 
     assert minor(Decimal("0.105")) == 11 and minor(Decimal("-49.99")) == -4999

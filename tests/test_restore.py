@@ -10,8 +10,9 @@ import shutil
 
 from test_reports_support import US_RETURNS, US_SETTLEMENT
 
-from safet_tui.attachments import stored_path
-from safet_tui.reports import export_claims, run_import
+from safet_tui.export.claims import export_claims
+from safet_tui.reports import run_import
+from safet_tui.service.attachments import stored_path
 
 
 def export(desk, **kw) -> str:
@@ -42,7 +43,7 @@ def _claimable(desk) -> int:
 
 
 def test_restore_into_an_empty_database_gives_back_refunds_and_payouts(desk, tmp_path, clock):
-    from safet_tui.service import Desk
+    from safet_tui.service.desk import Desk
 
     _loaded(desk)
     first = export(desk, with_messages=True)
@@ -71,8 +72,8 @@ def test_restore_into_an_empty_database_gives_back_refunds_and_payouts(desk, tmp
 
 
 def test_restore_says_which_attachment_files_it_lacks(desk, tmp_path, clock, capsys):
-    from safet_tui.cli import main
-    from safet_tui.service import Desk
+    from safet_tui.cli.main import main
+    from safet_tui.service.desk import Desk
 
     out = tmp_path / "claims.json"
     source = desk.target.path
@@ -109,7 +110,7 @@ def test_a_filtered_export_carries_only_its_claims_refunds(desk):
 
 
 def test_version_1_files_still_restore(desk, tmp_path, clock):
-    from safet_tui.service import Desk
+    from safet_tui.service.desk import Desk
 
     doc = json.loads(export(desk))
     doc["version"] = 1

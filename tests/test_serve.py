@@ -5,8 +5,8 @@ from __future__ import annotations
 import shlex
 import sys
 
-from safet_tui.cli import build_parser
-from safet_tui.commands.serve import desk_command
+from safet_tui.cli.commands.serve import desk_command
+from safet_tui.cli.main import build_parser
 
 
 def test_each_browser_session_runs_the_desk_on_the_same_database_user_and_role():

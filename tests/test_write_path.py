@@ -28,7 +28,7 @@ from safet_tui.domain.clock import Clock, FixedClock
 from safet_tui.domain.lifecycle import Status, TransitionError
 from safet_tui.domain.money import Money
 from safet_tui.reports.runner import run_import
-from safet_tui.service import Busy, Desk, ServiceError
+from safet_tui.service.desk import Busy, Desk, ServiceError
 
 NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)  # the frozen clock of conftest
 DAY = timedelta(days=1)
@@ -406,7 +406,7 @@ def test_a_write_waiting_longer_than_lock_wait_is_refused_in_one_line_and_change
 
 
 def test_safet_demo_waits_for_another_writer(tmp_path):
-    from safet_tui.demo import generate
+    from safet_tui.demo.generate import generate
 
     path = tmp_path / "demo.db"
     session(path, FixedClock(NOW), "seller", "sam").close()  # an empty database, as a desk leaves it
@@ -522,7 +522,7 @@ _READ_ONLY_CHILD = """
 import sys
 from datetime import datetime
 from safet_tui.domain.clock import FixedClock
-from safet_tui.service import Desk, ReadOnly
+from safet_tui.service.desk import Desk, ReadOnly
 desk = Desk(sys.argv[1], clock=FixedClock(datetime.fromisoformat(sys.argv[3])), user="sam")
 print(desk.claim(sys.argv[2]).description)
 try:
@@ -547,7 +547,7 @@ def test_a_read_only_database_refuses_writes_in_one_line_and_changes_nothing(db_
                                capture_output=True, text=True, timeout=TIMEOUT)
         assert child.returncode == 0, child.stderr
         assert child.stdout.splitlines() == ["claim 0", "ReadOnly: the database is read-only: nothing can be changed here"]
-        cli = subprocess.run([*as_user, sys.executable, "-m", "safet_tui.cli", "--db", str(db_path), "import",
+        cli = subprocess.run([*as_user, sys.executable, "-m", "safet_tui.cli.main", "--db", str(db_path), "import",
                               "returns", str(report)], capture_output=True, text=True, timeout=TIMEOUT)
         assert cli.returncode == 1
         assert cli.stderr.strip().splitlines() == ["safet: error: the database is read-only: nothing can be changed here"]

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import datetime
+from functools import lru_cache
 
-from .clock import ensure_aware
-from .deadlines import humanize_left
-from .marketplaces import Policy
-from .money import Money
-from .reasons import Evidence, Reason, missing_evidence
+from safet_tui.domain.clock import ensure_aware
+from safet_tui.domain.deadlines import humanize_left
+from safet_tui.domain.marketplaces import Policy
+from safet_tui.domain.money import Money
+from safet_tui.domain.reasons import Evidence, Reason, missing_evidence
 
 #: Amazon order ids: 3-7-7 digits (112-4829301-5518223); digital orders start with a letter (D01-…)
 ORDER_ID = re.compile(r"[0-9A-Z]{3}-\d{7}-\d{7}")

@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from .clock import ensure_aware
-from .money import Money
+from safet_tui.domain.clock import ensure_aware
+from safet_tui.domain.money import Money
 
 
 class Status(StrEnum):
@@ -236,7 +236,7 @@ def expire_reply(state: ClaimState, now: datetime, appeal_by: datetime) -> tuple
     """No reply by reply-by: Amazon's rule closes the claim as No-Grant at the reply-by time, and
     the appeal window (``appeal_by``, counted from the reply-by) opens. During an appeal the
     No-Grant is the appeal's final decision."""
-    from .reasons import NO_REPLY_DENIAL
+    from safet_tui.domain.reasons import NO_REPLY_DENIAL
 
     if state.status is not Status.AWAITING or state.reply_by is None or now <= state.reply_by:
         raise TransitionError("the claim is not past its reply-by time")

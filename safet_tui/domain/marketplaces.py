@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from .clock import ensure_aware
+from safet_tui.domain.clock import ensure_aware
 
 
 class PolicyError(ValueError):

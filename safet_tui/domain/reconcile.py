@@ -23,10 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from . import lifecycle as lc
-from .lifecycle import Actor, ClaimState, Event, Outcome, Status, TransitionError
-from .marketplaces import Policy
-from .money import Money
+from safet_tui.domain import lifecycle as lc
+from safet_tui.domain.lifecycle import Actor, ClaimState, Event, Outcome, Status, TransitionError
+from safet_tui.domain.marketplaces import Policy
+from safet_tui.domain.money import Money
 
 #: the denial reason of a No-Grant whose reason no report or message gave
 REASON_NOT_GIVEN = "reason not given"

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from .lifecycle import Actor, Outcome, Status
+from safet_tui.domain.lifecycle import Actor, Outcome, Status
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)

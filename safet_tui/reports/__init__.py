@@ -1,13 +1,13 @@
-"""Seller Central reports in, claims out: import, reconciliation, export.
+"""Seller Central reports in: reading, importing and reconciling them (export lives in
+``safet_tui.export``).
 
 The API the desk and the command line call::
 
-    from safet_tui.reports import run_import, export_claims, ReportError
+    from safet_tui.reports import run_import, ReportError
 
     summary = run_import(desk, "returns", "returns.tsv", account=None, dry_run=False,
                          progress=lambda done, total: ...)
     print(summary)            # or summary.lines(): plain text, never markup
-    export_claims(desk, out, fmt="json", statuses=["resolved"], accounts=["Acme"], with_messages=True)
 
 ``run_import(desk, kind, path, *, account=None, dry_run=False, progress=None) -> ImportSummary``
 
@@ -37,12 +37,11 @@ closes that thread's own database connection; hop back to the UI with
 
 from __future__ import annotations
 
-from .errors import AccountChoiceError, ReportError
-from .export import ExportResult, export_claims
-from .runner import KINDS, detect_kind, run_import
-from .summary import ImportSummary, UnmatchedPayout
+from safet_tui.reports.errors import AccountChoiceError, ReportError
+from safet_tui.reports.runner import KINDS, detect_kind, run_import
+from safet_tui.reports.summary import ImportSummary, UnmatchedPayout
 
 __all__ = [
-    "AccountChoiceError", "ExportResult", "ImportSummary", "KINDS", "ReportError", "UnmatchedPayout",
-    "detect_kind", "export_claims", "run_import",
+    "AccountChoiceError", "ImportSummary", "KINDS", "ReportError", "UnmatchedPayout", "detect_kind",
+    "run_import",
 ]

@@ -8,9 +8,9 @@ from datetime import datetime
 
 import peewee as pw
 
-from ..db import to_epoch
-from ..domain.marketplaces import Policies
-from .summary import ImportSummary
+from safet_tui.db import to_epoch
+from safet_tui.domain.marketplaces import Policies
+from safet_tui.reports.summary import ImportSummary
 
 Progress = Callable[[int, int], None]
 

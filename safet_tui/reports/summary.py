@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from ..domain.money import Money
+from safet_tui.domain.money import Money
 
 
 @dataclass(frozen=True)

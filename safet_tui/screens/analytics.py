@@ -24,9 +24,9 @@ from textual.widgets import Footer, Input, Label, Static
 from textual.worker import get_current_worker
 from textual_plotext import PlotextPlot
 
-from .. import analytics as an
-from ..domain.money import Money, format_money
-from ..widgets.text import clean, literal
+from safet_tui.domain.money import Money, format_money
+from safet_tui.service import analytics as an
+from safet_tui.widgets.text import clean, literal
 
 PERIOD_KEYS = {"1": "30d", "2": "90d", "3": "12m", "4": "all"}
 

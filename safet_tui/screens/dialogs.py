@@ -14,7 +14,7 @@ from textual.suggester import Suggester
 from textual.widgets import Button, Input, Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 
-from ..widgets.text import clean, literal
+from safet_tui.widgets.text import clean, literal
 
 
 class PathSuggester(Suggester):
@@ -170,7 +170,7 @@ class AttachDialog(_Dialog):
 
     @on(Input.Submitted, "#path")
     def _submitted(self, event: Input.Submitted) -> None:
-        from ..attachments import AttachmentError, check_file
+        from safet_tui.service.attachments import AttachmentError, check_file
 
         try:
             check_file(event.value, self.app.desk.attachment_limit)

@@ -10,9 +10,9 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, Tab, Tabs
 
-from ..views import SORTS, TAB_LABELS, TABS, TabCount
-from ..widgets.claim_list import ClaimList
-from ..widgets.preview import Preview
+from safet_tui.service.views import SORTS, TAB_LABELS, TABS, TabCount
+from safet_tui.widgets.claim_list import ClaimList
+from safet_tui.widgets.preview import Preview
 
 SHORT = {"awaiting": "Awaiting", "investigating": "Investig.", "resolved": "Resolved", "claimable": "Claimable"}
 

@@ -12,10 +12,10 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Select, Static, TextArea
 
-from ..domain.money import Money, MoneyError, dot_decimal, format_money, parse_amount
-from ..domain.reasons import REASONS, REASONS_BY_CODE, Evidence
-from ..service import Evidenced
-from ..widgets.text import literal
+from safet_tui.domain.money import Money, MoneyError, dot_decimal, format_money, parse_amount
+from safet_tui.domain.reasons import REASONS, REASONS_BY_CODE, Evidence
+from safet_tui.service.desk import Evidenced
+from safet_tui.widgets.text import literal
 
 
 def parse_when(text: str, tz) -> datetime | None:
@@ -191,7 +191,7 @@ class NewClaimScreen(Screen):
         box.update(text)
 
     def action_attach(self) -> None:
-        from .dialogs import AttachDialog, ChoiceDialog
+        from safet_tui.screens.dialogs import AttachDialog, ChoiceDialog
 
         reason = REASONS_BY_CODE.get(self.query_one("#reason", Select).value or "") if isinstance(
             self.query_one("#reason", Select).value, str) else None

@@ -22,13 +22,13 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Static, TextArea
 
-from ..attachments import human_size
-from ..domain.lifecycle import Status
-from ..domain.money import Money, MoneyError, parse_amount
-from ..domain.reasons import DENIAL_REASONS
-from ..views import ClaimView, ThreadItem
-from ..widgets.preview import claim_summary
-from ..widgets.text import clean, literal
+from safet_tui.domain.lifecycle import Status
+from safet_tui.domain.money import Money, MoneyError, parse_amount
+from safet_tui.domain.reasons import DENIAL_REASONS
+from safet_tui.service.attachments import human_size
+from safet_tui.service.views import ClaimView, ThreadItem
+from safet_tui.widgets.preview import claim_summary
+from safet_tui.widgets.text import clean, literal
 
 SHOW_LAST = 40
 
@@ -263,7 +263,7 @@ class ThreadScreen(Screen):
         if not self.has_class("-replying"):
             self.app.start_attach(self.claim_no)
             return
-        from .dialogs import AttachDialog
+        from safet_tui.screens.dialogs import AttachDialog
 
         def add(path: str | None) -> None:
             if path:
@@ -326,7 +326,7 @@ class ThreadScreen(Screen):
         return True
 
     def action_request_info(self) -> None:
-        from .dialogs import TextDialog
+        from safet_tui.screens.dialogs import TextDialog
 
         if not self._decidable("request information"):
             return
@@ -343,7 +343,7 @@ class ThreadScreen(Screen):
                                     confirm="Request"), done)
 
     def action_grant(self) -> None:
-        from .dialogs import TextDialog
+        from safet_tui.screens.dialogs import TextDialog
 
         view = self.view
         if view is None or not self._decidable("grant"):
@@ -378,7 +378,7 @@ class ThreadScreen(Screen):
                                     validate=check), done)
 
     def action_no_grant(self) -> None:
-        from .dialogs import ChoiceDialog
+        from safet_tui.screens.dialogs import ChoiceDialog
 
         if not self._decidable("record a no-grant"):
             return

@@ -16,8 +16,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, Select, Static
 
-from ..widgets.text import literal
-from .dialogs import PathSuggester, _Dialog
+from safet_tui.screens.dialogs import PathSuggester, _Dialog
+from safet_tui.widgets.text import literal
 
 KINDS = [("Detect from the file", "auto"), ("Returns report", "returns"),
          ("Settlement report V2", "settlement"), ("Claims JSON (safet export)", "claims")]
@@ -72,7 +72,7 @@ class ImportDialog(_Dialog):
 
     @work(thread=True, exclusive=True, group="import")
     def _run(self, kind: str, path: str, account: str | None, dry_run: bool) -> None:
-        from ..reports import run_import
+        from safet_tui.reports import run_import
 
         def progress(done: int, total: int) -> None:
             self.app.call_from_thread(self.query_one("#progress", ProgressBar).update, total=total, progress=done)
@@ -153,7 +153,7 @@ class ExportDialog(_Dialog):
 
     @work(thread=True, exclusive=True, group="export")
     def _run(self, path: str, fmt: str, threads: bool) -> None:
-        from ..reports import export_claims
+        from safet_tui.export.claims import export_claims
 
         desk = self.app.desk
         ids = self.claim_ids

@@ -19,12 +19,12 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ..domain.deadlines import Urgency
-from ..domain.money import Money, format_money
-from ..domain.reasons import REASONS_BY_CODE
-from ..views import ListRow
-from .columns import fit, layout
-from .text import URGENCY_CLASS, ago, clean, deadline_text
+from safet_tui.domain.deadlines import Urgency
+from safet_tui.domain.money import Money, format_money
+from safet_tui.domain.reasons import REASONS_BY_CODE
+from safet_tui.service.views import ListRow
+from safet_tui.widgets.columns import fit, layout
+from safet_tui.widgets.text import URGENCY_CLASS, ago, clean, deadline_text
 
 PAGE = 100
 

@@ -6,10 +6,10 @@ from rich.console import Group
 from rich.text import Text
 from textual.widgets import Static
 
-from ..domain.money import format_money
-from ..domain.reasons import REASONS_BY_CODE
-from ..views import ClaimView, RefundView
-from .text import clean, deadline_text, literal
+from safet_tui.domain.money import format_money
+from safet_tui.domain.reasons import REASONS_BY_CODE
+from safet_tui.service.views import ClaimView, RefundView
+from safet_tui.widgets.text import clean, deadline_text, literal
 
 
 def claim_summary(view: ClaimView, now, compact: bool = False) -> Text:

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from rich.text import Text
 
-from ..domain.deadlines import Urgency, humanize_left, urgency
+from safet_tui.domain.deadlines import Urgency, humanize_left, urgency
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 

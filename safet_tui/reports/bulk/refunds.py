@@ -1,0 +1,135 @@
+"""Refunds from reports: matching them to what the desk holds, and their file-by dates.
+
+A refund is one order item (account, order id, order-item id). Reports do not
+always carry the order-item id (older returns reports lack the column), so a
+row without one matches the order's refund for the same SKU, or the order's
+only refund; a row with one fills it in on a refund that had none.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+
+from safet_tui.db import from_epoch
+from safet_tui.domain.eligibility import why_not_claimable
+from safet_tui.domain.marketplaces import Policy, PolicyError
+from safet_tui.reports.bulk.store import ClaimRec, RefundRec, Store
+
+
+def _epoch(value: datetime) -> int:
+    return int(value.timestamp())
+
+
+@lru_cache(maxsize=65536)
+def file_by(policy: Policy, refund_at: datetime | None, delivered_at: datetime | None,
+            requested_at: datetime | None = None, reported_at: datetime | None = None) -> tuple[int | None, str]:
+    """The last instant to file (epoch) and which date the window was counted from, by the policy's
+    best-evidence rule (memoised: a report's dates repeat)."""
+    try:
+        at, basis = policy.filing_basis_at(refund_at, delivered_at, requested_at, reported_at)
+    except PolicyError:
+        return None, "unknown (no refund, return-delivery or return-request date)"
+    return _epoch(policy.window_end(at)), basis
+
+
+def find_refund(store: Store, order_id: str, item: str, sku: str) -> RefundRec | None:
+    candidates = store.refunds_by_order.get(order_id)
+    if not candidates:
+        return None
+    if item:
+        for r in candidates:
+            if r.order_item_id == item:
+                return r
+        blank = [r for r in candidates if not r.order_item_id and (not sku or not r.sku or r.sku == sku)]
+        return blank[0] if len(blank) == 1 else None
+    if sku:
+        same = [r for r in candidates if r.sku == sku]
+        if len(same) == 1:
+            return same[0]
+        if same:
+            return None
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def claim_for_item(store: Store, order_id: str, item: str, sku: str) -> ClaimRec | None:
+    """The desk's claim on this order item, if any (so its refund is not shown as claimable)."""
+    on_order = store.claims_by_order.get(order_id)
+    if not on_order:
+        return None
+    if item:
+        exact = [c for c in on_order if c.order_item_id == item]
+        if exact:
+            return exact[0]
+        on_order = [c for c in on_order if not c.order_item_id]
+    if sku and len(on_order) > 1:
+        on_order = [c for c in on_order if store.product_sku.get(c.product_id) == sku]
+    return on_order[0] if len(on_order) == 1 else None
+
+
+def refresh_file_by(rec: RefundRec, policy: Policy, requested_at: datetime | None = None,
+                    reported_at: datetime | None = None) -> None:
+    fb, basis = file_by(policy, from_epoch(rec.refund_at), from_epoch(rec.delivered_at), requested_at, reported_at)
+    if requested_at is None and fb is None and rec.file_by is not None:
+        return  # keep a window counted from a date this report does not carry
+    if (fb, basis) != (rec.file_by, rec.basis):
+        rec.file_by, rec.basis = fb, basis
+        rec.dirty = True
+
+
+def set_field(rec, name: str, value) -> None:
+    if getattr(rec, name) != value:
+        setattr(rec, name, value)
+        rec.dirty = True
+
+
+class Verdicts:
+    """Each refund's order amount and why it can never be claimed (``Refund.order_minor`` and
+    ``Refund.not_claimable``), as :func:`..domain.eligibility.why_not_claimable` decides.
+
+    The import store does not carry these two columns, so they are read here and written after the
+    store's flush, by the refund's unique key (account, order id, order-item id). A refund whose
+    verdict changes is marked dirty, so the summary counts it as updated and a second import of the
+    same file changes nothing.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._known: dict[tuple[str, str], tuple[int | None, str]] | None = None
+        self._pending: dict[int, tuple[RefundRec, int | None, str]] = {}
+
+    def known(self, rec: RefundRec) -> tuple[int | None, str]:
+        """What the database holds for this refund: (order amount, reason); (None, '') when new."""
+        if rec.id is None:
+            return None, ""
+        if self._known is None:
+            self._known = {(o, i): (m, n or "") for o, i, m, n in self.store.query(
+                "SELECT order_id, order_item_id, order_minor, not_claimable FROM refund WHERE account_id = ? "
+                "AND (order_minor IS NOT NULL OR not_claimable <> '')", [self.store.account_id])}
+        return self._known.get((rec.order_id, rec.order_item_id), (None, ""))
+
+    def decide(self, rec: RefundRec, policy: Policy, order_minor: int | None, *, automated: bool = False,
+               known: str = "") -> str:
+        """Record the verdict for ``rec`` from what is known now; returns the reason ('' if claimable)."""
+        refund_at = rec.refund_at  # without it only the amounts and the report's words count
+        reason = why_not_claimable(
+            policy, rec.amount_minor, order_minor, automated=automated, known=known,
+            refund_at=None if refund_at is None else from_epoch(refund_at),
+            delivered_at=None if refund_at is None or rec.delivered_at is None else from_epoch(rec.delivered_at))
+        if rec.id is None:  # new in this import: its row holds (NULL, '') until written
+            if order_minor is not None or reason:
+                self._pending[id(rec)] = (rec, order_minor, reason)
+            return reason
+        if (order_minor, reason) != self.known(rec):
+            self._pending[id(rec)] = (rec, order_minor, reason)
+            rec.dirty = True
+        else:
+            self._pending.pop(id(rec), None)
+        return reason
+
+    def write(self) -> None:
+        """After the store's flush: every refund's key is in the database."""
+        rows = [(m, n, self.store.account_id, r.order_id, r.order_item_id) for r, m, n in self._pending.values()]
+        self.store.executemany("UPDATE refund SET order_minor = ?, not_claimable = ? WHERE account_id = ? "
+                               "AND order_id = ? AND order_item_id = ?", rows)
+        self._pending.clear()
