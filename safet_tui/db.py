@@ -20,6 +20,7 @@ from pathlib import Path
 
 import peewee as pw
 
+
 _BOUND: ContextVar[pw.Database | None] = ContextVar("safet_database", default=None)
 _SLOT = pw.DatabaseProxy.obj
 
@@ -178,19 +179,6 @@ class InstantField(pw.BigIntegerField):
 
     def python_value(self, value):
         return None if value is None else datetime.fromtimestamp(int(value), UTC)
-
-
-def to_epoch(value: datetime | None) -> int | None:
-    """An aware datetime (or epoch seconds) as epoch seconds; a naive datetime is refused."""
-    if value is None or not isinstance(value, datetime):
-        return None if value is None else int(value)
-    if value.tzinfo is None:
-        raise ValueError(f"naive datetime {value!r}; timestamps must be timezone-aware")
-    return int(value.timestamp())
-
-
-def from_epoch(value: int | None) -> datetime | None:
-    return None if value is None else datetime.fromtimestamp(int(value), UTC)
 
 
 class Base(pw.Model):

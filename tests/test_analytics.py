@@ -31,8 +31,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from safet_tui.db import Account, Refund
+from safet_tui.domain import periods
 from safet_tui.domain.money import Money
-from safet_tui.service import analytics as an
+from safet_tui.export import analytics as exp
 
 NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
 MUG_TITLE = "Mug [b]bold[/b] <script>"
@@ -221,38 +222,38 @@ def test_account_and_marketplace_filters(small):
     assert b.currencies == ("USD",) and b.headline.claims == 4
     c = small.analytics("all", marketplace="amazon.com")
     assert c.headline.claims == 4 and [p.sku for p in c.products] == ["MUG-1", "LAMP"]
-    with pytest.raises(an.AnalyticsError, match="no account"):
+    with pytest.raises(periods.AnalyticsError, match="no account"):
         small.analytics("all", account="Nobody")
 
 
 def test_period_parsing():
-    assert an.parse_period("30d", NOW).start == NOW - timedelta(days=30)
-    assert an.parse_period("12m", NOW).start == datetime(2025, 11, 23, 12, tzinfo=UTC)
-    assert an.parse_period("all", NOW).start is None
-    p = an.parse_period("2026-01-01:2026-01-31", NOW)
+    assert periods.parse_period("30d", NOW).start == NOW - timedelta(days=30)
+    assert periods.parse_period("12m", NOW).start == datetime(2025, 11, 23, 12, tzinfo=UTC)
+    assert periods.parse_period("all", NOW).start is None
+    p = periods.parse_period("2026-01-01:2026-01-31", NOW)
     assert (p.start.date(), p.end.date(), p.spec) == (date(2026, 1, 1), date(2026, 2, 1), "2026-01-01:2026-01-31")
     for bad in ("7w", "2026-02-01:2026-01-01", "2026-13-01:2026-12-31"):
-        with pytest.raises(an.AnalyticsError):
-            an.parse_period(bad, NOW)
+        with pytest.raises(periods.AnalyticsError):
+            periods.parse_period(bad, NOW)
 
 
 def test_empty_database(empty_desk):
     a = empty_desk.analytics("90d")
     assert a.headline.claims == 0 and a.headline.share_full is None and a.headline.median_days is None
     assert a.currencies == () and a.products == () and a.denials == ()
-    assert "Claims filed       0" in an.to_text(a)
+    assert "Claims filed       0" in exp.to_text(a)
 
 
 def test_exports_carry_the_same_figures(small):
     a = small.analytics("all")
-    data = json.loads(an.to_json(a))
+    data = json.loads(exp.to_json(a))
     assert data["headline"]["claims_filed"] == 7
     assert data["headline"]["appeal_success_rate"] == 0.5
     assert data["money"]["USD"]["reimbursed"] == {"amount": "150.00", "currency": "USD"}
     assert data["money"]["INR"]["expiring_3d"] == {"amount": "300.00", "currency": "INR"}
     assert data["top_products"][1]["title"] == MUG_TITLE
-    rows = list(csv.reader(io.StringIO(an.to_csv(a))))
-    assert rows[0] == list(an.CSV_HEADER)
+    rows = list(csv.reader(io.StringIO(exp.to_csv(a))))
+    assert rows[0] == list(exp.CSV_HEADER)
     assert ["money", "", "", "USD", "recovery_rate", str(round(150 / 230, 6))] in rows
     assert ["headline", "", "", "", "median_days_to_decision", "3.0"] in rows
 

@@ -31,7 +31,7 @@ def top_level(modules: set[str]) -> set[str]:
 
 def test_domain_has_every_module():
     assert DOMAIN == [f"safet_tui.domain.{n}" for n in
-                      ("clock", "deadlines", "eligibility", "lifecycle", "marketplaces", "money", "reasons", "reconcile",
+                      ("clock", "deadlines", "eligibility", "figures", "lifecycle", "marketplaces", "money", "periods", "reasons", "reconcile",
                            "records")]
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from safet_tui import db as m
+from safet_tui.domain.clock import to_epoch
 from safet_tui.domain.lifecycle import Outcome, Status, TransitionError
 from safet_tui.domain.money import Money
 from safet_tui.domain.reasons import NO_REPLY_DENIAL, Evidence
@@ -76,7 +77,7 @@ def test_file_a_claim(us):
         ("status", "seller", "new → Under Investigation"),
     ]
     events = m.DB.obj.execute_sql("SELECT actor, user, action, from_status, to_status, at FROM status_event").fetchall()
-    assert events == [("seller", "tester", "file", None, "investigating", m.to_epoch(NOW))]
+    assert events == [("seller", "tester", "file", None, "investigating", to_epoch(NOW))]
     assert desk.refund(1).claim_no == view.claim_no
     counts = desk.counts()
     assert (counts["claimable"].total, counts["investigating"].total, counts["investigating"].unread) == (0, 1, 0)
@@ -223,8 +224,8 @@ def test_info_request_and_reply(us, clock):
     events = m.DB.obj.execute_sql(
         "SELECT actor, action, from_status, to_status, at FROM status_event ORDER BY id").fetchall()
     assert events[1:] == [
-        ("amazon", "request_info", "investigating", "awaiting", m.to_epoch(NOW + timedelta(hours=1))),
-        ("seller", "reply", "awaiting", "investigating", m.to_epoch(NOW + timedelta(hours=2))),
+        ("amazon", "request_info", "investigating", "awaiting", to_epoch(NOW + timedelta(hours=1))),
+        ("seller", "reply", "awaiting", "investigating", to_epoch(NOW + timedelta(hours=2))),
     ]
     assert [(t.kind, t.side) for t in replied.thread if t.kind != "status"] == [
         ("message", "seller"), ("info_request", "amazon"), ("message", "seller"),

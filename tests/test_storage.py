@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from safet_tui import db as m
+from safet_tui.domain.clock import from_epoch, to_epoch
 from safet_tui.domain.money import Money
 
 
@@ -175,10 +176,10 @@ def test_a_naive_datetime_is_refused_and_nothing_is_written(database):
 
 def test_epoch_helpers():
     at = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-    assert m.to_epoch(at) == 1_795_435_200
-    assert m.from_epoch(1_795_435_200) == at
-    assert m.to_epoch(None) is None and m.from_epoch(None) is None
-    assert m.from_epoch(m.to_epoch(at + timedelta(days=1))) == at + timedelta(days=1)
+    assert to_epoch(at) == 1_795_435_200
+    assert from_epoch(1_795_435_200) == at
+    assert to_epoch(None) is None and from_epoch(None) is None
+    assert from_epoch(to_epoch(at + timedelta(days=1))) == at + timedelta(days=1)
 
 
 def test_meta_values(database):

@@ -39,3 +39,18 @@ def ensure_aware(value: datetime, name: str = "datetime") -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware, got {value.isoformat()}")
     return value
+
+
+# Instants are stored as integer UTC epoch seconds (exact, sortable, indexable): the one pair of
+# helpers every layer uses to go there and back.
+def to_epoch(value: datetime | None) -> int | None:
+    """An aware datetime (or epoch seconds) as epoch seconds; a naive datetime is refused."""
+    if value is None or not isinstance(value, datetime):
+        return None if value is None else int(value)
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}; timestamps must be timezone-aware")
+    return int(value.timestamp())
+
+
+def from_epoch(value: int | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(int(value), UTC)

@@ -21,17 +21,16 @@ ISO 8601 in UTC.
 
 from __future__ import annotations
 
-import csv
 import json
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO
 
-from safet_tui.db import from_epoch
+from safet_tui.domain.clock import from_epoch
 from safet_tui.domain.lifecycle import Outcome, Status, appeal_state, deadline_of
 from safet_tui.domain.reasons import REASONS_BY_CODE
+from safet_tui.export.csv_cells import neutralise, write_csv  # noqa: F401 (neutralise: the API)
 from safet_tui.reports.errors import ReportError
 
 FORMAT = "safet-claims"
@@ -43,18 +42,6 @@ CSV_COLUMNS = (
     "claimed", "reimbursed", "paid", "filed_at", "updated_at", "reply_by", "appeal_by", "deadline", "deadline_estimated",
     "appeal_state", "description",
 )
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
-
-
-def neutralise(value: object) -> str:
-    """A CSV cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_START) and not _NUMBER.match(text):
-        return "'" + text
-    return text
-
 
 def _iso(epoch: int | None) -> str | None:
     return None if epoch is None else from_epoch(epoch).isoformat().replace("+00:00", "Z")
@@ -262,10 +249,7 @@ def export_claims(desk, out: IO[str], *, fmt: str = "csv", statuses: Iterable[st
         if opened_here and not database.is_closed():
             database.close()
     if fmt == "csv":
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(CSV_COLUMNS)
-        for c in claims:
-            writer.writerow([neutralise(_csv_value(c[k])) for k in CSV_COLUMNS])
+        write_csv(out, CSV_COLUMNS, ([c[k] for k in CSV_COLUMNS] for c in claims))
     else:
         account_list = sorted({(r["account"], r["marketplace"]) for r in [*claims, *refunds, *payouts]})
         doc = {
@@ -281,12 +265,6 @@ def export_claims(desk, out: IO[str], *, fmt: str = "csv", statuses: Iterable[st
              for a in [*c.get("attachments", ()), *(a for m in c.get("messages", ()) for a in m["attachments"])]}
     return ExportResult(len(claims), fmt, refunds=len(refunds), attachments=len(files),
                         attachment_bytes=sum(files.values()))
-
-
-def _csv_value(value: object) -> object:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return value
 
 
 def _check_statuses(statuses: Iterable[str]) -> list[str]:

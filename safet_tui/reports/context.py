@@ -8,7 +8,7 @@ from datetime import datetime
 
 import peewee as pw
 
-from safet_tui.db import to_epoch
+from safet_tui.domain.clock import to_epoch
 from safet_tui.domain.marketplaces import Policies
 from safet_tui.reports.summary import ImportSummary
 

@@ -24,8 +24,9 @@ from textual.widgets import Footer, Input, Label, Static
 from textual.worker import get_current_worker
 from textual_plotext import PlotextPlot
 
+from safet_tui.domain import figures as fig
+from safet_tui.domain import periods
 from safet_tui.domain.money import Money, format_money
-from safet_tui.service import analytics as an
 from safet_tui.widgets.text import clean, literal
 
 PERIOD_KEYS = {"1": "30d", "2": "90d", "3": "12m", "4": "all"}
@@ -135,8 +136,8 @@ class PeriodDialog(ModalScreen[str | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         try:
-            an.parse_period(event.value, self.now)
-        except an.AnalyticsError as exc:
+            periods.parse_period(event.value, self.now)
+        except periods.AnalyticsError as exc:
             self.query_one("#period-error", Static).update(Text(str(exc), style="bold red"))
             return
         self.dismiss(event.value.strip())
@@ -173,7 +174,7 @@ class AnalyticsScreen(Screen):
         self.bucket: str | None = None  # None: week for short periods, month for long ones
         self.currency: str | None = None
         self.export_dir = Path(export_dir) if export_dir else None
-        self.result: an.Analytics | None = None
+        self.result: fig.Analytics | None = None
         self.accounts: list = []
         self.fill_ms: float | None = None
         self.query_ms: float | None = None
@@ -250,7 +251,7 @@ class AnalyticsScreen(Screen):
         self._show_title()
         self.notify(clean(message), title="Analytics", severity="error", markup=False)
 
-    def _show(self, result: an.Analytics, query_ms: float) -> None:
+    def _show(self, result: fig.Analytics, query_ms: float) -> None:
         self.result = result
         self.query_ms = query_ms
         if self.currency not in result.currencies:
@@ -280,7 +281,7 @@ class AnalyticsScreen(Screen):
             if a.id == self.account_id:
                 account = f"{a.name} ({a.marketplace}, {a.currency})"
         r = self.result
-        period = r.period.label if r else an.PERIOD_LABELS.get(self.period, self.period.replace(":", " to "))
+        period = r.period.label if r else periods.PERIOD_LABELS.get(self.period, self.period.replace(":", " to "))
         title = Text()
         title.append("Analytics", style="bold")
         title.append("  ·  ")
@@ -307,17 +308,17 @@ class AnalyticsScreen(Screen):
         self._fill_products(r, colors)
         self._fill_recovery(r, colors)
 
-    def _fill_headline(self, r: an.Analytics) -> None:
+    def _fill_headline(self, r: fig.Analytics) -> None:
         h = r.headline
         t = _table(("Claims", "left"), ("", "right"), ("", "right"))
         t.add_row("Filed", f"{h.claims:,}", "")
         t.add_row("Decided", f"{h.decided:,}", f"open {h.open:,}")
-        t.add_row("Granted in full", f"{h.granted_full:,}", an.pct(h.share_full))
-        t.add_row("Granted in part", f"{h.granted_partial:,}", an.pct(h.share_partial))
-        t.add_row("No-Grant", f"{h.no_grant:,}", an.pct(h.share_no_grant))
-        t.add_row("Median to 1st decision", an.days(h.median_days), f"n={h.timed:,}")
+        t.add_row("Granted in full", f"{h.granted_full:,}", fig.pct(h.share_full))
+        t.add_row("Granted in part", f"{h.granted_partial:,}", fig.pct(h.share_partial))
+        t.add_row("No-Grant", f"{h.no_grant:,}", fig.pct(h.share_no_grant))
+        t.add_row("Median to 1st decision", fig.days(h.median_days), f"n={h.timed:,}")
         t.add_row("Appeals filed", f"{h.appeals_filed:,}", f"{h.appeals_decided:,} decided")
-        t.add_row("Appeals won", f"{h.appeals_won:,}", an.pct(h.appeal_success))
+        t.add_row("Appeals won", f"{h.appeals_won:,}", fig.pct(h.appeal_success))
         self.query_one("#an-counts", Static).update(t)
 
         m = _table(("Money", "left"), *((cur, "right") for cur in r.currencies))
@@ -329,10 +330,10 @@ class AnalyticsScreen(Screen):
         row("Claimed", lambda f: _fm(f.claimed))
         row("Decided, claimed", lambda f: _fm(f.decided_claimed))
         row("Reimbursed", lambda f: _fm(f.reimbursed))
-        row("Recovery rate", lambda f: an.pct(f.recovery_rate))
+        row("Recovery rate", lambda f: fig.pct(f.recovery_rate))
         row("At stake now", lambda f: f"{_fm(f.at_stake)} ({f.open_claims:,})")
         row("Expired unclaimed", lambda f: f"{_fm(f.expired)} ({f.expired_refunds:,})")
-        row(f"Expiring ≤{an.EXPIRING_DAYS}d", lambda f: f"{_fm(f.expiring)} ({f.expiring_refunds:,})")
+        row(f"Expiring ≤{periods.EXPIRING_DAYS}d", lambda f: f"{_fm(f.expiring)} ({f.expiring_refunds:,})")
         if not r.currencies:
             m.add_row("no accounts yet")
         self.query_one("#an-money", Static).update(m)
@@ -344,7 +345,7 @@ class AnalyticsScreen(Screen):
         plt.clear_data()
         return plot, plt
 
-    def _fill_series(self, r: an.Analytics, colors) -> None:
+    def _fill_series(self, r: fig.Analytics, colors) -> None:
         cur = self.currency
         labels = [p.label[5:] if r.bucket == "week" else p.label for p in r.series]
         positions = list(range(1, len(r.series) + 1))
@@ -378,7 +379,7 @@ class AnalyticsScreen(Screen):
                         for c in r.currencies))
         self.query_one("#table-series", Static).update(t)
 
-    def _fill_mix(self, r: an.Analytics, colors) -> None:
+    def _fill_mix(self, r: fig.Analytics, colors) -> None:
         plot, plt = self._plot("mix")
         rows = r.outcome_mix
         series = [([m.full for m in rows], colors["success"]), ([m.partial for m in rows], colors["warning"]),
@@ -405,7 +406,7 @@ class AnalyticsScreen(Screen):
         if values:
             _count_ticks(plt, int(max(values)), xaxis=True)
 
-    def _fill_denials(self, r: an.Analytics, colors) -> None:
+    def _fill_denials(self, r: fig.Analytics, colors) -> None:
         plot, plt = self._plot("denials")
         self._ranked_bars(plot, plt, [f"{d.rank} {_short(d.reason, 16)}" for d in r.denials],
                           [d.count for d in r.denials], [d.top for d in r.denials], colors)
@@ -415,7 +416,7 @@ class AnalyticsScreen(Screen):
         for d in r.denials:
             style = "bold" if d.top else ""
             t.add_row(Text(f"{d.rank}{'*' if d.top else ''}", style=style), literal(d.reason, style),
-                      f"{d.count:,}", an.pct(d.share))
+                      f"{d.count:,}", fig.pct(d.share))
         if r.denials_unstated:
             t.add_row("", Text(f"reason not given: {r.denials_unstated:,} (not ranked)", style="dim"),
                       f"{r.denials_unstated:,}", "")
@@ -423,7 +424,7 @@ class AnalyticsScreen(Screen):
             t.add_row("", Text("no No-Grants in this period", style="dim"))
         self.query_one("#table-denials", Static).update(t)
 
-    def _fill_products(self, r: an.Analytics, colors) -> None:
+    def _fill_products(self, r: fig.Analytics, colors) -> None:
         plot, plt = self._plot("products")
         self._ranked_bars(plot, plt, [f"{p.rank} {_short(p.sku or p.title, 16)}" for p in r.products],
                           [p.claims for p in r.products], [p.top for p in r.products], colors)
@@ -439,7 +440,7 @@ class AnalyticsScreen(Screen):
             t.add_row("", Text("no claims in this period", style="dim"))
         self.query_one("#table-products", Static).update(t)
 
-    def _fill_recovery(self, r: an.Analytics, colors) -> None:
+    def _fill_recovery(self, r: fig.Analytics, colors) -> None:
         plot, plt = self._plot("recovery")
         rows = [x for x in r.recovery if x.currency == self.currency]
         _hbars(plot, plt, [x.label for x in rows], [([round((x.rate or 0) * 100, 1) for x in rows], colors["success"])],
@@ -450,7 +451,7 @@ class AnalyticsScreen(Screen):
                    ("Reimbursed", "right"), ("Rate", "right"))
         for x in r.recovery:
             t.add_row(literal(x.label), x.currency, f"{x.decided:,}", _fm(x.claimed), _fm(x.reimbursed),
-                      an.pct(x.rate))
+                      fig.pct(x.rate))
         if not r.recovery:
             t.add_row(Text("no decided claims in this period", style="dim"))
         self.query_one("#table-recovery", Static).update(Group(t))
@@ -508,9 +509,7 @@ class AnalyticsScreen(Screen):
             return
         csv_path, json_path = self.export_paths()
         try:
-            csv_path.parent.mkdir(parents=True, exist_ok=True)
-            csv_path.write_text(an.to_csv(self.result), encoding="utf-8")
-            json_path.write_text(an.to_json(self.result), encoding="utf-8")
+            self.app.desk.export_analytics(self.result, csv_path, json_path)
         except OSError as exc:
             self.notify(clean(f"Export failed: {exc}"), severity="error", markup=False)
             return

@@ -30,17 +30,15 @@ from safet_tui.db import (
     Refund,
     StatusEvent,
     bound,
-    from_epoch,
     is_sqlite,
     meta_get,
     meta_set,
     open_database,
     parse_db_url,
-    to_epoch,
     write_transaction,
 )
 from safet_tui.domain import lifecycle as lc
-from safet_tui.domain.clock import Clock
+from safet_tui.domain.clock import Clock, from_epoch, to_epoch
 from safet_tui.domain.eligibility import Eligibility, check_filing
 from safet_tui.domain.lifecycle import Actor, ClaimState, Outcome, Status, TransitionError
 from safet_tui.domain.marketplaces import Policies
@@ -190,6 +188,16 @@ class Desk:
         self.catch_up()
         scope = analytics.resolve_scope(account, marketplace)
         return analytics.compute(self.now(), period, scope, bucket)
+
+    def export_analytics(self, figures, csv_path: Path, json_path: Path) -> None:
+        """Write the dashboard's figures as CSV (formula-safe) and JSON, readable by you only."""
+        from safet_tui.export.analytics import to_csv, to_json
+
+        for path, text in ((csv_path, to_csv(figures)), (json_path, to_json(figures))):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
 
     def _claim(self, claim_no: str) -> Claim:
         claim = Claim.get_or_none(Claim.claim_no == str(claim_no).strip())

@@ -25,7 +25,8 @@ def register(sub, common) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from safet_tui.cli.commands.context import open_desk
-    from safet_tui.service.analytics import AnalyticsError, to_csv, to_json, to_text
+    from safet_tui.domain.periods import AnalyticsError
+    from safet_tui.export.analytics import to_csv, to_json, to_text
 
     desk, _config = open_desk(args)
     try:

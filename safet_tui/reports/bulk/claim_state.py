@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from safet_tui.db import from_epoch, to_epoch
+from safet_tui.domain.clock import from_epoch, to_epoch
 from safet_tui.domain.lifecycle import ClaimState, Outcome, Status, deadline_of
 from safet_tui.domain.marketplaces import Policy
 from safet_tui.domain.money import Money

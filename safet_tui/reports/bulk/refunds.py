@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 
-from safet_tui.db import from_epoch
+from safet_tui.domain.clock import from_epoch
 from safet_tui.domain.eligibility import why_not_claimable
 from safet_tui.domain.marketplaces import Policy, PolicyError
 from safet_tui.reports.bulk.store import ClaimRec, RefundRec, Store

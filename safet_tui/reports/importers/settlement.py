@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from safet_tui.db import from_epoch
+from safet_tui.domain.clock import from_epoch
 from safet_tui.domain.lifecycle import Status
 from safet_tui.domain.money import Money
 from safet_tui.domain.reconcile import Reported
