@@ -20,7 +20,6 @@ from pathlib import Path
 
 import peewee as pw
 
-
 _BOUND: ContextVar[pw.Database | None] = ContextVar("safet_database", default=None)
 _SLOT = pw.DatabaseProxy.obj
 
