@@ -473,6 +473,24 @@ def open_database(target: DbTarget | str | None, *, create: bool = True) -> pw.D
     return database
 
 
+def sql_for(database: pw.Database, text: str) -> str:
+    """SQL written with ``?`` placeholders, in the database's own style (``%s`` on PostgreSQL)."""
+    param = getattr(database, "param", "?")
+    return text if param == "?" else text.replace("?", param)
+
+
+def index_messages(database: pw.Database, after_id: int | None = None, rows=None) -> None:
+    """Add messages to the full-text index (SQLite only; PostgreSQL searches with its own index):
+    ``rows`` as (id, body) pairs, else every message with an id above ``after_id``."""
+    if not is_sqlite(database):
+        return
+    if rows is not None:
+        database.cursor().executemany("INSERT INTO message_fts(rowid, body) VALUES (?, ?)", list(rows))
+    else:
+        database.execute_sql("INSERT INTO message_fts(rowid, body) SELECT id, body FROM message WHERE id > ?",
+                             (after_id or 0,))
+
+
 def is_sqlite(database: pw.Database | None = None) -> bool:
     return isinstance(database or DB.obj, pw.SqliteDatabase)
 
