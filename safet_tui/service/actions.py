@@ -1,0 +1,184 @@
+"""The changes a seller and an investigator make, each through the lifecycle in one write
+transaction (see ``Session._tx``), checked for the session's role."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from safet_tui.db import (
+    Account,
+    Claim,
+    Product,
+    Refund,
+)
+from safet_tui.domain import lifecycle as lc
+from safet_tui.domain.lifecycle import Actor, Status, TransitionError
+from safet_tui.domain.money import Money
+from safet_tui.service import attachments as store
+from safet_tui.service.errors import ServiceError
+from safet_tui.service.reads import Reads
+from safet_tui.service.session import Evidenced
+from safet_tui.service.views import (
+    AttachmentView,
+    ClaimView,
+)
+
+
+class SellerActions(Reads):
+    def _new_claim_no(self) -> str:
+        rng = random.SystemRandom()
+        while True:
+            candidate = str(rng.randrange(3_400_000_000, 3_499_999_999))
+            if not Claim.select().where(Claim.claim_no == candidate).exists():
+                return candidate
+
+    def file_claim(self, *, account_id: int, order_id: str, order_item_id: str, reason_code: str,
+                   amount: Money, description: str, refund_at: datetime | None,
+                   delivered_at: datetime | None = None, files: Sequence[Evidenced] = (),
+                   sku: str = "", title: str = "", claim_no: str | None = None) -> ClaimView:
+        self._may(Actor.SELLER, "file a claim")
+        evidence = {f.evidence for f in files if f.evidence}
+        stored = [(store.store_file(self.attachments_dir, f.path, self.attachment_limit), f) for f in files]
+        with self._tx():
+            # The rules are checked inside the transaction that writes: a claim filed on the same
+            # order item by another terminal a moment ago is seen here.
+            verdict = self.check_filing(account_id, order_id, order_item_id, refund_at, delivered_at,
+                                        reason_code=reason_code, amount=amount, description=description,
+                                        evidence=evidence)
+            if not verdict.ok:
+                raise ServiceError("cannot file: " + verdict.summary)
+            if claim_no and self.exists(claim_no):
+                raise ServiceError(f"claim {claim_no} already exists")
+            now = self.now()
+            state, event = lc.file_claim(amount, now, self.role)
+            account = Account.get_by_id(account_id)
+            refund = Refund.get_or_none((Refund.account == account.id) & (Refund.order_id == order_id.strip())
+                                        & (Refund.order_item_id == order_item_id.strip()))
+            product_id = refund.product_id if refund else None
+            if product_id is None and sku.strip():
+                product, _ = Product.get_or_create(account=account, sku=sku.strip(), defaults={"title": title})
+                product_id = product.id
+            claim = Claim.create(
+                claim_no=claim_no or self._new_claim_no(), account=account, product=product_id,
+                order_id=order_id.strip(), order_item_id=order_item_id.strip(), reason=reason_code,
+                description=description.strip(), status=state.status.value, currency=amount.currency,
+                claimed_minor=amount.minor, filed_at=now, updated_at=now, changed_at=now,
+            )
+            msg = self._add_message(claim, "seller", "message", description.strip(), now)
+            for sf, _ in stored:
+                self._add_attachment(claim, msg, sf, now)
+            self._event(claim, event)
+            if refund is not None:
+                refund.claim = claim
+                refund.save()
+            self._mark(claim.id, now)
+        return self.claim(claim.claim_no)
+
+    def reply(self, claim_no: str, body: str, files: Sequence[str] = ()) -> ClaimView:
+        if not body.strip() and not files:
+            raise ServiceError("the reply is empty")
+        self._may(Actor.SELLER, "reply")
+        lc.reply(self._state(self._claim(claim_no)), self.role, self.now())  # refuse before storing files
+        stored = [store.store_file(self.attachments_dir, p, self.attachment_limit) for p in files]
+        with self._tx():
+            claim = self._locked(claim_no)
+            new, event = lc.reply(self._state(claim), self.role, self.now())
+            self._apply(claim, new, event, ("seller", "message", body.strip()), stored)
+        return self.claim(claim_no)
+
+    def _closed(self, claim: Claim) -> str | None:
+        if claim.status != Status.RESOLVED:
+            return None
+        try:
+            lc.appeal(self._state(claim), Actor.SELLER, self.now())
+        except TransitionError:
+            return "the claim is closed (resolved, no appeal possible): no more attachments"
+        return None
+
+    def attach(self, claim_no: str, path: str) -> AttachmentView:
+        self._may(Actor.SELLER, "attach evidence")
+        why = self._closed(self._claim(claim_no))
+        if why:
+            raise ServiceError(why)
+        sf = store.store_file(self.attachments_dir, path, self.attachment_limit)
+        with self._tx():
+            claim = self._locked(claim_no)
+            why = self._closed(claim)
+            if why:
+                raise ServiceError(why)
+            now = self.now()
+            att = self._add_attachment(claim, None, sf, now)
+            Claim.update(updated_at=now).where(Claim.id == claim.id).execute()
+        return AttachmentView(att.id, att.name, att.size, att.sha256, att.media_type, now, None)
+
+    def appeal(self, claim_no: str, body: str, files: Sequence[str] = ()) -> ClaimView:
+        if not body.strip():
+            raise ServiceError("an appeal needs a text saying why the decision is wrong")
+        self._may(Actor.SELLER, "appeal")
+        lc.appeal(self._state(self._claim(claim_no)), self.role, self.now())
+        stored = [store.store_file(self.attachments_dir, p, self.attachment_limit) for p in files]
+        with self._tx():
+            claim = self._locked(claim_no)
+            new, event = lc.appeal(self._state(claim), self.role, self.now())
+            self._apply(claim, new, event, ("seller", "appeal", body.strip()), stored)
+        return self.claim(claim_no)
+
+    def why_not_appeal(self, claim_no: str) -> str | None:
+        """None if the claim can be appealed now, else the reason in words."""
+        claim = self._claim(claim_no)
+        try:
+            lc.appeal(self._state(claim), Actor.SELLER, self.now())
+        except TransitionError as exc:
+            return str(exc)
+        return None
+
+    def mark_read(self, claim_nos: Iterable[str], read: bool = True) -> int:
+        ids = [c.id for c in Claim.select(Claim.id).where(Claim.claim_no.in_([str(n) for n in claim_nos]))]
+        return self.mark_read_ids(ids, read)
+
+    def mark_read_ids(self, claim_ids: Iterable[int], read: bool = True) -> int:
+        now = self.now()
+        ids = list(claim_ids)
+        with self._tx():
+            for cid in ids:
+                self._mark(cid, now if read else None)
+        return len(ids)
+
+
+class AmazonActions(Reads):
+    def request_info(self, claim_no: str, body: str, reply_by: datetime | None = None) -> ClaimView:
+        self._may(Actor.AMAZON, "request information")
+        with self._tx():
+            claim = self._locked(claim_no)
+            now = self.now()
+            reply_by = reply_by or self._policy_for(claim).reply_by(now)
+            new, event = lc.request_info(self._state(claim), self.role, now, reply_by)
+            self._apply(claim, new, event,
+                        ("amazon", "info_request", body.strip() or "Please provide more information."))
+        return self.claim(claim_no)
+
+    def grant(self, claim_no: str, amount: Money, body: str = "", appeal_by: datetime | None = None) -> ClaimView:
+        self._may(Actor.AMAZON, "grant a claim")
+        with self._tx():
+            claim = self._locked(claim_no)
+            now = self.now()
+            appeal_by = appeal_by or self._policy_for(claim).appeal_by(now)
+            new, event = lc.grant(self._state(claim), self.role, now, amount, appeal_by)
+            assert new.outcome is not None
+            text = body.strip() or f"{new.outcome.label}: {amount} reimbursed."
+            self._apply(claim, new, event, ("amazon", "decision", text))
+        return self.claim(claim_no)
+
+    def no_grant(self, claim_no: str, denial_reason: str, body: str = "",
+                 appeal_by: datetime | None = None) -> ClaimView:
+        self._may(Actor.AMAZON, "deny a claim")
+        with self._tx():
+            claim = self._locked(claim_no)
+            now = self.now()
+            appeal_by = appeal_by or self._policy_for(claim).appeal_by(now)
+            new, event = lc.no_grant(self._state(claim), self.role, now, denial_reason, appeal_by)
+            text = body.strip() or f"No-Grant: {denial_reason.strip()}"
+            self._apply(claim, new, event, ("amazon", "decision", text))
+        return self.claim(claim_no)

@@ -1,0 +1,187 @@
+"""Reading claims, refunds, accounts and figures (each read first catches up with time)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from safet_tui.db import (
+    Account,
+    Attachment,
+    Claim,
+    Product,
+    ReadMark,
+    Refund,
+    is_sqlite,
+)
+from safet_tui.domain.clock import from_epoch, to_epoch
+from safet_tui.domain.eligibility import Eligibility, check_filing
+from safet_tui.domain.lifecycle import Outcome, Status
+from safet_tui.domain.money import Money
+from safet_tui.domain.reasons import Evidence, reason
+from safet_tui.service.errors import NotFound
+from safet_tui.service.queries import Filter, ListQueries, execute
+from safet_tui.service.time_passing import TimePassing
+from safet_tui.service.views import (
+    AccountView,
+    AttachmentView,
+    ClaimView,
+    ListRow,
+    RefundView,
+    TabCount,
+    ThreadItem,
+)
+
+
+class Reads(TimePassing):
+    def lists(self) -> ListQueries:
+        return ListQueries(self.user, self.now(), self._horizon())
+
+    def counts(self, text: str = "") -> dict[str, TabCount]:
+        self.catch_up()
+        return self.lists().counts(Filter(text))
+
+    def count(self, tab: str, text: str = "") -> int:
+        return self.lists().count(tab, Filter(text))
+
+    def window(self, tab: str, offset: int, limit: int, sort: str = "deadline", text: str = "") -> list[ListRow]:
+        self.catch_up()
+        return self.lists().window(tab, offset, limit, sort, Filter(text))
+
+    def data_version(self) -> int:
+        """Changes whenever another connection commits (cheap to poll)."""
+        if is_sqlite(self.database):
+            return execute("PRAGMA data_version").fetchone()[0]
+        row = execute("SELECT COALESCE(MAX(id), 0) + (SELECT COUNT(*) FROM status_event) FROM message").fetchone()
+        return int(row[0])
+
+    def accounts(self) -> list[AccountView]:
+        return [AccountView(a.id, a.name, a.marketplace, a.currency) for a in Account.select().order_by(Account.id)]
+
+    def analytics(self, period: str = "90d", account: int | str | None = None, marketplace: str | None = None,
+                  bucket: str | None = None):
+        """Dashboard figures (see safet_tui.service.analytics) for a period and an account (id or name) / marketplace."""
+        from safet_tui.service import analytics
+
+        self.catch_up()
+        scope = analytics.resolve_scope(account, marketplace)
+        return analytics.compute(self.now(), period, scope, bucket)
+
+    def export_analytics(self, figures, csv_path: Path, json_path: Path) -> None:
+        """Write the dashboard's figures as CSV (formula-safe) and JSON, readable by you only."""
+        from safet_tui.export.analytics import to_csv, to_json
+
+        for path, text in ((csv_path, to_csv(figures)), (json_path, to_json(figures))):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+
+    def _claim(self, claim_no: str) -> Claim:
+        claim = Claim.get_or_none(Claim.claim_no == str(claim_no).strip())
+        if claim is None:
+            raise NotFound(f"no claim {claim_no!r}")
+        return claim
+
+    def exists(self, claim_no: str) -> bool:
+        return Claim.select().where(Claim.claim_no == str(claim_no).strip()).exists()
+
+    def claim(self, claim_no: str, with_thread: bool = True) -> ClaimView:
+        self.catch_up()
+        c = self._claim(claim_no)
+        return self._claim_view(c, with_thread)
+
+    def _claim_view(self, c: Claim, with_thread: bool) -> ClaimView:
+        account = Account.get_by_id(c.account_id)
+        product = Product.get_or_none(Product.id == c.product_id) if c.product_id else None
+        atts = tuple(
+            AttachmentView(a.id, a.name, a.size, a.sha256, a.media_type, a.created_at, a.message_id)
+            for a in Attachment.select().where(Attachment.claim == c.id).order_by(Attachment.id)
+        )
+        thread: tuple[ThreadItem, ...] = ()
+        if with_thread:
+            thread = self._thread(c, atts)
+        mark = ReadMark.get_or_none((ReadMark.user == self.user) & (ReadMark.claim == c.id))
+        seen = to_epoch(mark.seen_at) if mark else self._horizon()
+        return ClaimView(
+            id=c.id, claim_no=c.claim_no, account=account.name, marketplace=account.marketplace,
+            order_id=c.order_id, order_item_id=c.order_item_id,
+            sku=product.sku if product else "", asin=product.asin if product else "",
+            title=product.title if product else "", reason=c.reason, description=c.description,
+            status=Status(c.status), outcome=Outcome(c.outcome) if c.outcome else None,
+            denial_reason=c.denial_reason, claimed=Money.from_minor(c.claimed_minor, c.currency),
+            reimbursed=None if c.reimbursed_minor is None else Money.from_minor(c.reimbursed_minor, c.currency),
+            paid=Money.from_minor(c.paid_minor or 0, c.currency),
+            filed_at=c.filed_at, updated_at=c.updated_at, reply_by=c.reply_by, appeal_by=c.appeal_by,
+            appeal_used=c.appeal_used, appeal_decided=c.appeal_decided,
+            unread=to_epoch(c.changed_at) > seen, thread=thread, attachments=atts,
+            deadline_estimated=bool(c.deadline_estimated), decided_at=c.decided_at,
+        )
+
+    def _thread(self, c: Claim, atts: Sequence[AttachmentView]) -> tuple[ThreadItem, ...]:
+        by_message: dict[int | None, list[AttachmentView]] = {}
+        for a in atts:
+            by_message.setdefault(a.message_id, []).append(a)
+        items: list[tuple[int, int, ThreadItem]] = []
+        for mid, side, kind, author, body, at in execute(
+            "SELECT id, side, kind, author, body, created_at FROM message WHERE claim_id = ? ORDER BY created_at, id",
+            [c.id],
+        ):
+            items.append((at, 1, ThreadItem(from_epoch(at), kind, side, author, body,
+                                             tuple(by_message.get(mid, ())))))
+        for at, actor, action, frm, to, note in execute(
+            "SELECT at, actor, action, from_status, to_status, note FROM status_event WHERE claim_id = ? "
+            "ORDER BY at, id", [c.id],
+        ):
+            frm_label = Status(frm).label if frm else "new"
+            text = f"{frm_label} → {Status(to).label}" + (f" ({note})" if note else "")
+            items.append((at, 2, ThreadItem(from_epoch(at), "status", actor, action, text)))
+        for a in by_message.get(None, ()):
+            items.append((to_epoch(a.created_at), 3, ThreadItem(a.created_at, "attachment", "seller", "", a.name, (a,))))
+        items.sort(key=lambda t: (t[0], t[1]))
+        return tuple(item for _, _, item in items)
+
+    def refund(self, refund_id: int) -> RefundView:
+        f = Refund.get_or_none(Refund.id == refund_id)
+        if f is None:
+            raise NotFound(f"no claimable refund #{refund_id}")
+        account = Account.get_by_id(f.account_id)
+        product = Product.get_or_none(Product.id == f.product_id) if f.product_id else None
+        claim_no = Claim.get_by_id(f.claim_id).claim_no if f.claim_id else None
+        return RefundView(
+            f.id, account.id, account.name, account.marketplace, f.order_id, f.order_item_id,
+            product.sku if product else "", product.title if product else "", f.return_reason,
+            Money.from_minor(f.amount_minor, f.currency), f.refund_at, f.delivered_at, f.file_by, f.basis, claim_no,
+        )
+
+    def check_filing(self, account_id: int, order_id: str, order_item_id: str, refund_at: datetime | None,
+                     delivered_at: datetime | None, *, reason_code: str | None = None,
+                     amount: Money | None = None, description: str | None = None,
+                     evidence: Iterable[Evidence] = ()) -> Eligibility:
+        account = Account.get_or_none(Account.id == account_id)
+        if account is None:
+            raise NotFound(f"no account #{account_id}")
+        policy = self.policies[account.marketplace]
+        already = Claim.select().where(
+            (Claim.account == account.id) & (Claim.order_id == order_id.strip())
+            & (Claim.order_item_id == order_item_id.strip())
+        ).exists()
+        refund = Refund.get_or_none((Refund.account == account.id) & (Refund.order_id == order_id.strip())
+                                    & (Refund.order_item_id == order_item_id.strip()))
+        known: dict = {}
+        if refund is not None:  # a report showed this refund: it has posted, dated or not
+            known = dict(
+                posted=True, refunded=Money.from_minor(refund.amount_minor, refund.currency),
+                order_amount=None if refund.order_minor is None else Money.from_minor(refund.order_minor,
+                                                                                       refund.currency),
+                window=(refund.file_by, refund.basis) if refund.file_by else None,
+                not_claimable=refund.not_claimable or "")
+            refund_at = refund_at or refund.refund_at
+            delivered_at = delivered_at or refund.delivered_at
+        return check_filing(
+            policy, self.now(), refund_at, delivered_at, already_claimed=already, amount=amount,
+            reason=reason(reason_code) if reason_code else None,
+            description=description, evidence=set(evidence), order_id=order_id, **known,
+        )

@@ -1,0 +1,207 @@
+"""A desk session: one person (user and role) on one database, with its own connection, and the
+write path every change takes (one transaction that holds the write lock from its first statement
+and re-reads the claim it changes)."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Self
+
+from safet_tui.db import (
+    Account,
+    Attachment,
+    Claim,
+    DatabaseBusy,
+    DatabaseReadOnly,
+    DbTarget,
+    Message,
+    ReadMark,
+    StatusEvent,
+    index_messages,
+    is_sqlite,
+    meta_get,
+    meta_set,
+    open_database,
+    parse_db_url,
+    write_transaction,
+)
+from safet_tui.domain import lifecycle as lc
+from safet_tui.domain.clock import Clock, to_epoch
+from safet_tui.domain.lifecycle import Actor, ClaimState, Outcome, Status
+from safet_tui.domain.marketplaces import Policies
+from safet_tui.domain.money import Money
+from safet_tui.domain.reasons import Evidence
+from safet_tui.service import attachments as store
+from safet_tui.service.errors import Busy, NotFound, ReadOnly, ServiceError
+
+
+def default_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # pragma: no cover - no login name in some containers
+        return os.environ.get("USER", "seller")
+
+
+@dataclass
+class Evidenced:
+    """A file to attach, with the evidence it stands for (if any)."""
+
+    path: str
+    evidence: Evidence | None = None
+
+
+class Session:
+    """What every part of the Desk stands on: the connection, the clock, who is acting."""
+
+    def __init__(self, target: DbTarget | str | None = None, *, clock: Clock | None = None,
+                 policies: Policies | None = None, user: str | None = None, role: Actor | str = Actor.SELLER,
+                 attachment_limit: int = store.DEFAULT_LIMIT, lock_wait: float = 30.0) -> None:
+        self.target = target if isinstance(target, DbTarget) else parse_db_url(target)
+        self.database = open_database(self.target)
+        self.clock = clock or Clock()
+        self.policies = policies or Policies()
+        self.user = user or default_user()
+        self.role = Actor(role)
+        self.attachment_limit = attachment_limit
+        self.attachments_dir = self.target.attachments_dir
+        #: seconds a write waits for another writer before it is refused
+        self.lock_wait = lock_wait
+        #: epoch before which no reply-by or appeal-by can pass (see catch_up)
+        self._quiet_until: int | None = None
+
+    def as_role(self, role: Actor | str, user: str | None = None) -> Self:
+        """Another session on the same database (its own connection), as ``role``: a second
+        terminal, for an investigator beside a seller."""
+        role = Actor(role)
+        if role is self.role and user in (None, self.user):
+            return self
+        key = (role, user or self.user)
+        sessions = self.__dict__.setdefault("_sessions", {})
+        if key not in sessions:
+            sessions[key] = type(self)(self.target, clock=self.clock, policies=self.policies, user=key[1], role=role,
+                                 attachment_limit=self.attachment_limit, lock_wait=self.lock_wait)
+        return sessions[key]
+
+    def close(self) -> None:
+        for other in self.__dict__.get("_sessions", {}).values():
+            other.close()
+        if not self.database.is_closed():
+            self.database.close()
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def _horizon(self) -> int:
+        return int(meta_get("unread_horizon", "0") or 0)
+
+    def _policy_for(self, claim: Claim):
+        return self.policies[Account.get_by_id(claim.account_id).marketplace]
+
+    def _state(self, c: Claim) -> ClaimState:
+        return ClaimState(
+            status=Status(c.status), claimed=Money.from_minor(c.claimed_minor, c.currency),
+            reimbursed=None if c.reimbursed_minor is None else Money.from_minor(c.reimbursed_minor, c.currency),
+            outcome=Outcome(c.outcome) if c.outcome else None, denial_reason=c.denial_reason,
+            reply_by=c.reply_by, appeal_by=c.appeal_by, appeal_used=c.appeal_used,
+            appeal_decided=c.appeal_decided,
+        )
+
+    def _may(self, actor: Actor, what: str) -> None:
+        """Refuse an action this session's role may not take (the lifecycle checks it again)."""
+        if self.role is not actor:
+            who = "a seller" if actor is Actor.SELLER else "Amazon"
+            raise ServiceError(f"only {who} can {what}; this desk runs as {self.role.value}")
+
+    @contextmanager
+    def _tx(self) -> Iterator[None]:
+        """One write transaction holding the write lock from its first statement, so what it reads
+        is what it changes (:func:`db.write_transaction`). Waits up to ``lock_wait`` seconds for
+        another writer, then refuses with :class:`Busy`; a database that cannot be written refuses
+        with :class:`ReadOnly`."""
+        try:
+            with write_transaction(self.database, self.lock_wait):
+                yield
+        except DatabaseBusy:
+            raise Busy("the database is busy: another terminal has been writing for "
+                       f"{self.lock_wait:g} s; nothing was changed, try again") from None
+        except DatabaseReadOnly as exc:
+            raise ReadOnly(str(exc)) from None
+
+    def _locked(self, claim_no: str) -> Claim:
+        """The claim as it is now, inside the write transaction (row-locked on PostgreSQL)."""
+        query = Claim.select().where(Claim.claim_no == str(claim_no).strip())
+        if not is_sqlite(self.database):
+            query = query.for_update()
+        claim = query.first()
+        if claim is None:
+            raise NotFound(f"no claim {claim_no!r}")
+        return claim
+
+    def _apply(self, claim: Claim, new: ClaimState, event: lc.Event | None, message: tuple[str, str, str],
+               stored: Sequence[store.StoredFile] = (), *, user: str | None = None, at: datetime | None = None,
+               estimated: bool = False) -> None:
+        """Write what the lifecycle decided (inside the caller's transaction)."""
+        now = self.now()
+        fields = dict(
+            status=new.status.value, outcome=new.outcome.value if new.outcome else None,
+            denial_reason=new.denial_reason,
+            reimbursed_minor=None if new.reimbursed is None else new.reimbursed.minor,
+            reply_by=new.reply_by, appeal_by=new.appeal_by, appeal_used=new.appeal_used,
+            appeal_decided=new.appeal_decided, updated_at=now,
+            due_at=lc.deadline_of(new.status, new.outcome, new.reply_by, new.appeal_by, new.appeal_used, now),
+        )
+        if event is not None:
+            fields["changed_at"] = now
+            # a deadline set by this step is known (stated, or the policy's from a recorded time);
+            # one carried over keeps its kind
+            if new.deadline != self._state(claim).deadline or new.deadline is None:
+                fields["deadline_estimated"] = estimated
+            if event.to_status is Status.RESOLVED and claim.decided_at is None:
+                fields["decided_at"] = event.at
+        Claim.update(**fields).where(Claim.id == claim.id).execute()
+        side, kind, body = message
+        msg = self._add_message(claim, side, kind, body, at or now, user=user)
+        for sf in stored:
+            self._add_attachment(claim, msg, sf, now)
+        if event is not None:
+            self._event(claim, event, user=user)
+        if side == "seller":
+            # What you did yourself is not news to you.
+            self._mark(claim.id, now)
+
+    def _add_message(self, claim: Claim, side: str, kind: str, body: str, at: datetime,
+                     user: str | None = None) -> Message:
+        msg = Message.create(claim=claim, side=side, kind=kind, author=user or self.user, body=body,
+                             created_at=at)
+        index_messages(self.database, rows=[(msg.id, body)])
+        return msg
+
+    def _add_attachment(self, claim: Claim, msg: Message | None, sf: store.StoredFile, at: datetime) -> Attachment:
+        return Attachment.create(claim=claim, message=msg, name=sf.name, size=sf.size, sha256=sf.sha256,
+                                 media_type=sf.media_type, created_at=at)
+
+    def _event(self, claim: Claim, event: lc.Event, user: str | None = None) -> None:
+        StatusEvent.create(
+            claim=claim, at=event.at, actor=event.actor.value, user=user or self.user, action=event.action,
+            from_status=event.from_status.value if event.from_status else None,
+            to_status=event.to_status.value, note=event.note,
+        )
+
+    def _mark(self, claim_id: int, at: datetime | None) -> None:
+        seen = to_epoch(at) if at is not None else 0
+        (ReadMark.insert(user=self.user, claim=claim_id, seen_at=seen)
+         .on_conflict(conflict_target=[ReadMark.user, ReadMark.claim], update={ReadMark.seen_at: seen})
+         .execute())
+
+    def attachment_path(self, sha256: str) -> Path:
+        return store.stored_path(self.attachments_dir, sha256)
+
+
+def set_unread_horizon(at: datetime) -> None:
+    meta_set("unread_horizon", str(to_epoch(at)))

@@ -1,0 +1,81 @@
+"""What the passing of time decides, applied for every reader with no cron job."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from safet_tui.db import (
+    Claim,
+)
+from safet_tui.domain import lifecycle as lc
+from safet_tui.domain.clock import from_epoch, to_epoch
+from safet_tui.domain.lifecycle import Status
+from safet_tui.service.errors import ReadOnly
+from safet_tui.service.queries import execute
+from safet_tui.service.session import Session
+
+
+class TimePassing(Session):
+    def catch_up(self) -> int:
+        """Apply what the passing of time decides, as every reader must see it, with no cron job:
+        a claim whose reply-by passed unanswered ends in No-Grant at its reply-by (Amazon's
+        rule) and its appeal window opens from there; a resolved claim whose appeal-by passed is
+        closed (no deadline left to sort by). An estimated reply-by (the earliest the real one
+        can be) ends a claim only once the latest it can be has passed too. Cheap when nothing
+        is due: it remembers when the next deadline falls (looking again at least every minute,
+        for deadlines other terminals set). Returns the number of claims that ended; a read-only
+        database is left as it is."""
+        now = to_epoch(self.now())
+        assert now is not None
+        if self._quiet_until is not None and now < self._quiet_until:
+            return 0
+        due, wake = self._due(now)
+        closing = execute("SELECT 1 FROM claim WHERE status = ? AND due_at < ? LIMIT 1",
+                          [Status.RESOLVED.value, now]).fetchone() is not None
+        ended = 0
+        if due or closing:
+            try:
+                with self._tx():
+                    due, wake = self._due(now)  # again, under the lock
+                    ended = self._expire(due)
+                    # A passed appeal-by leaves nothing to do: no deadline to sort by.
+                    execute("UPDATE claim SET due_at = NULL WHERE status = ? AND due_at < ?",
+                            [Status.RESOLVED.value, now])
+            except ReadOnly:
+                pass
+        row = execute("SELECT MIN(due_at) FROM claim WHERE status IN (?, ?) AND due_at >= ?",
+                      [Status.AWAITING.value, Status.RESOLVED.value, now]).fetchone()
+        for t in (row[0] if row else None, wake):
+            if t is not None:
+                wake = t if wake is None else min(wake, t)
+        self._quiet_until = min(wake if wake is not None else now + 60, now + 60)
+        return ended
+
+    def _due(self, now: int) -> tuple[list[int], int | None]:
+        """Awaiting claims whose reply-by has surely passed, and the next time an estimated one will."""
+        due: list[int] = []
+        wake: int | None = None
+        for claim_id, reply_by, estimated, market in execute(
+                "SELECT c.id, c.reply_by, c.deadline_estimated, a.marketplace FROM claim c JOIN account a "
+                "ON a.id = c.account_id WHERE c.status = ? AND c.due_at < ?", [Status.AWAITING.value, now]):
+            if estimated:
+                latest = to_epoch(self.policies[market].reply_by(from_epoch(reply_by)))
+                assert latest is not None
+                if latest >= now:
+                    wake = latest if wake is None else min(wake, latest)
+                    continue
+            due.append(claim_id)
+        return due, wake
+
+    def _expire(self, claim_ids: Sequence[int]) -> int:
+        for claim_id in claim_ids:
+            claim = Claim.get_by_id(claim_id)
+            state = self._state(claim)
+            assert state.reply_by is not None
+            new, event = lc.expire_reply(state, self.clock.now(),
+                                         self._policy_for(claim).appeal_by(state.reply_by))
+            text = f"No reply by the reply-by ({state.reply_by:%Y-%m-%d %H:%M %Z}"
+            text += ", estimated)" if claim.deadline_estimated else ")"
+            self._apply(claim, new, event, ("system", "decision", text + ": the claim is closed as No-Grant."),
+                        user="safet", at=event.at, estimated=bool(claim.deadline_estimated))
+        return len(claim_ids)
