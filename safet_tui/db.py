@@ -466,10 +466,12 @@ def open_database(target: DbTarget | str | None, *, create: bool = True) -> pw.D
                                    "try again when it is done") from exc
             raise DatabaseError(f"{target.path} is not a safet database: {exc}") from exc
     DB.initialize(database)
-    from safet_tui.migrations.steps import ensure_schema
+    from safet_tui.migrations import LatestSchema, ensure_schema
 
     with bound(database):
-        ensure_schema(database)
+        ensure_schema(database, LatestSchema(
+            version=SCHEMA_VERSION, models=MODELS, extra_indexes=EXTRA_INDEXES, fts_ddl=FTS_DDL,
+            meta_set=meta_set, write_transaction=write_transaction, error=DatabaseError))
     return database
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from safet_tui import db as m
 from safet_tui.domain.money import Money
-from safet_tui.migrations import steps as migrations
+from safet_tui import migrations
 
 T = 1_795_000_000  # 2026-11-18T09:06:40Z
 

@@ -1,0 +1,115 @@
+"""The upgrade steps, one per schema version, each frozen: a step spells out the tables, columns
+and indexes of its own version (local peewee models, explicit DDL) and never reads the live
+models of ``safet_tui.db``, so changing a model tomorrow never changes what an old step does.
+
+``MIGRATIONS[n]`` upgrades a database at schema ``n`` to ``n + 1``; ``ensure_schema`` runs them
+in order, each in its own transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import peewee as pw
+from playhouse.migrate import (  # type: ignore[import-untyped]  # playhouse ships no type information
+    PostgresqlMigrator,
+    SchemaMigrator,
+    SqliteMigrator,
+    migrate,
+)
+
+
+def _migrator(database: pw.Database) -> SchemaMigrator:
+    if isinstance(database, pw.PostgresqlDatabase):
+        return PostgresqlMigrator(database)
+    return SqliteMigrator(database)
+
+
+# -- schema 2: settlement reconciliation -------------------------------------------------------
+# The tables as schema 2 has them. The account and claim models only give the foreign keys a
+# table to point at (both exist since schema 1).
+
+class _V2(pw.Model):
+    class Meta:
+        legacy_table_names = False
+
+
+class _Account(_V2):
+    class Meta:
+        table_name = "account"
+
+
+class _Claim(_V2):
+    class Meta:
+        table_name = "claim"
+
+
+class _Payout(_V2):
+    account = pw.ForeignKeyField(_Account, on_delete="CASCADE")
+    claim = pw.ForeignKeyField(_Claim, null=True, on_delete="SET NULL")
+    order_id = pw.CharField(default="")
+    adjustment_id = pw.CharField(default="")
+    currency = pw.CharField(max_length=3)
+    amount_minor = pw.BigIntegerField()
+    posted_at = pw.BigIntegerField(null=True)  # epoch seconds
+    source = pw.TextField(default="")
+
+    class Meta:
+        table_name = "payout"
+        indexes = ((("account", "adjustment_id", "order_id", "amount_minor", "posted_at"), True),)
+
+
+class _ImportLog(_V2):
+    kind = pw.CharField()
+    file_name = pw.TextField()
+    sha256 = pw.CharField(max_length=64)
+    at = pw.BigIntegerField()  # epoch seconds
+    summary = pw.TextField(default="")
+
+    class Meta:
+        table_name = "import_log"
+
+
+def _v1_to_v2(database: pw.Database) -> None:
+    """Settlement reconciliation: payouts, the import log, and paid amounts on claims."""
+    migrate(_migrator(database).add_column("claim", "paid_minor", pw.BigIntegerField(default=0)))
+    tables = [_Payout, _ImportLog]
+    with database.bind_ctx(tables, bind_refs=False, bind_backrefs=False):
+        database.create_tables(tables)
+
+
+# -- schema 3: indexes -------------------------------------------------------------------------
+_V3_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS claim_status_currency_amount ON claim (status, currency, claimed_minor DESC, id DESC)",
+    "CREATE INDEX IF NOT EXISTS claim_filed_at ON claim (filed_at)",
+)
+#: indexes that only repeated the first column of a wider one
+_V3_DROPPED = ("claim_order_id", "claim_status_claimed_minor", "refund_account_id", "refund_claim_id",
+               "message_claim_id")
+
+
+def _v2_to_v3(database: pw.Database) -> None:
+    """Indexes for the per-currency amount sort and for analytics periods; drop the ones that
+    only repeated the first column of a wider index."""
+    for ddl in _V3_INDEXES:
+        database.execute_sql(ddl)
+    for name in _V3_DROPPED:
+        database.execute_sql(f"DROP INDEX IF EXISTS {name}")
+
+
+# -- schema 4: estimated deadlines, refunds' order amounts ----------------------------------------
+def _v3_to_v4(database: pw.Database) -> None:
+    """Estimated deadlines are marked; refunds keep the order amount and why they are not claimable."""
+    mig = _migrator(database)
+    migrate(
+        mig.add_column("claim", "deadline_estimated", pw.BooleanField(default=False)),
+        mig.add_column("claim", "decided_at", pw.BigIntegerField(null=True)),
+        mig.add_column("refund", "order_minor", pw.BigIntegerField(null=True)),
+        mig.add_column("refund", "not_claimable", pw.TextField(default="")),
+    )
+    database.execute_sql(
+        "UPDATE claim SET decided_at = (SELECT MIN(e.at) FROM status_event e WHERE e.claim_id = claim.id"
+        " AND e.action IN ('grant', 'no_grant', 'decide_appeal')) WHERE status = 'resolved' OR appeal_used")
+
+
+MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
