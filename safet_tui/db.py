@@ -10,158 +10,23 @@ happened and never recomputed.
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import peewee as pw
 
-_BOUND: ContextVar[pw.Database | None] = ContextVar("safet_database", default=None)
-_SLOT = pw.DatabaseProxy.obj
-
-
-class BoundDatabase(pw.DatabaseProxy):
-    """The models' database: the one a Desk bound for the call in progress (per thread and task),
-    else the last one opened (scripts and tests that use the models directly).
-
-    Two desks on two files in one process each bind their own database around every call, so
-    neither repoints the other."""
-
-    __slots__ = ()
-
-    @property  # type: ignore[override]
-    def obj(self):
-        bound = _BOUND.get()
-        return bound if bound is not None else _SLOT.__get__(self)
-
-    @obj.setter
-    def obj(self, value) -> None:
-        _SLOT.__set__(self, value)
-
-    def __setattr__(self, attr, value) -> None:
-        if attr not in ("obj", "_callbacks", "_Model"):
-            raise AttributeError("Cannot set attribute on proxy.")
-        object.__setattr__(self, attr, value)
-
-
-DB = BoundDatabase()
-
-
-@contextmanager
-def bound(database: pw.Database) -> Iterator[pw.Database]:
-    """Run the block with the models (and every query through ``DB``) on ``database``."""
-    if _BOUND.get() is database:
-        yield database
-        return
-    token = _BOUND.set(database)
-    try:
-        yield database
-    finally:
-        _BOUND.reset(token)
+from safet_tui.transactions import (  # noqa: F401  (the storage layer's API: its errors and binding)
+    BUSY_TIMEOUT_MS,
+    DB,
+    DatabaseBusy,
+    DatabaseError,
+    DatabaseReadOnly,
+    bound,
+    write_transaction,
+)
 
 SCHEMA_VERSION = 4
-
-
-class DatabaseError(Exception):
-    """The database cannot be opened or used; the message says why."""
-
-
-class DatabaseBusy(DatabaseError):
-    """Another writer held the write lock longer than this writer waits; nothing was changed."""
-
-
-class DatabaseReadOnly(DatabaseError):
-    """The database cannot be written (file mode, read-only mount, full disk); nothing was changed."""
-
-
-def _read_only(exc: Exception) -> DatabaseReadOnly | None:
-    text = str(exc).lower()
-    if "readonly" in text or "read-only" in text or "read only" in text:
-        return DatabaseReadOnly("the database is read-only: nothing can be changed here")
-    if "disk is full" in text:
-        return DatabaseReadOnly("the disk is full: nothing was changed")
-    return None
-
-
-#: the PostgreSQL advisory lock every safet writer takes (the ASCII of "SAFET", as a bigint)
-WRITE_LOCK_KEY = 0x5341464554
-
-
-@contextmanager
-def write_transaction(database: pw.Database, wait: float) -> Iterator[None]:
-    """One write transaction that holds the write lock from its first statement (``BEGIN
-    IMMEDIATE`` on SQLite; on PostgreSQL callers lock the rows they change), so what it reads is
-    what it writes: a deferred transaction that reads first is refused "database is locked" at
-    once when another connection committed meanwhile, whatever the busy timeout.
-
-    Waits up to ``wait`` seconds for another writer, then raises :class:`DatabaseBusy`; a database
-    that cannot be written raises :class:`DatabaseReadOnly`. Inside a transaction it is a savepoint.
-    """
-    if database.transaction_depth() > 0:
-        with database.atomic():
-            yield
-        return
-    sqlite = is_sqlite(database)
-    deadline = time.monotonic() + wait
-    pause = 0.02
-    while True:
-        tx = database.atomic("IMMEDIATE") if sqlite else database.atomic()
-        try:
-            with _busy_timeout_at_most(database, deadline - time.monotonic(), sqlite):
-                tx.__enter__()
-            if not sqlite:
-                try:
-                    # One writer at a time, as on SQLite: an import reads claims and writes them
-                    # back, so row locks alone would let it overwrite a desk's change.
-                    database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
-                except BaseException as exc:
-                    tx.__exit__(type(exc), exc, exc.__traceback__)
-                    raise
-            break
-        except pw.OperationalError as exc:
-            if (ro := _read_only(exc)) is not None:
-                raise ro from None
-            if "locked" not in str(exc) and "busy" not in str(exc):
-                raise
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise DatabaseBusy(f"the database is busy: another writer held it for {wait:g} s; "
-                                   "nothing was changed, try again") from None
-            time.sleep(min(pause, left))
-            pause = min(pause * 2, 0.5)
-    try:
-        yield
-    except BaseException as exc:
-        tx.__exit__(type(exc), exc, exc.__traceback__)
-        if isinstance(exc, pw.OperationalError) and (ro := _read_only(exc)) is not None:
-            raise ro from None
-        raise
-    else:
-        try:
-            tx.__exit__(None, None, None)
-        except pw.OperationalError as exc:
-            if (ro := _read_only(exc)) is not None:
-                raise ro from None
-            raise
-
-
-@contextmanager
-def _busy_timeout_at_most(database: pw.Database, seconds: float, sqlite: bool) -> Iterator[None]:
-    """SQLite's own busy wait (``busy_timeout``, 5 s) shortened to what is left of a shorter wait."""
-    limit = SQLITE_PRAGMAS["busy_timeout"]
-    ms = max(int(seconds * 1000), 0)
-    if not sqlite or ms >= limit:
-        yield
-        return
-    database.execute_sql(f"PRAGMA busy_timeout = {ms}")
-    try:
-        yield
-    finally:
-        database.execute_sql(f"PRAGMA busy_timeout = {limit}")
 
 
 class InstantField(pw.BigIntegerField):
@@ -429,7 +294,7 @@ SQLITE_PRAGMAS = {
     "journal_mode": "wal",
     "synchronous": "normal",
     "foreign_keys": 1,
-    "busy_timeout": 5000,
+    "busy_timeout": BUSY_TIMEOUT_MS,
     "cache_size": -32000,
     "temp_store": "memory",
 }

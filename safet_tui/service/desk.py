@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import functools
 
-from safet_tui.db import bound
 from safet_tui.domain.lifecycle import TransitionError
 from safet_tui.service.actions import AmazonActions, SellerActions
 from safet_tui.service.errors import Busy, NotFound, ReadOnly, ServiceError
 from safet_tui.service.session import Evidenced, default_user, set_unread_horizon
+from safet_tui.transactions import bound
 
 
 def _binds_database(cls):

@@ -17,8 +17,6 @@ from safet_tui.db import (
     Account,
     Attachment,
     Claim,
-    DatabaseBusy,
-    DatabaseReadOnly,
     DbTarget,
     Message,
     ReadMark,
@@ -29,7 +27,6 @@ from safet_tui.db import (
     meta_set,
     open_database,
     parse_db_url,
-    write_transaction,
 )
 from safet_tui.domain import lifecycle as lc
 from safet_tui.domain.clock import Clock, to_epoch
@@ -39,6 +36,7 @@ from safet_tui.domain.money import Money
 from safet_tui.domain.reasons import Evidence
 from safet_tui.service import attachments as store
 from safet_tui.service.errors import Busy, NotFound, ReadOnly, ServiceError
+from safet_tui.transactions import DatabaseBusy, DatabaseReadOnly, write_transaction
 
 
 def default_user() -> str:
