@@ -22,14 +22,17 @@ run: $(STAMP)
 # one process). Snapshots compare fine in workers; to rewrite them, run in one process so syrupy
 # also drops unused ones: $(PY) -m pytest -p no:xdist --snapshot-update
 TEST_WORKERS ?= 4
-test: $(STAMP)
+test: lint
 	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist worksteal
 
 bench: $(STAMP)
 	$(PY) -m bench
 
+# The architecture is kept by import contracts (.importlinter), the code by ruff and mypy.
 lint: $(STAMP)
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
+	$(PY) -m mypy safet_tui
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -13,7 +13,7 @@ from safet_tui.domain.clock import to_epoch
 from safet_tui.domain.lifecycle import Outcome, Status, TransitionError
 from safet_tui.domain.money import Money
 from safet_tui.domain.reasons import NO_REPLY_DENIAL, Evidence
-from safet_tui.service.attachments import AttachmentError
+from safet_tui.attachments import AttachmentError
 from safet_tui.service.desk import Desk, Evidenced, NotFound, ServiceError
 
 NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)  # the frozen clock of conftest

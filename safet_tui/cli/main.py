@@ -84,7 +84,7 @@ def _is_user_error(exc: Exception) -> bool:
     from safet_tui.domain.lifecycle import TransitionError
     from safet_tui.domain.marketplaces import PolicyError
     from safet_tui.domain.money import MoneyError
-    from safet_tui.service.attachments import AttachmentError
+    from safet_tui.attachments import AttachmentError
     from safet_tui.service.desk import ServiceError
 
     expected: tuple[type[Exception], ...] = (

@@ -16,7 +16,7 @@ from safet_tui.db import (
 from safet_tui.domain import lifecycle as lc
 from safet_tui.domain.lifecycle import Actor, Status, TransitionError
 from safet_tui.domain.money import Money
-from safet_tui.service import attachments as store
+from safet_tui import attachments as store
 from safet_tui.service.errors import ServiceError
 from safet_tui.service.reads import Reads
 from safet_tui.service.session import Evidenced

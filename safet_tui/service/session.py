@@ -34,7 +34,7 @@ from safet_tui.domain.lifecycle import Actor, ClaimState, Outcome, Status
 from safet_tui.domain.marketplaces import Policies
 from safet_tui.domain.money import Money
 from safet_tui.domain.reasons import Evidence
-from safet_tui.service import attachments as store
+from safet_tui import attachments as store
 from safet_tui.service.errors import Busy, NotFound, ReadOnly, ServiceError
 from safet_tui.transactions import DatabaseBusy, DatabaseReadOnly, write_transaction
 
