@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import overload
 
 
 class Clock:
@@ -43,7 +44,13 @@ def ensure_aware(value: datetime, name: str = "datetime") -> datetime:
 
 # Instants are stored as integer UTC epoch seconds (exact, sortable, indexable): the one pair of
 # helpers every layer uses to go there and back.
-def to_epoch(value: datetime | None) -> int | None:
+@overload
+def to_epoch(value: datetime | int) -> int: ...
+@overload
+def to_epoch(value: None) -> None: ...
+@overload
+def to_epoch(value: datetime | int | None) -> int | None: ...
+def to_epoch(value: datetime | int | None) -> int | None:
     """An aware datetime (or epoch seconds) as epoch seconds; a naive datetime is refused."""
     if value is None or not isinstance(value, datetime):
         return None if value is None else int(value)
@@ -52,5 +59,11 @@ def to_epoch(value: datetime | None) -> int | None:
     return int(value.timestamp())
 
 
+@overload
+def from_epoch(value: int) -> datetime: ...
+@overload
+def from_epoch(value: None) -> None: ...
+@overload
+def from_epoch(value: int | None) -> datetime | None: ...
 def from_epoch(value: int | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(int(value), UTC)

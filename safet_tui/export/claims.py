@@ -30,11 +30,9 @@ from typing import IO
 from safet_tui.domain.clock import from_epoch
 from safet_tui.domain.lifecycle import Outcome, Status, appeal_state, deadline_of
 from safet_tui.domain.reasons import REASONS_BY_CODE
+from safet_tui.export.claims_format import FORMAT, VERSION
 from safet_tui.export.csv_cells import neutralise, write_csv  # noqa: F401 (neutralise: the API)
 from safet_tui.reports.errors import ReportError
-
-FORMAT = "safet-claims"
-VERSION = 2
 
 CSV_COLUMNS = (
     "claim_id", "account", "marketplace", "order_id", "order_item_id", "sku", "asin", "title", "reason",

@@ -3,29 +3,66 @@ written back in batches.
 
 Everything here runs inside the caller's transaction (one per file). Bulk
 writes go through the DB-API cursor's ``executemany`` (peewee's insert_many is
-4-14x slower on this kind of machine); the few single-row writes (accounts,
-products) use the peewee models. Instants are epoch seconds, money minor units,
+several times slower: bench/ has the figures); the few single-row writes
+(accounts, products) use the peewee models or one plain statement. Instants are epoch seconds, money minor units,
 exactly as ``safet_tui.db`` stores them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from operator import attrgetter
 
 import peewee as pw
 
-from safet_tui.db import Product
+from safet_tui.db import Product, sql_for
 
 CHUNK = 500
 
-CLAIM_COLUMNS = (
-    "claim_no", "account_id", "product_id", "order_id", "order_item_id", "reason", "description", "status",
-    "outcome", "denial_reason", "currency", "claimed_minor", "reimbursed_minor", "filed_at", "updated_at",
-    "changed_at", "reply_by", "appeal_by", "appeal_used", "appeal_decided", "due_at", "paid_minor",
-    "deadline_estimated", "decided_at",
-)
+@dataclass(slots=True, eq=False, kw_only=True)
+class ClaimRec:
+    """A claim row in memory; ``id`` is None until inserted. The fields set at construction are the
+    claim table's columns (:data:`CLAIM_COLUMNS`), in the order every import writes them."""
+
+    id: int | None = None
+    claim_no: str
+    account_id: int
+    product_id: int | None
+    order_id: str
+    order_item_id: str
+    reason: str
+    description: str
+    status: str
+    outcome: str | None
+    denial_reason: str | None
+    currency: str
+    claimed_minor: int
+    reimbursed_minor: int | None
+    filed_at: int
+    updated_at: int
+    changed_at: int
+    reply_by: int | None
+    appeal_by: int | None
+    appeal_used: bool
+    appeal_decided: bool
+    due_at: int | None
+    paid_minor: int
+    deadline_estimated: bool = False
+    decided_at: int | None = None
+    # -- not columns --
+    dirty: bool = field(default=False, init=False)
+    line: int = field(default=0, init=False)
+    #: epoch of the claim's last status event (what the desk knows up to)
+    known_at: int | None = field(default=None, init=False)
+
+    def values(self, columns: Sequence[str] | None = None) -> tuple:
+        values = _claim_values(self) if columns is None else [getattr(self, c) for c in columns]
+        return tuple([int(v) if v.__class__ is bool else v for v in values])
+
+
+#: the claim table's columns, as imports write them (the one list: ClaimRec's fields)
+CLAIM_COLUMNS = tuple(f.name for f in fields(ClaimRec) if f.init and f.name != "id")
 #: what an import may change on an existing claim
 CLAIM_STATE_COLUMNS = (
     "product_id", "status", "outcome", "denial_reason", "reimbursed_minor", "updated_at", "changed_at",
@@ -35,27 +72,15 @@ REFUND_COLUMNS = (
     "account_id", "product_id", "order_id", "order_item_id", "return_reason", "currency", "amount_minor",
     "refund_at", "delivered_at", "file_by", "basis", "claim_id", "created_at",
 )
+EVENT_COLUMNS = ("claim_id", "at", "actor", '"user"', "action", "from_status", "to_status", "note")
+PAYOUT_COLUMNS = ("account_id", "claim_id", "order_id", "adjustment_id", "currency", "amount_minor", "posted_at",
+                  "source")
 
 
-class ClaimRec:
-    """A claim row in memory; ``id`` is None until inserted."""
-
-    __slots__ = ("id", *CLAIM_COLUMNS, "dirty", "line", "known_at")
-
-    def __init__(self, id: int | None = None, **values) -> None:
-        self.id = id
-        for name in CLAIM_COLUMNS:
-            setattr(self, name, values.get(name))
-        if self.deadline_estimated is None:
-            self.deadline_estimated = False
-        self.dirty = False
-        self.line = 0
-        #: epoch of the claim's last status event (what the desk knows up to)
-        self.known_at: int | None = None
-
-    def values(self, columns: Sequence[str] = CLAIM_COLUMNS) -> tuple:
-        values = _claim_values(self) if columns is CLAIM_COLUMNS else [getattr(self, c) for c in columns]
-        return tuple([int(v) if v.__class__ is bool else v for v in values])
+def insert_sql(table: str, columns: Sequence[str]) -> str:
+    """``INSERT INTO table (columns) VALUES (?, …)``, one ``?`` a column (``Store.sql``/``sql_for``
+    turn them into the database's own placeholders)."""
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
 
 
 _claim_values = attrgetter(*CLAIM_COLUMNS)
@@ -89,7 +114,7 @@ def new_refund(sku: str, claim: ClaimRec | None, account_id: int, product_id: in
                delivered_at: int | None, file_by: int | None, basis: str, claim_id: int | None,
                created_at: int) -> RefundRec:
     """``RefundRec(None, sku, claim, account_id=…, …)`` with positional arguments: a 100k-row report
-    makes 100k of them, and binding fifteen keywords costs more than the record (2.1 vs 0.9 µs)."""
+    makes 100k of them, and binding fifteen keywords costs more than building the record."""
     rec = _new_object(RefundRec)
     rec.id, rec.sku, rec.claim, rec.dirty = None, sku, claim, False
     rec.account_id, rec.product_id, rec.order_id = account_id, product_id, order_id
@@ -154,8 +179,7 @@ class Store:
 
     # -- SQL ------------------------------------------------------------------------
     def sql(self, text: str) -> str:
-        param = getattr(self.database, "param", "?")
-        return text if param == "?" else text.replace("?", param)
+        return sql_for(self.database, text)
 
     def query(self, text: str, params: Sequence = ()) -> list[tuple]:
         return list(self.database.execute_sql(self.sql(text), tuple(params)))
@@ -174,7 +198,7 @@ class Store:
         if claims:
             cols = ", ".join(("id", *CLAIM_COLUMNS))
             for row in self.query(f"SELECT {cols} FROM claim WHERE account_id = ?", [self.account_id]):
-                rec = ClaimRec(row[0], **dict(zip(CLAIM_COLUMNS, row[1:], strict=True)))
+                rec = ClaimRec(id=row[0], **dict(zip(CLAIM_COLUMNS, row[1:], strict=True)))
                 rec.appeal_used, rec.appeal_decided = bool(rec.appeal_used), bool(rec.appeal_decided)
                 rec.deadline_estimated = bool(rec.deadline_estimated)
                 self._index_claim(rec)
@@ -188,10 +212,10 @@ class Store:
             cols = ", ".join(("id", *REFUND_COLUMNS))
             by_id = {c.id: c for c in self.claims.values()}
             for row in self.query(f"SELECT {cols} FROM refund WHERE account_id = ?", [self.account_id]):
-                rec = RefundRec(row[0], **dict(zip(REFUND_COLUMNS, row[1:], strict=True)))
-                rec.sku = self.product_sku.get(rec.product_id, "")
-                rec.claim = by_id.get(rec.claim_id)
-                self.refunds_by_order.setdefault(rec.order_id, []).append(rec)
+                refund = RefundRec(row[0], **dict(zip(REFUND_COLUMNS, row[1:], strict=True)))
+                refund.sku = self.product_sku.get(refund.product_id, "") if refund.product_id is not None else ""
+                refund.claim = by_id.get(refund.claim_id)
+                self.refunds_by_order.setdefault(refund.order_id, []).append(refund)
         if payouts:
             for row in self.query("SELECT adjustment_id, order_id, amount_minor, posted_at FROM payout "
                                   "WHERE account_id = ?", [self.account_id]):
@@ -222,7 +246,7 @@ class Store:
         known = self.products.get(sku)
         if known is None:
             if isinstance(self.database, pw.SqliteDatabase):
-                # peewee's insert costs ~0.3 ms to build; a report brings hundreds of new SKUs
+                # building a peewee insert costs more than running it; a report brings hundreds of new SKUs
                 pid = self.database.execute_sql(
                     "INSERT INTO product (account_id, sku, asin, title) VALUES (?, ?, ?, ?)",
                     (self.account_id, sku, asin, title)).lastrowid
@@ -234,7 +258,8 @@ class Store:
         pid, old_asin, old_title = known
         if (asin and not old_asin) or (title and not old_title):
             asin, title = old_asin or asin, old_title or title
-            Product.update(asin=asin, title=title).where(Product.id == pid).execute()
+            self.database.execute_sql(self.sql("UPDATE product SET asin = ?, title = ? WHERE id = ?"),
+                                      (asin, title, pid))
             self.products[sku] = (pid, asin, title)
         return pid
 
@@ -259,9 +284,7 @@ class Store:
         """Write every new and changed row (claims first: refunds, events and payouts point at them)."""
         fresh = {id(c) for c in self.new_claims}
         if self.new_claims:
-            marks = ", ".join("?" * len(CLAIM_COLUMNS))
-            self.executemany(f"INSERT INTO claim ({', '.join(CLAIM_COLUMNS)}) VALUES ({marks})",
-                             [c.values() for c in self.new_claims])
+            self.executemany(insert_sql("claim", CLAIM_COLUMNS), [c.values() for c in self.new_claims])
             by_no = {c.claim_no: c for c in self.new_claims}
             for part in chunks(list(by_no)):
                 marks = ", ".join("?" * len(part))
@@ -274,17 +297,14 @@ class Store:
                              [(*c.values(CLAIM_STATE_COLUMNS), c.id) for c in dirty])
         if self.events:
             self.executemany(
-                'INSERT INTO status_event (claim_id, at, actor, "user", action, from_status, to_status, note) '
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                insert_sql("status_event", EVENT_COLUMNS),
                 [(e.claim.id, e.at, e.actor, self.user, e.action, e.from_status, e.to_status, e.note)
                  for e in self.events])
         if self.new_refunds:
-            marks = ", ".join("?" * len(REFUND_COLUMNS))
             for r in self.new_refunds:
                 if r.claim is not None:
                     r.claim_id = r.claim.id
-            self.executemany(f"INSERT INTO refund ({', '.join(REFUND_COLUMNS)}) VALUES ({marks})",
-                             list(map(_refund_values, self.new_refunds)))
+            self.executemany(insert_sql("refund", REFUND_COLUMNS), list(map(_refund_values, self.new_refunds)))
         changed = [r for rs in self.refunds_by_order.values() for r in rs if r.dirty and r.id is not None]
         if changed:
             keep = [i for i, c in enumerate(REFUND_COLUMNS)
@@ -297,11 +317,10 @@ class Store:
             self.executemany(f"UPDATE refund SET {sets} WHERE id = ?", rows)
         if self.new_payouts:
             self.executemany(
-                "INSERT INTO payout (account_id, claim_id, order_id, adjustment_id, currency, amount_minor, "
-                "posted_at, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                insert_sql("payout", PAYOUT_COLUMNS),
                 [(p.account_id, p.claim.id if p.claim else None, p.order_id, p.adjustment_id, p.currency,
                   p.amount_minor, p.posted_at, p.source) for p in self.new_payouts])
-            self.paid_touched.update(p.claim.id for p in self.new_payouts if p.claim is not None)
+            self.paid_touched.update(p.claim.id for p in self.new_payouts if p.claim is not None and p.claim.id)
         self.new_claims, self.new_refunds, self.new_payouts, self.events = [], [], [], []
         for c in self.claims.values():
             c.dirty = False
@@ -334,7 +353,7 @@ class Store:
             return self.claims[adjustment_id]
         on_order = self.claims_by_order.get(order_id, []) if order_id else []
         if sku and len(on_order) > 1:
-            on_order = [c for c in on_order if self.product_sku.get(c.product_id) == sku]
+            on_order = [c for c in on_order if c.product_id is not None and self.product_sku.get(c.product_id) == sku]
         return on_order[0] if len(on_order) == 1 else None
 
     def update_paid(self) -> None:

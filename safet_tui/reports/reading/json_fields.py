@@ -1,0 +1,130 @@
+"""Reading a JSON document field by field: each value checked, and the first bad one named by
+its JSON path, the value and the rule (one :class:`~safet_tui.reports.errors.ReportError`)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from safet_tui.domain.marketplaces import Policy
+from safet_tui.domain.money import MoneyError, parse_amount
+from safet_tui.domain.records import RecordError, check_instant, check_minor
+from safet_tui.reports.context import ImportContext
+from safet_tui.reports.errors import ReportError
+from safet_tui.reports.reading.cells import minor
+
+
+class FieldChecker:
+    """Reads one JSON object's fields, each checked; a bad value raises the ReportError naming its
+    JSON path, the value and the rule."""
+    def __init__(self, file: str) -> None:
+        self.file = file
+
+    def fail(self, path: str, value: object, problem: str) -> ReportError:
+        return ReportError(problem, file=self.file, path=path, value=None if value is None else str(value))
+
+    def record(self, path: str, exc: RecordError) -> ReportError:
+        return self.fail(f"{path}.{exc.field}", exc.value, exc.problem)
+
+    def text(self, obj: dict, key: str, path: str, *, required: bool = False) -> str:
+        value = obj.get(key)
+        if value is None or value == "":
+            if required:
+                raise self.fail(f"{path}.{key}", value, "missing")
+            return ""
+        if not isinstance(value, str):
+            raise self.fail(f"{path}.{key}", value, "must be text")
+        return value
+
+    def choice(self, obj: dict, key: str, path: str, allowed: tuple[str, ...], what: str, *,
+               required: bool = True) -> str:
+        value = self.text(obj, key, path, required=required)
+        if value and value not in allowed:
+            raise self.fail(f"{path}.{key}", value, f"unknown {what} (use {', '.join(allowed)})")
+        return value
+
+    def when(self, obj: dict, key: str, path: str, *, required: bool = False) -> int | None:
+        value = obj.get(key)
+        if value in (None, ""):
+            if required:
+                raise self.fail(f"{path}.{key}", value, "missing")
+            return None
+        if not isinstance(value, str):
+            raise self.fail(f"{path}.{key}", value, "must be an ISO 8601 date-time in quotes")
+        try:
+            at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise self.fail(f"{path}.{key}", value, "not an ISO 8601 date-time") from None
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=UTC)
+        try:
+            check_instant(at, key)
+            return int(at.timestamp())
+        except RecordError as exc:
+            raise self.fail(f"{path}.{key}", value, exc.problem) from None
+        except (OverflowError, ValueError):
+            raise self.fail(f"{path}.{key}", value, "out of range (dates from 2000-01-01 up to 2100-01-01)") from None
+
+    def money(self, obj: dict, key: str, path: str, *, required: bool = False) -> int | None:
+        value = obj.get(key)
+        if value in (None, ""):
+            if required:
+                raise self.fail(f"{path}.{key}", value, "missing")
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+            raise self.fail(f"{path}.{key}", value, "not an amount")
+        try:
+            amount = minor(parse_amount(str(value)))
+            check_minor(amount, key)
+        except MoneyError:
+            raise self.fail(f"{path}.{key}", value, "not an amount") from None
+        except RecordError as exc:
+            raise self.fail(f"{path}.{key}", value, exc.problem) from None
+        return amount
+
+    def flag(self, obj: dict, key: str, path: str) -> bool:
+        value = obj.get(key, False)
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            raise self.fail(f"{path}.{key}", value, "must be true or false")
+        return value
+
+    def items(self, obj: dict, key: str, path: str) -> list[dict]:
+        value = obj.get(key) or []
+        if not isinstance(value, list):
+            raise self.fail(f"{path}.{key}" if path else key, None, "must be a list of objects")
+        for i, v in enumerate(value):
+            if not isinstance(v, dict):
+                raise self.fail(f"{path}.{key}[{i}]" if path else f"{key}[{i}]", None, "must be an object")
+        return value
+
+    def market(self, obj: dict, path: str, ctx: ImportContext) -> Policy:
+        """The record's marketplace (one safet knows) and its currency (that marketplace's)."""
+        market = self.text(obj, "marketplace", path, required=True)
+        policy = ctx.policies.by_market.get(market)
+        if policy is None:
+            known = ", ".join(sorted(ctx.policies.by_market))
+            raise self.fail(f"{path}.marketplace", market, f"unknown marketplace (this desk knows {known})")
+        cur = self.text(obj, "currency", path, required=True)
+        if cur != policy.currency:
+            raise self.fail(f"{path}.currency", cur, f"not the currency of {market} ({policy.currency})")
+        return policy
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a number this file may hold")
+
+
+def load_json(text: str, file: str) -> object:
+    """The JSON document (numbers as Decimal; NaN and Infinity refused)."""
+    try:
+        return json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise ReportError(f"not valid JSON ({exc.msg})", file=file, line=exc.lineno,
+                          column=f"character {exc.colno}") from None
+    except RecursionError:
+        raise ReportError("not a safet claims export: its JSON is nested too deeply to read", file=file) from None
+    except ValueError as exc:  # a number of thousands of digits, NaN, Infinity
+        raise ReportError(f"not valid JSON ({exc})", file=file) from None
