@@ -11,14 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 
-from safet_tui.domain.clock import from_epoch
+from safet_tui.domain.clock import from_epoch, to_epoch
 from safet_tui.domain.eligibility import why_not_claimable
 from safet_tui.domain.marketplaces import Policy, PolicyError
 from safet_tui.reports.bulk.store import ClaimRec, RefundRec, Store
-
-
-def _epoch(value: datetime) -> int:
-    return int(value.timestamp())
 
 
 @lru_cache(maxsize=65536)
@@ -30,7 +26,7 @@ def file_by(policy: Policy, refund_at: datetime | None, delivered_at: datetime |
         at, basis = policy.filing_basis_at(refund_at, delivered_at, requested_at, reported_at)
     except PolicyError:
         return None, "unknown (no refund, return-delivery or return-request date)"
-    return _epoch(policy.window_end(at)), basis
+    return to_epoch(policy.window_end(at)), basis
 
 
 def find_refund(store: Store, order_id: str, item: str, sku: str) -> RefundRec | None:
@@ -63,7 +59,7 @@ def claim_for_item(store: Store, order_id: str, item: str, sku: str) -> ClaimRec
             return exact[0]
         on_order = [c for c in on_order if not c.order_item_id]
     if sku and len(on_order) > 1:
-        on_order = [c for c in on_order if store.product_sku.get(c.product_id) == sku]
+        on_order = [c for c in on_order if store.sku_of(c.product_id) == sku]
     return on_order[0] if len(on_order) == 1 else None
 
 

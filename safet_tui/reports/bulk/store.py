@@ -213,7 +213,7 @@ class Store:
             by_id = {c.id: c for c in self.claims.values()}
             for row in self.query(f"SELECT {cols} FROM refund WHERE account_id = ?", [self.account_id]):
                 refund = RefundRec(row[0], **dict(zip(REFUND_COLUMNS, row[1:], strict=True)))
-                refund.sku = self.product_sku.get(refund.product_id, "") if refund.product_id is not None else ""
+                refund.sku = self.sku_of(refund.product_id)
                 refund.claim = by_id.get(refund.claim_id)
                 self.refunds_by_order.setdefault(refund.order_id, []).append(refund)
         if payouts:
@@ -262,6 +262,10 @@ class Store:
                                       (asin, title, pid))
             self.products[sku] = (pid, asin, title)
         return pid
+
+    def sku_of(self, product_id: int | None) -> str:
+        """The SKU of a product of this account ("" for none)."""
+        return "" if product_id is None else self.product_sku.get(product_id, "")
 
     # -- claims ---------------------------------------------------------------------
     def add_claim(self, rec: ClaimRec) -> ClaimRec:
@@ -353,7 +357,7 @@ class Store:
             return self.claims[adjustment_id]
         on_order = self.claims_by_order.get(order_id, []) if order_id else []
         if sku and len(on_order) > 1:
-            on_order = [c for c in on_order if c.product_id is not None and self.product_sku.get(c.product_id) == sku]
+            on_order = [c for c in on_order if self.sku_of(c.product_id) == sku]
         return on_order[0] if len(on_order) == 1 else None
 
     def update_paid(self) -> None:

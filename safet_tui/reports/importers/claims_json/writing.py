@@ -184,7 +184,7 @@ def _details(fresh: list[tuple[dict, ClaimRec, Store]], ctx: ImportContext) -> N
             store.payout_keys.add(key)
             payouts.append((store.account_id, rec.id, p["order_id"], p["adjustment_id"], rec.currency,
                             p["amount"], p["posted_at"], p["source"]))
-        refund = find_refund(store, rec.order_id, rec.order_item_id, store.product_sku.get(rec.product_id, ""))
+        refund = find_refund(store, rec.order_id, rec.order_item_id, store.sku_of(rec.product_id))
         if refund is not None and refund.claim is None and refund.claim_id is None:
             refund.claim, refund.dirty = rec, True
     if attachments:
