@@ -1,58 +1,83 @@
-"""Command palette commands that fit where you are ("Appeal claim 3417650022", "Go to claim …")."""
+"""Command palette commands that fit where you are ("Appeal claim 3417650022", "Go to claim …").
+
+Navigation goes up to the App as messages; a claim's own actions are those of the claim screen
+the palette was opened on.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
+from typing import Protocol, runtime_checkable
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from safet_tui.messages import (
+    DeskContext,
+    ExportClaims,
+    ExportScope,
+    ImportReport,
+    NewClaim,
+    OpenAnalytics,
+    OpenThread,
+    ShowTab,
+)
+from safet_tui.screens.claim_actions import ClaimScreen
+from safet_tui.service.desk import NotFound
 from safet_tui.service.views import TAB_LABELS, TABS
+
+Command = tuple[str, Callable[[], object], str]
+
+
+@runtime_checkable
+class DeskHost(Protocol):
+    """The app the palette runs in: it holds the desk's context."""
+
+    ctx: DeskContext
 
 
 class DeskCommands(Provider):
-    def _commands(self) -> list[tuple[str, object, str]]:
-        app = self.app
+    def _commands(self) -> list[Command]:
+        post = self.app.post_message
         screen = self.screen
-        commands: list[tuple[str, object, str]] = []
+        app = self.app
+        assert isinstance(app, DeskHost), "DeskCommands runs in the SAFE-T desk"
+        desk = app.ctx.desk
+        seller = desk.role.value != "amazon"
+        commands: list[Command] = []
         for i, tab in enumerate(TABS, start=1):
-            commands.append((f"Show {TAB_LABELS[tab]}", partial(self._tab, tab), f"Key {i}"))
-        commands.append(("Analytics", app.open_analytics, "The SAFE-T dashboard (key a)"))
-        if app.role != "amazon":
-            commands.append(("New claim", partial(app.start_new_claim, None), "File a claim (key n)"))
+            commands.append((f"Show {TAB_LABELS[tab]}", partial(post, ShowTab(tab)), f"Key {i}"))
+        commands.append(("Analytics", partial(post, OpenAnalytics()), "The SAFE-T dashboard (key a)"))
+        if seller:
+            commands.append(("New claim", partial(post, NewClaim()), "File a claim (key n)"))
         commands.append(("Go to claim…", self._ask_claim, "Type a claim id (or just type the digits here)"))
-        commands.append(("Import report…", self._import, "Seller Central returns or settlement report"))
-        commands.append(("Export claims…", self._export, "The selection, the tab, as CSV or JSON (key e)"))
-        claim_no = _claim_in_view(screen)
+        commands.append(("Import report…", partial(post, ImportReport()),
+                         "Seller Central returns or settlement report"))
+        scope = screen.export_scope() if isinstance(screen, ClaimScreen) else ExportScope()
+        commands.append(("Export claims…", partial(post, ExportClaims(scope)),
+                         "The selection, the tab, as CSV or JSON (key e)"))
+        if not isinstance(screen, ClaimScreen):
+            return commands
+        ids = screen.claim_ids()
+        claim_no = ids[0] if ids else ""
         if claim_no:
-            desk = app.desk
-            try:
-                if app.role != "amazon" and desk.why_not_appeal(claim_no) is None:
-                    commands.append((f"Appeal claim {claim_no}", partial(app.start_appeal, claim_no),
-                                     "One appeal per claim"))
-            except Exception:
-                pass
-            commands.append((f"Open claim {claim_no}", partial(app.open_thread, claim_no), "The thread"))
-            if app.role != "amazon":
-                commands.append((f"Attach a file to claim {claim_no}", partial(app.start_attach, claim_no), "Key t"))
-            commands.append((f"Copy claim id {claim_no}", partial(self._copy, claim_no), "Key y"))
+            if seller and self._appealable(claim_no):
+                commands.append((f"Appeal claim {claim_no}", partial(screen.start_appeal, claim_no),
+                                 "One appeal per claim"))
+            commands.append((f"Open claim {claim_no}", partial(post, OpenThread(claim_no)), "The thread"))
+            if seller:
+                commands.append((f"Attach a file to claim {claim_no}", partial(screen.start_attach, claim_no),
+                                 "Key t"))
+            commands.append((f"Copy claim id {claim_no}", screen.action_copy_claim, "Key y"))
         return commands
 
-    def _tab(self, tab: str) -> None:
-        home = self.app.home()
-        if home is not None:
-            while self.app.screen is not home:
-                self.app.pop_screen()
-            home.action_tab(tab)
-
-    def _copy(self, text: str) -> None:
-        self.app.copy_to_clipboard(text)
-        self.app.say(f"Copied {text}")
-
-    def _import(self) -> None:
-        self.app.start_import()
-
-    def _export(self) -> None:
-        self.app.start_export()
+    def _appealable(self, claim_no: str) -> bool:
+        app = self.app
+        assert isinstance(app, DeskHost)
+        try:
+            return app.ctx.desk.why_not_appeal(claim_no) is None
+        except NotFound:  # gone since it was listed: nothing to offer
+            return False
 
     async def discover(self) -> Hits:
         for title, callback, help_text in self._commands():
@@ -62,7 +87,8 @@ class DeskCommands(Provider):
         matcher = self.matcher(query)
         digits = query.strip()
         if digits.isdigit() and len(digits) >= 4:
-            yield Hit(100, f"Go to claim {digits}", partial(self._goto, digits), help="Open its thread")
+            yield Hit(100, f"Go to claim {digits}", partial(self.app.post_message, OpenThread(digits)),
+                      help="Open its thread")
         for title, callback, help_text in self._commands():
             score = matcher.match(title)
             if score > 0:
@@ -73,22 +99,7 @@ class DeskCommands(Provider):
 
         def done(text: str | None) -> None:
             if text:
-                self._goto(text.strip())
+                self.app.post_message(OpenThread(text.strip()))
 
         self.app.push_screen(TextDialog("Go to claim", "The SAFE-T claim id, e.g. 3417650022", confirm="Open",
                                         single_line=True), done)
-
-    def _goto(self, claim_no: str) -> None:
-        if self.app.desk.exists(claim_no):
-            self.app.open_thread(claim_no)
-        else:
-            self.app.say(f"No claim {claim_no}", severity="warning")
-
-
-def _claim_in_view(screen) -> str | None:
-    claim_no = getattr(screen, "claim_no", None)
-    if claim_no:
-        return claim_no
-    cl = getattr(screen, "claim_list", None)
-    row = cl.current_row if cl is not None else None
-    return row.claim_no if row is not None and row.kind == "claim" else None

@@ -187,10 +187,10 @@ def screen_text(app) -> str:
 
 
 def home(app):
-    return app.home()
+    return app.home_screen
 
 
 def rows(app, n: int | None = None):
-    cl = app.home().claim_list
+    cl = app.home_screen.claim_list
     count = cl.total if n is None else min(n, cl.total)
     return [cl.row_at(i) for i in range(count)]

@@ -16,7 +16,7 @@ NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
 
 
 class Host(App):
-    """A tiny app that holds the desk the way the real one does and opens the screen."""
+    """A tiny app that opens the screen on a desk, as the real one does."""
 
     def __init__(self, db: str, export_dir=None) -> None:
         super().__init__()
@@ -28,7 +28,7 @@ class Host(App):
         from safet_tui.service.desk import Desk
 
         self.desk = Desk(self.db, clock=FixedClock(NOW), user="tester")
-        self.push_screen(AnalyticsScreen(export_dir=self.export_dir))
+        self.push_screen(AnalyticsScreen(self.desk, export_dir=self.export_dir))
 
     def on_unmount(self) -> None:
         self.desk.close()
@@ -157,7 +157,7 @@ async def test_escape_and_q_go_back(demo_db):
         await wait_for(pilot, lambda: type(app.screen).__name__ != "AnalyticsScreen")
         from safet_tui.screens.analytics import AnalyticsScreen
 
-        app.push_screen(AnalyticsScreen())
+        app.push_screen(AnalyticsScreen(app.desk))
         await settle(pilot)
         await pilot.press("q")
         await wait_for(pilot, lambda: type(app.screen).__name__ != "AnalyticsScreen")

@@ -19,6 +19,7 @@ from desk_support import (
 from textual.command import CommandPalette
 from textual.widgets import Input, TextArea
 
+from safet_tui.messages import NewClaim, OpenThread
 from safet_tui.screens.dialogs import AttachDialog, ChoiceDialog, TextDialog
 from safet_tui.screens.help import HelpScreen
 from safet_tui.screens.home import HomeScreen
@@ -231,9 +232,9 @@ async def test_help_lists_keys_of_the_screen_and_filters(demo_db, clock):
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
         ids = [r[2] for r in app.screen.rows]
-        assert "desk.appeal" in ids and "desk.tab.claimable" in ids and "list.last" in ids
+        assert "claim.appeal" in ids and "desk.tab.claimable" in ids and "list.last" in ids
         await type_text(pilot, "appeal")
-        await wait_for(pilot, lambda: "desk.appeal" in screen_text(app) and "desk.filter" not in screen_text(app))
+        await wait_for(pilot, lambda: "claim.appeal" in screen_text(app) and "desk.filter" not in screen_text(app))
         shown = {desc for _, desc, _ in app.screen.shown}
         assert "Appeal" in shown and "Filter" not in shown
         await pilot.press("escape")
@@ -314,8 +315,8 @@ async def test_investigator_cannot_act_as_the_seller(demo_db, clock):
         assert not app.screen.has_class("-replying")
         view = app.desk.claim(row.claim_no)
         assert view.status.value == "awaiting" and not view.appeal_used
-        app.start_appeal(row.claim_no)
-        app.start_new_claim(None)
+        app.screen.start_appeal(row.claim_no)  # as the palette would
+        app.post_message(NewClaim())
         await wait_for(pilot, lambda: toast_says(app, "investigator"))
         await settle(pilot)
         assert isinstance(app.screen, ThreadScreen)
@@ -384,7 +385,7 @@ async def test_grant_dialog_keeps_bad_amounts_and_resolved_claims_are_refused_up
         await pilot.press("escape")
         await wait_for_screen(pilot, ThreadScreen)
         app.pop_screen()
-        app.open_thread(resolved)
+        app.post_message(OpenThread(resolved))
         await wait_for(pilot, lambda: isinstance(app.screen, ThreadScreen) and app.screen.claim_no == resolved)
         await settle(pilot)
         await pilot.press("x")

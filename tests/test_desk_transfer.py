@@ -8,6 +8,7 @@ from pathlib import Path
 from desk_support import make_app, settle, text, toast_says, type_text, wait_for, wait_for_screen
 from textual.widgets import Input
 
+from safet_tui.messages import ImportReport
 from safet_tui.screens.home import HomeScreen
 from safet_tui.screens.transfer import ExportDialog, ImportDialog
 
@@ -39,7 +40,7 @@ async def test_import_a_returns_report_from_the_palette(empty_desk, clock, tmp_p
     app = make_app(db_path, clock)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        app.start_import()
+        app.post_message(ImportReport())  # as the palette's "Import report…" does
         dialog = await wait_for_screen(pilot, ImportDialog)
         dialog.query_one("#path", Input).value = str(sample)
         await pilot.press("enter")
@@ -61,7 +62,7 @@ async def test_import_of_a_bad_file_says_where_and_writes_nothing(empty_desk, cl
     app = make_app(db_path, clock)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        app.start_import()
+        app.post_message(ImportReport())  # as the palette's "Import report…" does
         dialog = await wait_for_screen(pilot, ImportDialog)
         dialog.query_one("#path", Input).value = str(bad)
         await pilot.press("enter")

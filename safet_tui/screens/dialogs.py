@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from textual import on
@@ -14,6 +15,7 @@ from textual.suggester import Suggester
 from textual.widgets import Button, Input, Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 
+from safet_tui.service.desk import ServiceError
 from safet_tui.widgets.text import clean, literal
 
 
@@ -41,7 +43,7 @@ class PathSuggester(Suggester):
         return None
 
 
-class _Dialog(ModalScreen):
+class _Dialog(ModalScreen[str | None]):
     DEFAULT_CSS = """
     _Dialog, TextDialog, AttachDialog, ChoiceDialog {
         align: center middle;
@@ -91,7 +93,7 @@ class TextDialog(_Dialog):
     BINDINGS = [Binding("ctrl+s", "confirm", "Confirm", id="dialog.confirm")]
 
     def __init__(self, title: str, hint: str = "", *, initial: str = "", confirm: str = "OK",
-                 single_line: bool = False, validate=None) -> None:
+                 single_line: bool = False, validate: Callable[[str], str | None] | None = None) -> None:
         super().__init__()
         self.title_text, self.hint, self.initial, self.confirm_label = title, hint, initial, confirm
         self.single_line = single_line
@@ -116,8 +118,9 @@ class TextDialog(_Dialog):
         self.query_one("#text").focus()
 
     def _value(self) -> str:
-        w = self.query_one("#text")
-        return w.value if isinstance(w, Input) else w.text
+        if self.single_line:
+            return self.query_one("#text", Input).value
+        return self.query_one("#text", TextArea).text
 
     def action_confirm(self) -> None:
         value = self._value()
@@ -148,9 +151,11 @@ class AttachDialog(_Dialog):
 
     BINDINGS = [Binding("tab", "complete", "Complete", show=False, id="dialog.complete")]
 
-    def __init__(self, title: str) -> None:
+    def __init__(self, title: str, check: Callable[[str], None]) -> None:
         super().__init__()
         self.title_text = title
+        #: ``check(path)`` refuses (ServiceError) a file that cannot be attached, before anything is sent
+        self.check = check
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -170,11 +175,9 @@ class AttachDialog(_Dialog):
 
     @on(Input.Submitted, "#path")
     def _submitted(self, event: Input.Submitted) -> None:
-        from safet_tui.service.attachments import AttachmentError, check_file
-
         try:
-            check_file(event.value, self.app.desk.attachment_limit)
-        except AttachmentError as exc:
+            self.check(event.value)
+        except ServiceError as exc:
             self.query_one("#error", Label).update(literal(str(exc)))
             return
         self.dismiss(event.value)
@@ -197,4 +200,4 @@ class ChoiceDialog(_Dialog):
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(self.choices[int(event.option.id)])
+        self.dismiss(self.choices[event.option_index])

@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.screen import Screen
+from textual.css.query import NoMatches
+from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, Tab, Tabs
 
-from safet_tui.service.views import SORTS, TAB_LABELS, TABS, TabCount
+from safet_tui.messages import (
+    Change,
+    DeskContext,
+    ExportClaims,
+    ExportScope,
+    NewClaim,
+    OpenAnalytics,
+    OpenThread,
+    Write,
+)
+from safet_tui.screens.claim_actions import ClaimScreen
+from safet_tui.service.desk import NotFound
+from safet_tui.service.views import SORTS, TAB_LABELS, TABS, ClaimView, RefundView, TabCount
 from safet_tui.widgets.claim_list import ClaimList
 from safet_tui.widgets.preview import Preview
+from safet_tui.widgets.working import Working
 
 SHORT = {"awaiting": "Awaiting", "investigating": "Investig.", "resolved": "Resolved", "claimable": "Claimable"}
 
@@ -30,10 +47,10 @@ class StatusTabs(Tabs, can_focus=False):
     """The four tabs; the claim list keeps the focus."""
 
 
-class HomeScreen(Screen):
+class HomeScreen(ClaimScreen):
     CSS_PATH = "home.tcss"
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "app.help", "Help", key_display="?", id="desk.help"),
         Binding("1", "tab('awaiting')", "Awaiting", show=False, id="desk.tab.awaiting"),
         Binding("2", "tab('investigating')", "Investigating", show=False, id="desk.tab.investigating"),
@@ -42,24 +59,34 @@ class HomeScreen(Screen):
         Binding("enter", "open", "Open", id="desk.open"),
         Binding("slash", "filter", "Filter", key_display="/", id="desk.filter"),
         Binding("escape", "clear_filter", "Clear", show=False, id="desk.clear"),
-        Binding("r", "reply", "Reply", id="desk.reply"),
-        Binding("A", "appeal", "Appeal", id="desk.appeal"),
+        *ClaimScreen.CLAIM_BINDINGS,
         Binding("n", "new_claim", "New claim", id="desk.new_claim"),
-        Binding("t", "attach", "Attach", show=False, id="desk.attach"),
         Binding("m", "toggle_read", "Read", id="desk.toggle_read"),
         Binding("space", "select", "Select", show=False, id="desk.select"),
         Binding("s", "cycle_sort", "Sort", id="desk.sort"),
         Binding("a", "analytics", "Analytics", id="desk.analytics"),
         Binding("e", "export", "Export", show=False, id="desk.export"),
-        Binding("y", "copy_claim", "Copy id", show=False, id="desk.copy_claim"),
-        Binding("Y", "copy_order", "Copy order", show=False, id="desk.copy_order"),
         Binding("q", "app.quit", "Quit", id="desk.quit"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
+    @dataclass
+    class Counted(Message):
+        """Tab counts for a filter, from the counting worker."""
+
+        bubble: ClassVar[bool] = False
+        text: str
+        counts: dict[str, TabCount]
+
+    @dataclass
+    class Previewed(Message):
+        bubble: ClassVar[bool] = False
+        view: ClaimView | RefundView | None
+
+    def __init__(self, ctx: DeskContext) -> None:
+        super().__init__(ctx)
         self._counts: dict[str, TabCount] = {}
         self._preview_timer: Timer | None = None
+        self._filter_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusTabs(*[Tab(TAB_LABELS[t], id=f"tab-{t}") for t in TABS], id="tabs")
@@ -67,33 +94,34 @@ class HomeScreen(Screen):
             yield Input(placeholder="/ to filter: claim id, order, SKU, ASIN, title or message text", id="filter")
             yield Label("", id="filter-count")
         with Horizontal(id="body"):
-            yield ClaimList(id="claims")
+            yield ClaimList(self.desk, self.desk.now, id="claims")
             yield Preview(id="preview")
         yield Label("", id="status-line")
+        yield Working()
         yield Footer(compact=True)
 
     @property
     def claim_list(self) -> ClaimList:
         return self.query_one(ClaimList)
 
-    def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if not self.is_current:  # keys still queued while another screen is on top
-            return False
-        if action in ("reply", "appeal", "new_claim", "attach"):
-            # Seller actions; an investigator (--as amazon) records Amazon's side only.
-            if self.app.role == "amazon":
-                return False
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        allowed = super().check_action(action, parameters)
+        if not allowed:
+            return allowed
         if action in ("reply", "appeal", "attach", "toggle_read") and self.claim_list.tab == "claimable":
             return False  # a claimable refund is not a claim yet: n files it
+        if action == "toggle_read" and self.writing is not None:
+            return False
         return True
 
     def on_mount(self) -> None:
+        super().on_mount()
         # Time left changes while nobody types: repaint deadlines every 20 s.
         self.set_interval(20, self._tick)
         self.claim_list.focus()
-        # First load in this thread (milliseconds at 100k): the first frame shows rows and counts.
+        # First load in this thread (quick even at 100k): the first frame shows rows and counts.
         self.claim_list.show("awaiting", now=True)
-        self._set_counts(self.app.desk.counts(self.claim_list.text), self.claim_list.text)
+        self._set_counts(self.Counted(self.claim_list.text, self.desk.counts(self.claim_list.text)))
         self._update_status()
         self._relabel()
 
@@ -107,17 +135,27 @@ class HomeScreen(Screen):
         self.set_class(self.size.width >= 130, "-wide")
         self._relabel()
 
+    def data_changed(self, change: Change) -> None:
+        """The database changed (our own action, or another terminal): reload what shows it."""
+        cl = self.claim_list
+        row = cl.current_row
+        if change.done and row is not None and row.claim_no == change.claim_no:
+            cl.action_cursor_down()  # done with it: on to the next claim
+        cl.reload()
+        self.refresh_counts()
+        self._update_status()
+
     # -- counts and labels --------------------------------------------------------------
     @work(thread=True, exclusive=True, group="counts")
     def refresh_counts(self) -> None:
         text = self.claim_list.text
-        counts = self.app.desk.counts(text)
-        self.app.call_from_thread(self._set_counts, counts, text)
+        self.post_message(self.Counted(text, self.desk.counts(text)))
 
-    def _set_counts(self, counts: dict[str, TabCount], text: str) -> None:
-        if text != self.claim_list.text:  # a slower answer for an older filter
+    @on(Counted)
+    def _set_counts(self, message: Counted) -> None:
+        if message.text != self.claim_list.text:  # a slower answer for an older filter
             return
-        self._counts = counts
+        self._counts = message.counts
         self._relabel()
 
     def _relabel(self) -> None:
@@ -130,15 +168,15 @@ class HomeScreen(Screen):
             key = TABS.index(tab) + 1
             try:
                 self.query_one(f"#tab-{tab}", Tab).label = f"{key} {label}"
-            except Exception:
+            except NoMatches:  # a resize before the tabs are built
                 return
 
     def _update_status(self) -> None:
         cl = self.claim_list
         sel = f" · {len(cl.selected)} selected" if cl.selected else ""
-        who = f"{self.app.desk.user} ({self.app.role})"
+        who = f"{self.desk.user} ({self.desk.role.value})"
         self.query_one("#status-line", Label).update(
-            f" sort: {cl.sort} · {TAB_LABELS[cl.tab]}: {cl.total:,}{sel} · {who} · {self.app.desk.target.name}"
+            f" sort: {cl.sort} · {TAB_LABELS[cl.tab]}: {cl.total:,}{sel} · {who} · {self.desk.target.name}"
         )
 
     # -- list events ----------------------------------------------------------------------
@@ -164,7 +202,7 @@ class HomeScreen(Screen):
         if row is None:
             self.query_one(Preview).show_nothing("")
             return
-        delay = self.app.config.preview_delay
+        delay = self.ctx.config.preview_delay
         if delay <= 0:
             self._preview_timer = None
             self._load_preview(row.kind, row.key, row.claim_no)
@@ -177,22 +215,23 @@ class HomeScreen(Screen):
 
     @work(thread=True, exclusive=True, group="preview")
     def _load_preview(self, kind: str, key: int, claim_no: str) -> None:
-        desk = self.app.desk
+        view: ClaimView | RefundView | None
         try:
-            view = desk.refund(key) if kind == "refund" else desk.claim(claim_no)
-        except Exception:
-            return
-        self.app.call_from_thread(self._show_preview, kind, view)
+            view = self.desk.refund(key) if kind == "refund" else self.desk.claim(claim_no)
+        except NotFound:  # gone since the list was loaded (a restore, another terminal)
+            view = None
+        self.post_message(self.Previewed(view))
 
-    def _show_preview(self, kind: str, view) -> None:
-        previews = self.query(Preview)
-        if not previews:  # the screen is closing
-            return
-        preview = previews.first()
-        if kind == "refund":
-            preview.show_refund(view, self.app.desk.now())
+    @on(Previewed)
+    def _show_preview(self, message: Previewed) -> None:
+        preview = self.query_one(Preview)
+        view = message.view
+        if view is None:
+            preview.show_nothing("")
+        elif isinstance(view, RefundView):
+            preview.show_refund(view, self.desk.now())
         else:
-            preview.show_claim(view, self.app.desk.now())
+            preview.show_claim(view, self.desk.now())
 
     # -- actions ---------------------------------------------------------------------------
     def action_tab(self, tab: str) -> None:
@@ -209,12 +248,10 @@ class HomeScreen(Screen):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self._filter_timer_restart(event.value)
-
-    def _filter_timer_restart(self, value: str) -> None:
-        if getattr(self, "_filter_timer", None) is not None:
+        if self._filter_timer is not None:
             self._filter_timer.stop()
-        delay = self.app.config.filter_delay
+        value = event.value
+        delay = self.ctx.config.filter_delay
         if delay <= 0:
             self._filter_timer = None
             self._apply_filter(value)
@@ -250,22 +287,16 @@ class HomeScreen(Screen):
         sort = SORTS[(SORTS.index(self.claim_list.sort) + 1) % len(SORTS)]
         self.claim_list.show(sort=sort)
         self._update_status()
-        self.app.say(f"Sorted by {sort}")
+        self.say(f"Sorted by {sort}")
 
     def action_select(self) -> None:
         self.claim_list.toggle_selected()
         self.claim_list.action_cursor_down()
         self._update_status()
 
-    def _current_claim_no(self, what: str) -> str | None:
+    def claim_ids(self) -> tuple[str, str] | None:
         row = self.claim_list.current_row
-        if row is None:
-            self.app.say("No claim under the cursor")
-            return None
-        if row.kind != "claim":
-            self.app.say(f"This is a claimable refund, not a claim: press n to file it first ({what})")
-            return None
-        return row.claim_no
+        return None if row is None else (row.claim_no if row.kind == "claim" else "", row.order_id)
 
     def action_open(self) -> None:
         row = self.claim_list.current_row
@@ -274,73 +305,53 @@ class HomeScreen(Screen):
         if row.kind == "refund":
             self.action_new_claim()
             return
-        self.app.open_thread(row.claim_no)
+        self.post_message(OpenThread(row.claim_no))
 
     def action_reply(self) -> None:
-        claim_no = self._current_claim_no("reply")
-        if claim_no:
-            self.app.open_thread(claim_no, then="reply")
-
-    def action_appeal(self) -> None:
-        claim_no = self._current_claim_no("appeal")
-        if claim_no:
-            self.app.start_appeal(claim_no)
-
-    def action_attach(self) -> None:
-        claim_no = self._current_claim_no("attach")
-        if claim_no:
-            self.app.start_attach(claim_no)
+        claim_no = self.claim_for("reply")
+        row = self.claim_list.current_row
+        if claim_no and row is not None:
+            if row.status == "resolved":
+                self.say("The claim is resolved: replies are closed (appeal with A, if allowed)", severity="warning")
+                return
+            self.post_message(OpenThread(claim_no, then="reply"))
 
     def action_new_claim(self) -> None:
         row = self.claim_list.current_row
-        refund_id = row.key if row is not None and row.kind == "refund" else None
-        self.app.start_new_claim(refund_id)
+        self.post_message(NewClaim(row.key if row is not None and row.kind == "refund" else None))
 
     def action_toggle_read(self) -> None:
         cl = self.claim_list
         keys = [k for kind, k in cl.selection_or_current() if kind == "claim"]
         if not keys:
-            self.app.say("Only claims have read marks")
+            self.say("Only claims have read marks")
             return
         if cl.selected:
             # any unread among the selection: mark them all read; all read already: mark unread
             read = any(r.unread for r in cl.loaded_rows() if (r.kind, r.key) in cl.selected)
         else:
             read = bool(cl.current_row and cl.current_row.unread)
-        n = self.app.desk.mark_read_ids(keys, read=read)
-        self.app.say(f"Marked {n} claim{'s' if n != 1 else ''} {'read' if read else 'unread'}")
-        if cl.selected:
-            cl.selected.clear()
-        else:
-            cl.action_cursor_down()
-        self.after_change()
+
+        def marked(n: int) -> None:
+            self.say(f"Marked {n} claim{'s' if n != 1 else ''} {'read' if read else 'unread'}")
+            if cl.selected:
+                cl.selected.clear()
+            else:
+                cl.action_cursor_down()
+            self.changed()
+
+        self.write(Write("saving the read marks", lambda: self.desk.mark_read_ids(keys, read=read), marked,
+                         refused="Read marks not saved"))
+
+    def export_scope(self) -> ExportScope:
+        """The selected claims, else the tab's claims under the filter (a claimable tab: all)."""
+        cl = self.claim_list
+        ids = tuple(key for kind, key in cl.selected if kind == "claim")
+        status = cl.tab if cl.tab != "claimable" else None
+        return ExportScope(ids, status, cl.text if status else "")
 
     def action_export(self) -> None:
-        self.app.start_export()
+        self.post_message(ExportClaims(self.export_scope()))
 
     def action_analytics(self) -> None:
-        self.app.open_analytics()
-
-    def action_copy_claim(self) -> None:
-        row = self.claim_list.current_row
-        if row is None:
-            return
-        if not row.claim_no:
-            self.app.say("A claimable refund has no claim id yet (Y copies its order id)")
-            return
-        self.app.copy_to_clipboard(row.claim_no)
-        self.app.say(f"Copied claim id {row.claim_no}")
-
-    def action_copy_order(self) -> None:
-        row = self.claim_list.current_row
-        if row is not None:
-            self.app.copy_to_clipboard(row.order_id)
-            self.app.say(f"Copied order id {row.order_id}")
-
-    def after_change(self, advance: bool = False) -> None:
-        """The database changed under us (our own action, or another terminal)."""
-        if advance:
-            self.claim_list.action_cursor_down()
-        self.claim_list.reload()
-        self.refresh_counts()
-        self._update_status()
+        self.post_message(OpenAnalytics())

@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+import time as clock
+from collections.abc import Iterator
+from datetime import datetime, time, tzinfo
+from typing import Any
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Label, Select, Static, TextArea
 
 from safet_tui.domain.money import Money, MoneyError, dot_decimal, format_money, parse_amount
 from safet_tui.domain.reasons import REASONS, REASONS_BY_CODE, Evidence
-from safet_tui.service.desk import Evidenced
+from safet_tui.messages import Write
+from safet_tui.screens.claim_actions import WritingScreen
+from safet_tui.service.desk import Desk, Evidenced
+from safet_tui.service.views import ClaimView, RefundView
 from safet_tui.widgets.text import literal
+from safet_tui.widgets.working import Working
 
 
-def parse_when(text: str, tz) -> datetime | None:
+def parse_when(text: str, tz: tzinfo) -> datetime | None:
     """``2026-10-02`` (start of that day, marketplace time) or an ISO date-time; '' is None."""
     text = text.strip()
     if not text:
@@ -32,7 +39,7 @@ def parse_when(text: str, tz) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=tz)
 
 
-class NewClaimScreen(Screen):
+class NewClaimScreen(WritingScreen):
     CSS_PATH = "new_claim.tcss"
 
     BINDINGS = [
@@ -41,13 +48,15 @@ class NewClaimScreen(Screen):
         Binding("ctrl+t", "attach", "Attach evidence", id="new.attach"),
     ]
 
-    def __init__(self, refund_id: int | None = None) -> None:
-        super().__init__()
+    def __init__(self, desk: Desk, refund_id: int | None = None) -> None:
+        super().__init__(desk)
         self.refund_id = refund_id
         self.files: list[Evidenced] = []
+        self._ready = False
+        self._warned = 0.0
 
     def compose(self) -> ComposeResult:
-        desk = self.app.desk
+        desk = self.desk
         accounts = desk.accounts()
         refund = desk.refund(self.refund_id) if self.refund_id else None
         self.refund = refund
@@ -79,23 +88,25 @@ class NewClaimScreen(Screen):
                 yield Button("File claim (ctrl+s)", variant="primary", id="file")
         # Always in view, whatever the terminal height: the verdict is the point of the form.
         yield Static(id="eligibility")
+        yield Working()
         yield Footer(compact=True)
 
-    def _amount_text(self, refund) -> str:
+    def _amount_text(self, refund: RefundView) -> str:
         """The refunded amount as the marketplace writes numbers (49,99 in de_DE), so it reads back."""
-        locale = self.app.desk.policies[refund.marketplace].locale
+        locale = self.desk.policies[refund.marketplace].locale
         if dot_decimal(locale):
             return str(refund.amount.amount)
         return format_money(refund.amount, symbol=False, locale=locale)
 
-    def _field(self, label: str, name: str, value: str, placeholder: str):
+    def _field(self, label: str, name: str, value: str, placeholder: str) -> Iterator[Widget]:
         with Horizontal(classes="row"):
             yield Label(label, classes="field")
             yield Input(value, placeholder=placeholder, id=name, select_on_focus=False)
 
-    def check_action(self, action: str, parameters: tuple) -> bool | None:
-        # keys queued before the form was built, or for a form just closed, do nothing
-        return getattr(self, "_ready", False) and self.is_current
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # keys queued before the form was built, or for a form just closed, do nothing; while the
+        # claim is being filed, the form stays as it is
+        return self._ready and self.is_current and self.writing is None
 
     def on_mount(self) -> None:
         self._ready = True
@@ -108,8 +119,8 @@ class NewClaimScreen(Screen):
     def _changed(self) -> None:
         self.recheck()
 
-    def _values(self) -> dict:
-        desk = self.app.desk
+    def _values(self) -> dict[str, Any]:
+        desk = self.desk
         account_id = self.query_one("#account", Select).value
         account = next((a for a in desk.accounts() if a.id == account_id), None)
         if account is None:
@@ -123,7 +134,8 @@ class NewClaimScreen(Screen):
             if "more decimals" in str(exc):
                 raise ValueError(f"amount {amount_text.strip()} has more than two decimals") from None
             raise ValueError(f"amount {amount_text!r} is not a number") from None
-        if value is not None and value.as_tuple().exponent < -2:
+        exponent = value.as_tuple().exponent if value is not None else 0
+        if isinstance(exponent, int) and exponent < -2:
             raise ValueError(f"amount {amount_text.strip()} has more than two decimals")
         amount = Money(value, account.currency) if value is not None else None
         reason = self.query_one("#reason", Select).value
@@ -150,7 +162,7 @@ class NewClaimScreen(Screen):
             verdict_box.update(Text("Enter the order id to check eligibility.", "italic"))
             self._checklist(values["reason_code"])
             return
-        verdict = self.app.desk.check_filing(
+        verdict = self.desk.check_filing(
             values["account_id"], values["order_id"], values["order_item_id"], values["refund_at"],
             values["delivered_at"], reason_code=values["reason_code"], amount=values["amount"],
             description=values["description"], evidence={f.evidence for f in self.files if f.evidence},
@@ -193,8 +205,8 @@ class NewClaimScreen(Screen):
     def action_attach(self) -> None:
         from safet_tui.screens.dialogs import AttachDialog, ChoiceDialog
 
-        reason = REASONS_BY_CODE.get(self.query_one("#reason", Select).value or "") if isinstance(
-            self.query_one("#reason", Select).value, str) else None
+        code = self.query_one("#reason", Select).value
+        reason = REASONS_BY_CODE.get(code) if isinstance(code, str) else None
         kinds = list(reason.evidence) if reason and reason.evidence else list(Evidence)
 
         def got_path(path: str | None, kind: Evidence | None) -> None:
@@ -206,7 +218,8 @@ class NewClaimScreen(Screen):
             if label is None:
                 return
             kind = next((k for k in Evidence if k.label == label), None)
-            self.app.push_screen(AttachDialog(f"Evidence: {label}"), lambda p: got_path(p, kind))
+            self.app.push_screen(AttachDialog(f"Evidence: {label}", self.desk.check_attachment),
+                                 lambda p: got_path(p, kind))
 
         self.app.push_screen(ChoiceDialog("What does the file show?", [k.label for k in kinds] + ["Other"]), got_kind)
 
@@ -222,33 +235,30 @@ class NewClaimScreen(Screen):
         try:
             values = self._values()
         except ValueError as exc:
-            self.app.say(str(exc), severity="error")
+            self.say(str(exc), severity="error")
             return
         if values["reason_code"] is None:
-            self.app.say("Choose a claim reason", severity="error")
+            self.say("Choose a claim reason", severity="error")
             return
         if values["amount"] is None:
-            self.app.say("Enter the amount to claim", severity="error")
+            self.say("Enter the amount to claim", severity="error")
             return
-        try:
-            view = self.app.desk.file_claim(files=self.files, **values)
-        except Exception as exc:
-            self.app.say(str(exc), severity="error", timeout=8)
-            self.recheck()
-            return
-        self.app.say(f"Filed claim {view.claim_no}: Under Investigation")
-        self.app.pop_screen()
-        self.app.after_write()
+        files = list(self.files)
+
+        def filed(view: ClaimView) -> None:
+            self.say(f"Filed claim {view.claim_no}: Under Investigation")
+            self.app.pop_screen()
+            self.changed(view.claim_no)
+
+        self.write(Write("filing the claim", lambda: self.desk.file_claim(files=files, **values), filed,
+                         refused="Not filed", after_refusal=self.recheck))
 
     def _dirty(self) -> bool:
         return bool(self.files or self.query_one("#description", TextArea).text.strip())
 
     def action_back(self) -> None:
-        import time
-
-        if self._dirty() and time.monotonic() - getattr(self, "_warned", 0.0) > 4:
-            self._warned = time.monotonic()
-            self.app.say("The form has a description or evidence: press escape again to discard it",
-                         severity="warning")
+        if self._dirty() and clock.monotonic() - self._warned > 4:
+            self._warned = clock.monotonic()
+            self.say("The form has a description or evidence: press escape again to discard it", severity="warning")
             return
         self.app.pop_screen()

@@ -1,22 +1,28 @@
 """Import a Seller Central report and export claims, from inside the desk.
 
-Both run in thread workers (a 100k-row report takes seconds); progress comes
-back through call_from_thread; the summary is shown as plain text.
+Both run in thread workers (a 100k-row report takes seconds) through the Desk; progress and
+the outcome come back as messages posted by the worker; the summary is shown as plain text.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, Select, Static
 
+from safet_tui.messages import REFUSALS, Change, Changed, ExportScope
+from safet_tui.screens.claim_actions import say
 from safet_tui.screens.dialogs import PathSuggester, _Dialog
+from safet_tui.service.desk import Desk
 from safet_tui.widgets.text import literal
 
 KINDS = [("Detect from the file", "auto"), ("Returns report", "returns"),
@@ -25,6 +31,24 @@ KINDS = [("Detect from the file", "auto"), ("Returns report", "returns"),
 
 class ImportDialog(_Dialog):
     BINDINGS = [Binding("tab", "complete", "Complete", show=False, id="import.complete")]
+
+    @dataclass
+    class Progressed(Message):
+        bubble: ClassVar[bool] = False
+        done: int
+        total: int
+
+    @dataclass
+    class Finished(Message):
+        """The import's summary lines, or why nothing was imported."""
+
+        bubble: ClassVar[bool] = False
+        lines: list[str] | None
+        error: str | None = None
+
+    def __init__(self, desk: Desk) -> None:
+        super().__init__()
+        self.desk = desk
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -67,33 +91,37 @@ class ImportDialog(_Dialog):
             return
         self.query_one("#go", Button).disabled = True
         self.query_one("#summary", Static).update(Text("Importing…", "italic"))
-        self._run(self.query_one("#kind", Select).value, str(Path(path).expanduser()),
+        kind = self.query_one("#kind", Select).value
+        self._run(kind if isinstance(kind, str) else "auto", str(Path(path).expanduser()),
                   self.query_one("#account", Input).value.strip() or None, self.query_one("#dry", Checkbox).value)
 
     @work(thread=True, exclusive=True, group="import")
     def _run(self, kind: str, path: str, account: str | None, dry_run: bool) -> None:
-        from safet_tui.reports import run_import
-
         def progress(done: int, total: int) -> None:
-            self.app.call_from_thread(self.query_one("#progress", ProgressBar).update, total=total, progress=done)
+            self.post_message(self.Progressed(done, total))
 
         try:
-            summary = run_import(self.app.desk, kind, path, account=account, dry_run=dry_run, progress=progress)
-        except Exception as exc:  # a ReportError says file, line, column and value
-            self.app.call_from_thread(self._done, None, str(exc))
+            lines = self.desk.import_report(kind, path, account=account, dry_run=dry_run, progress=progress)
+        except REFUSALS as exc:  # the file, line, column and value that stopped it
+            self.post_message(self.Finished(None, str(exc)))
             return
-        self.app.call_from_thread(self._done, summary, None)
+        self.post_message(self.Finished(lines))
 
-    def _done(self, summary, error: str | None) -> None:
+    @on(Progressed)
+    def _progressed(self, message: Progressed) -> None:
+        self.query_one("#progress", ProgressBar).update(total=message.total, progress=message.done)
+
+    @on(Finished)
+    def _done(self, message: Finished) -> None:
         self.query_one("#go", Button).disabled = False
         box = self.query_one("#summary", Static)
-        if error is not None:
+        if message.lines is None:
             text = Text("Nothing was imported:\n", "bold red")
-            text.append_text(literal(error, newlines=True))
+            text.append_text(literal(message.error or "", newlines=True))
             box.update(text)
             return
-        box.update(literal("\n".join(summary.lines()), newlines=True))
-        self.app.after_write()
+        box.update(literal("\n".join(message.lines), newlines=True))
+        self.app.post_message(Changed(Change()))
 
     @on(Button.Pressed, "#close")
     def _close(self) -> None:
@@ -103,11 +131,20 @@ class ImportDialog(_Dialog):
 class ExportDialog(_Dialog):
     """Export the selected claims, or the current tab, or everything."""
 
-    def __init__(self, claim_ids: list[int] | None = None, status: str | None = None, text: str = "") -> None:
+    @dataclass
+    class Finished(Message):
+        bubble: ClassVar[bool] = False
+        path: str
+        claims: int | None
+        error: str | None = None
+
+    def __init__(self, desk: Desk, scope: ExportScope | None = None) -> None:
         super().__init__()
-        self.claim_ids = claim_ids or []
-        self.status = status
-        self.text = text
+        self.desk = desk
+        scope = scope or ExportScope()
+        self.claim_ids = list(scope.claim_ids)
+        self.status = scope.status
+        self.text = scope.text
         self._confirm_overwrite: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -149,31 +186,33 @@ class ExportDialog(_Dialog):
             self._confirm_overwrite = str(path)
             self.query_one("#error", Label).update(literal(f"{path} exists: press Export again to replace it"))
             return
-        self._run(str(path), self.query_one("#fmt", Select).value, self.query_one("#threads", Checkbox).value)
+        fmt = self.query_one("#fmt", Select).value
+        self._run(str(path), fmt if isinstance(fmt, str) else "csv", self.query_one("#threads", Checkbox).value)
 
     @work(thread=True, exclusive=True, group="export")
     def _run(self, path: str, fmt: str, threads: bool) -> None:
-        from safet_tui.export.claims import export_claims
-
-        desk = self.app.desk
+        desk = self.desk
         ids = self.claim_ids
         if not ids and self.text:
             # what the filter shows on this tab, no more
-            total = desk.count(self.status, self.text)
-            ids = [row.key for row in desk.window(self.status, 0, total, "claim", self.text)] or [-1]
+            total = desk.count(self.status or "", self.text)
+            ids = [row.key for row in desk.window(self.status or "", 0, total, "claim", self.text)] or [-1]
         try:
-            with open(path, "w", encoding="utf-8", newline="") as out:
-                result = export_claims(desk, out, fmt=fmt, with_messages=threads and fmt == "json",
-                                       statuses=[self.status] if self.status and not ids else [],
-                                       claim_ids=ids)
-        except Exception as exc:
-            self.app.call_from_thread(self.query_one("#error", Label).update, literal(f"Export failed: {exc}"))
+            claims = desk.export_claims(path, fmt=fmt, with_messages=threads and fmt == "json",
+                                        statuses=[self.status] if self.status and not ids else [], claim_ids=ids)
+        except REFUSALS as exc:
+            self.post_message(self.Finished(path, None, str(exc)))
             return
-        self.app.call_from_thread(self._done, path, result)
+        self.post_message(self.Finished(path, claims))
 
-    def _done(self, path: str, result) -> None:
-        self.app.say(f"Exported {result.claims:,} claim{'s' if result.claims != 1 else ''} to {path}")
-        self.dismiss(path)
+    @on(Finished)
+    def _done(self, message: Finished) -> None:
+        if message.claims is None:
+            self.query_one("#error", Label).update(literal(f"Export failed: {message.error}"))
+            return
+        n = message.claims
+        say(self, f"Exported {n:,} claim{'s' if n != 1 else ''} to {message.path}")
+        self.dismiss(message.path)
 
     @on(Button.Pressed, "#close")
     def _close(self) -> None:

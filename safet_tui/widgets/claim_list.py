@@ -1,17 +1,22 @@
 """The claim list: a virtual list that stays instant at 100k claims.
 
-It never holds every row. The database gives the row count and pages of
-rows (100 at a time) in thread workers; only visible lines are rendered
-(the Line API, as Textualize/toolong does). Line 0 is the column header.
+It never holds every row. Its row source (the Desk, or anything with ``count`` and
+``window``) gives the row count and pages of rows (100 at a time) in thread workers,
+which post them back as messages; only visible lines are rendered (the Line API, as
+Textualize/toolong does). Line 0 is the column header.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
+from typing import ClassVar, Protocol
 
 from rich.segment import Segment
 from rich.style import Style
-from textual import events, work
+from textual import events, on, work
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
@@ -23,10 +28,18 @@ from safet_tui.domain.deadlines import Urgency
 from safet_tui.domain.money import Money, format_money
 from safet_tui.domain.reasons import REASONS_BY_CODE
 from safet_tui.service.views import ListRow
-from safet_tui.widgets.columns import fit, layout
+from safet_tui.widgets.columns import Column, fit, layout
 from safet_tui.widgets.text import URGENCY_CLASS, ago, clean, deadline_text
 
 PAGE = 100
+
+class RowSource(Protocol):
+    """Where the list's rows come from: a count and a window, per tab, sort and filter."""
+
+    def count(self, tab: str, text: str = "") -> int: ...
+
+    def window(self, tab: str, offset: int, limit: int, sort: str = "deadline", text: str = "") -> list[ListRow]: ...
+
 
 DEADLINE_TITLES = {"awaiting": "Reply by", "investigating": "Deadline", "resolved": "Appeal by",
                    "claimable": "File by"}
@@ -64,19 +77,40 @@ class ClaimList(ScrollView, can_focus=True):
 
     cursor: reactive[int] = reactive(0, always_update=True, init=False)
 
+    @dataclass
     class CursorMoved(Message):
-        def __init__(self, row: ListRow | None) -> None:
-            super().__init__()
-            self.row = row
+        row: ListRow | None
 
+    @dataclass
     class Loaded(Message):
-        def __init__(self, tab: str, total: int) -> None:
-            super().__init__()
-            self.tab = tab
-            self.total = total
+        tab: str
+        total: int
 
-    def __init__(self, *, id: str | None = None) -> None:
+    @dataclass
+    class Activated(Message):
+        row: ListRow | None
+
+    @dataclass
+    class Fetched(Message):
+        """The count and the page around the cursor, from the loading worker."""
+
+        bubble: ClassVar[bool] = False
+        generation: int
+        total: int
+        page: int
+        rows: list[ListRow]
+
+    @dataclass
+    class PageFetched(Message):
+        bubble: ClassVar[bool] = False
+        generation: int
+        page: int
+        rows: list[ListRow]
+
+    def __init__(self, source: RowSource, now: Callable[[], datetime], *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.source = source
+        self.now = now
         self.tab = "awaiting"
         self.sort = "deadline"
         self.text = ""
@@ -87,7 +121,7 @@ class ClaimList(ScrollView, can_focus=True):
         self._pending: set[int] = set()
         self._generation = 0
         self._layout_width: tuple[int, str] = (-1, "")
-        self._layout: list = []
+        self._layout: list[tuple[Column, int]] = []
         self._keep_key: tuple[str, int] | None = None
 
     # -- what to show ---------------------------------------------------------------
@@ -111,10 +145,10 @@ class ClaimList(ScrollView, can_focus=True):
         if changed:
             self._pages.clear()
         if now:
-            # The first load: a count and one page by index take milliseconds even at 100k
-            # claims, and the first frame then has rows; a worker's answer arrives after that
-            # frame and costs a second full paint (~150 ms of cold start, see bench/).
-            self._on_loaded(self._generation, *self._fetch(self.tab, self.sort, self.text, self.cursor))
+            # The first load: a count and one page by index are quick even at 100k claims, and
+            # the first frame then has rows; a worker's answer would arrive after that frame and
+            # cost a second full paint of the cold start (measured in bench/).
+            self._on_loaded(self._fetch(self._generation, self.tab, self.sort, self.text, self.cursor))
             return
         self._load(self._generation, self.tab, self.sort, self.text, self.cursor)
 
@@ -124,15 +158,16 @@ class ClaimList(ScrollView, can_focus=True):
 
     @work(thread=True, exclusive=True, group="claim-list-load")
     def _load(self, generation: int, tab: str, sort: str, text: str, cursor: int) -> None:
-        self.app.call_from_thread(self._on_loaded, generation, *self._fetch(tab, sort, text, cursor))
+        self.post_message(self._fetch(generation, tab, sort, text, cursor))
 
-    def _fetch(self, tab: str, sort: str, text: str, cursor: int) -> tuple[int, int, list[ListRow]]:
-        desk = self.app.desk
-        total = desk.count(tab, text)
+    def _fetch(self, generation: int, tab: str, sort: str, text: str, cursor: int) -> Fetched:
+        total = self.source.count(tab, text)
         page = min(cursor, max(0, total - 1)) // PAGE
-        return total, page, desk.window(tab, page * PAGE, PAGE, sort, text)
+        return self.Fetched(generation, total, page, self.source.window(tab, page * PAGE, PAGE, sort, text))
 
-    def _on_loaded(self, generation: int, total: int, page: int, rows: list[ListRow]) -> None:
+    @on(Fetched)
+    def _on_loaded(self, message: Fetched) -> None:
+        generation, total, page, rows = message.generation, message.total, message.page, message.rows
         if generation != self._generation:
             return
         self.total = total
@@ -157,10 +192,11 @@ class ClaimList(ScrollView, can_focus=True):
 
     @work(thread=True, group="claim-list-page")
     def _fetch_page(self, generation: int, page: int, tab: str, sort: str, text: str) -> None:
-        rows = self.app.desk.window(tab, page * PAGE, PAGE, sort, text)
-        self.app.call_from_thread(self._on_page, generation, page, rows)
+        self.post_message(self.PageFetched(generation, page, self.source.window(tab, page * PAGE, PAGE, sort, text)))
 
-    def _on_page(self, generation: int, page: int, rows: list[ListRow]) -> None:
+    @on(PageFetched)
+    def _on_page(self, message: PageFetched) -> None:
+        generation, page, rows = message.generation, message.page, message.rows
         self._pending.discard(page)
         if generation != self._generation:
             return
@@ -185,7 +221,7 @@ class ClaimList(ScrollView, can_focus=True):
             return None
         return rows[offset] if offset < len(rows) else None
 
-    def loaded_rows(self):
+    def loaded_rows(self) -> Iterator[ListRow]:
         """Rows already fetched (no query): what the user has seen, and so could select."""
         for rows in self._pages.values():
             yield from rows
@@ -252,17 +288,12 @@ class ClaimList(ScrollView, can_focus=True):
             if event.chain == 2:
                 self.post_message(self.Activated(self.current_row))
 
-    class Activated(Message):
-        def __init__(self, row: ListRow | None) -> None:
-            super().__init__()
-            self.row = row
-
     def on_resize(self, event: events.Resize) -> None:
         self.virtual_size = Size(self.scrollable_content_region.width, self.total + 1)
         self._scroll_cursor_into_view()
 
     # -- rendering --------------------------------------------------------------------------
-    def _columns(self) -> list:
+    def _columns(self) -> list[tuple[Column, int]]:
         width = self.scrollable_content_region.width
         if (width, self.tab) != self._layout_width:
             self._layout_width = (width, self.tab)
@@ -296,8 +327,8 @@ class ClaimList(ScrollView, can_focus=True):
             return Strip([Segment("  …", dim)]).adjust_cell_length(width, dim)
         return self._row_strip(row, index, columns, width)
 
-    def _row_strip(self, row: ListRow, index: int, columns: list, width: int) -> Strip:
-        now = self.app.desk.now()
+    def _row_strip(self, row: ListRow, index: int, columns: list[tuple[Column, int]], width: int) -> Strip:
+        now = self.now()
         selected = (row.kind, row.key) in self.selected
         line_style = self.rich_style
         if row.unread:

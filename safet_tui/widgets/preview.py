@@ -47,7 +47,7 @@ def claim_summary(view: ClaimView, now, compact: bool = False) -> Text:
             t.append(f"\n{label} {about}{deadline:%Y-%m-%d %H:%M} UTC ({left}{guess})", "bold")
     if view.appeal_used:
         t.append("\nAppeal: used" + (" (decided)" if view.appeal_decided else " (pending)"))
-    if view.payout_mismatch:
+    if view.payout_mismatch and view.paid is not None and view.reimbursed is not None:
         t.append(f"\nPaid {format_money(view.paid)} in settlements: not the {format_money(view.reimbursed)} granted",
                  "bold")
     return t

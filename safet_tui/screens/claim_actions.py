@@ -1,0 +1,223 @@
+"""What every screen that shows claims shares: writes in workers, and the claim actions.
+
+``WritingScreen`` runs a :class:`~safet_tui.messages.Write` in a thread worker with a visible
+"sending…" line and shows the service's refusal in a toast; ``ClaimScreen`` adds the claim
+actions the list and the thread both offer (reply, appeal, attach, copy the claim or order id),
+each declared once with one binding id, and listens to the App's data-changed signal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
+from textual.screen import Screen
+
+from safet_tui.domain.lifecycle import Actor
+from safet_tui.messages import (
+    REFUSALS,
+    Change,
+    Changed,
+    DeskContext,
+    ExportScope,
+    Refused,
+    Write,
+    Written,
+)
+from safet_tui.service.desk import Desk
+from safet_tui.widgets.text import clean
+from safet_tui.widgets.working import Working
+
+#: actions only a seller takes; an investigator (--as amazon) records Amazon's side
+SELLER_ACTIONS = frozenset({"reply", "appeal", "attach", "new_claim"})
+
+
+def say(screen: Screen[Any], message: str, severity: SeverityLevel = "information", timeout: float = 4) -> None:
+    """A toast with the text shown literally (no markup from claim data)."""
+    screen.notify(clean(message, newlines=True), severity=severity, timeout=timeout, markup=False)
+
+
+def investigator_refusal(what: str) -> str:
+    return f"You are the investigator (--as amazon): sellers {what}, not Amazon"
+
+
+class WritingScreen(Screen[None]):
+    """A screen that changes the database, one write at a time, off the event loop."""
+
+    def __init__(self, desk: Desk) -> None:
+        super().__init__()
+        self.desk = desk
+        #: the write running now (keys that would start another, or leave, wait for it)
+        self.writing: Write[Any] | None = None
+
+    @property
+    def investigator(self) -> bool:
+        return self.desk.role is Actor.AMAZON
+
+    def say(self, message: str, severity: SeverityLevel = "information", timeout: float = 4) -> None:
+        say(self, message, severity, timeout)
+
+    def seller_only(self, what: str) -> bool:
+        if self.investigator:
+            self.say(investigator_refusal(what), severity="warning")
+            return False
+        return True
+
+    def write(self, job: Write[Any]) -> None:
+        self.writing = job
+        self.query_one(Working).start(job.doing)
+        self.refresh_bindings()
+        self._run_write(job)
+
+    @work(thread=True, group="write")
+    def _run_write(self, job: Write[Any]) -> None:
+        try:
+            result = job.run()
+        except REFUSALS as exc:
+            self.post_message(Refused(job, str(exc)))
+        else:
+            self.post_message(Written(job, result))
+
+    def _finished(self) -> None:
+        self.writing = None
+        self.query_one(Working).stop()
+        self.refresh_bindings()
+
+    @on(Written)
+    def _written(self, message: Written) -> None:
+        self._finished()
+        message.write.then(message.result)
+
+    @on(Refused)
+    def _refused(self, message: Refused) -> None:
+        self._finished()
+        self.say(f"{message.write.refused}: {message.reason}", severity="error", timeout=8)
+        if message.write.after_refusal is not None:
+            message.write.after_refusal()
+
+    def changed(self, claim_no: str | None = None, *, done: bool = False, origin: object | None = None) -> None:
+        """Tell the App what our write changed; it tells every screen (``origin``: one that
+        shows the change already)."""
+        self.app.post_message(Changed(Change(claim_no, done, origin)))
+
+
+class ClaimScreen(WritingScreen):
+    """The claim list and the thread: the shared claim actions, and reloads on change."""
+
+    CLAIM_BINDINGS: list[BindingType] = [
+        Binding("r", "reply", "Reply", id="claim.reply"),
+        Binding("A", "appeal", "Appeal", id="claim.appeal"),
+        Binding("t", "attach", "Attach", show=False, id="claim.attach"),
+        Binding("y", "copy_claim", "Copy id", show=False, id="claim.copy_claim"),
+        Binding("Y", "copy_order", "Copy order", show=False, id="claim.copy_order"),
+    ]
+
+    def __init__(self, ctx: DeskContext) -> None:
+        super().__init__(ctx.desk)
+        self.ctx = ctx
+
+    def on_mount(self) -> None:
+        self.ctx.changes.subscribe(self, self.data_changed)
+
+    def data_changed(self, change: Change) -> None:
+        """The database changed (another terminal, an import, or a write of ours)."""
+
+    # -- which claim -----------------------------------------------------------------------
+    def claim_ids(self) -> tuple[str, str] | None:
+        """(claim id, order id) of the claim in view; a claimable refund has no claim id ("")."""
+        raise NotImplementedError
+
+    def export_scope(self) -> ExportScope:
+        """The claims an export from here takes (here: every claim)."""
+        return ExportScope()
+
+    def claim_for(self, what: str) -> str | None:
+        """The claim an action applies to, or None after saying why there is none."""
+        ids = self.claim_ids()
+        if ids is None:
+            self.say("No claim under the cursor")
+            return None
+        if not ids[0]:
+            self.say(f"This is a claimable refund, not a claim: press n to file it first ({what})")
+            return None
+        return ids[0]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.is_current:  # keys still queued while another screen is on top
+            return False
+        if action in SELLER_ACTIONS and self.investigator:
+            return False
+        return True
+
+    # -- the shared actions ------------------------------------------------------------------
+    def action_appeal(self) -> None:
+        claim_no = self.claim_for("appeal")
+        if claim_no:
+            self.start_appeal(claim_no)
+
+    def start_appeal(self, claim_no: str) -> None:
+        from safet_tui.screens.dialogs import TextDialog
+
+        if not self.seller_only("appeal"):
+            return
+        why = self.desk.why_not_appeal(claim_no)
+        if why:
+            self.say(f"Cannot appeal {claim_no}: {why}", severity="warning")
+            return
+
+        def filed(_: object) -> None:
+            self.say(f"Appeal filed for {claim_no}: now Under Investigation")
+            self.changed(claim_no, done=True)
+
+        def confirmed(text: str | None) -> None:
+            if text is not None:
+                self.write(Write("filing the appeal", lambda: self.desk.appeal(claim_no, text), filed,
+                                 refused="Appeal not sent"))
+
+        self.app.push_screen(TextDialog(
+            f"Appeal claim {claim_no}",
+            "One appeal per claim, and it is final. Say why the decision is wrong.",
+            confirm="File the appeal (final)",
+        ), confirmed)
+
+    def action_attach(self) -> None:
+        claim_no = self.claim_for("attach")
+        if claim_no:
+            self.start_attach(claim_no)
+
+    def start_attach(self, claim_no: str) -> None:
+        from safet_tui.screens.dialogs import AttachDialog
+
+        if not self.seller_only("attach evidence"):
+            return
+
+        def attached(att: Any) -> None:
+            self.say(f"Attached {att.name} to {claim_no}")
+            self.changed(claim_no)
+
+        def picked(path: str | None) -> None:
+            if path:
+                # hashing and copying up to the attachment limit: in the worker
+                self.write(Write("attaching the file", lambda: self.desk.attach(claim_no, path), attached,
+                                 refused="Not attached"))
+
+        self.app.push_screen(AttachDialog(f"Attach a file to claim {claim_no}", self.desk.check_attachment),
+                             picked)
+
+    def action_copy_claim(self) -> None:
+        ids = self.claim_ids()
+        if ids is None:
+            return
+        if not ids[0]:
+            self.say("A claimable refund has no claim id yet (Y copies its order id)")
+            return
+        self.app.copy_to_clipboard(ids[0])
+        self.say(f"Copied claim id {ids[0]}")
+
+    def action_copy_order(self) -> None:
+        ids = self.claim_ids()
+        if ids is not None and ids[1]:
+            self.app.copy_to_clipboard(ids[1])
+            self.say(f"Copied order id {ids[1]}")
