@@ -49,7 +49,7 @@ class ThreadScreen(ClaimScreen):
         *ClaimScreen.CLAIM_BINDINGS,
         Binding("ctrl+s", "send", "Send", id="thread.send"),
         Binding("ctrl+e", "editor", "$EDITOR", priority=True, id="thread.editor"),
-        Binding("ctrl+t", "attach", "Attach to reply", id="thread.attach_reply"),
+        Binding("ctrl+t", "attach", "Attach", id="thread.attach_reply"),
         Binding("ctrl+x", "drop_file", "Remove last file", show=False, priority=True, id="thread.drop_file"),
         Binding("m", "mark_unread", "Mark unread", show=False, id="thread.unread"),
         Binding("g,home", "top", "Top", show=False, id="thread.top"),
@@ -103,6 +103,7 @@ class ThreadScreen(ClaimScreen):
             self._show_pending()
         self._load(mark_read=True)
         scroll = self.query_one("#thread-scroll")
+        scroll.anchor()  # the newest item in view when the thread arrives, until you scroll up
         scroll.focus()
         if self.then == "reply":
             self.action_reply()
@@ -139,9 +140,8 @@ class ThreadScreen(ClaimScreen):
         self.query_one("#thread-header", Static).update(claim_summary(view, self.desk.now()))
         self._show_items()
         self.refresh_bindings()
-        scroll = self.query_one("#thread-scroll")
-        if before is None or len(view.thread) > before:  # opened, or something new: show the end
-            self.call_after_refresh(scroll.scroll_end, animate=False)
+        if before is not None and len(view.thread) > before:  # something new: show it
+            self.query_one("#thread-scroll").scroll_end(animate=False)
 
     def data_changed(self, change: Change) -> None:
         if change.origin is not self:
