@@ -316,12 +316,12 @@ def test_memoized_deadlines_equal_the_policy():
     """The demo memoizes the policy's reply-by/appeal-by per quarter hour: exact, DST included."""
     import random
 
-    from safet_tui.demo.generate import _Deadlines
+    from safet_tui.demo.deadlines import Deadlines
     from safet_tui.domain.marketplaces import DEFAULT_POLICIES
 
     rng = random.Random(1)
     for policy in DEFAULT_POLICIES.values():
-        memo = _Deadlines(policy)
+        memo = Deadlines(policy)
         instants = [NOW_TS - rng.randrange(0, 800 * DAY) for _ in range(3000)]
         # around the US DST changes of 2026 (Mar 8, Nov 1, 10:00 and 09:00 UTC) and a week before them
         for edge in (1772964000, 1793527200):

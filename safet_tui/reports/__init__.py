@@ -37,11 +37,28 @@ closes that thread's own database connection; hop back to the UI with
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from safet_tui.reports.errors import AccountChoiceError, ReportError
-from safet_tui.reports.runner import KINDS, detect_kind, run_import
-from safet_tui.reports.summary import ImportSummary, UnmatchedPayout
+
+if TYPE_CHECKING:
+    from safet_tui.reports.runner import KINDS, detect_kind, run_import
+    from safet_tui.reports.summary import ImportSummary, UnmatchedPayout
 
 __all__ = [
     "AccountChoiceError", "ImportSummary", "KINDS", "ReportError", "UnmatchedPayout", "detect_kind",
     "run_import",
 ]
+
+#: loaded when first asked for: a module that needs only a part of reports (the demo's column
+#: lists, an error type) does not load every importer
+_LAZY = {"KINDS": "runner", "detect_kind": "runner", "run_import": "runner", "ImportSummary": "summary",
+         "UnmatchedPayout": "summary"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"safet_tui.reports.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'safet_tui.reports' has no attribute {name!r}")

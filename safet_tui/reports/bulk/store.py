@@ -72,6 +72,9 @@ REFUND_COLUMNS = (
     "account_id", "product_id", "order_id", "order_item_id", "return_reason", "currency", "amount_minor",
     "refund_at", "delivered_at", "file_by", "basis", "claim_id", "created_at",
 )
+#: what a refund's verdict adds (schema 4): its order amount and why it cannot be claimed
+REFUND_VERDICT_COLUMNS = ("order_minor", "not_claimable")
+ATTACHMENT_COLUMNS = ("claim_id", "message_id", "name", "size", "sha256", "media_type", "created_at")
 EVENT_COLUMNS = ("claim_id", "at", "actor", '"user"', "action", "from_status", "to_status", "note")
 PAYOUT_COLUMNS = ("account_id", "claim_id", "order_id", "adjustment_id", "currency", "amount_minor", "posted_at",
                   "source")

@@ -7,9 +7,11 @@ from safet_tui.db import Account, index_messages, sql_for
 from safet_tui.reports.bulk.claim_state import due_at
 from safet_tui.reports.bulk.refunds import find_refund
 from safet_tui.reports.bulk.store import (
+    ATTACHMENT_COLUMNS,
     EVENT_COLUMNS,
     PAYOUT_COLUMNS,
     REFUND_COLUMNS,
+    REFUND_VERDICT_COLUMNS,
     ClaimRec,
     PayoutRec,
     Store,
@@ -87,8 +89,8 @@ def _store(stores: dict, c: dict, parsed: Parsed, ctx: ImportContext) -> Store:
     return store
 
 
-#: what a refund of the export brings: the columns of the import's refunds, and the verdict's two
-_REFUND_COLUMNS = (*REFUND_COLUMNS, "order_minor", "not_claimable")
+#: what a refund of the export brings: the columns of the import's refunds, and its verdict's
+_REFUND_COLUMNS = (*REFUND_COLUMNS, *REFUND_VERDICT_COLUMNS)
 
 
 def _refunds(parsed: Parsed, stores: dict, ctx: ImportContext) -> None:
@@ -188,8 +190,7 @@ def _details(fresh: list[tuple[dict, ClaimRec, Store]], ctx: ImportContext) -> N
         if refund is not None and refund.claim is None and refund.claim_id is None:
             refund.claim, refund.dirty = rec, True
     if attachments:
-        cursor.executemany(q("INSERT INTO attachment (claim_id, message_id, name, size, sha256, media_type, "
-                             "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"), attachments)
+        cursor.executemany(q(insert_sql("attachment", ATTACHMENT_COLUMNS)), attachments)
     if events:
         cursor.executemany(q(insert_sql("status_event", EVENT_COLUMNS)), events)
     if payouts:
