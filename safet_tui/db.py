@@ -46,6 +46,9 @@ class InstantField(pw.BigIntegerField):
 
 
 class Base(pw.Model):
+    # peewee adds these when it builds the class; declared so a type checker sees them too
+    id: int
+
     class Meta:
         database = DB
         legacy_table_names = False
@@ -66,6 +69,7 @@ class Account(Base):
 
 
 class Product(Base):
+    account_id: int
     account = pw.ForeignKeyField(Account, backref="products", on_delete="CASCADE")
     sku = pw.CharField()
     asin = pw.CharField(default="")
@@ -76,6 +80,8 @@ class Product(Base):
 
 
 class Claim(Base):
+    account_id: int
+    product_id: int | None
     claim_no = pw.CharField(unique=True)
     account = pw.ForeignKeyField(Account, backref="claims", on_delete="CASCADE")
     product = pw.ForeignKeyField(Product, null=True, on_delete="SET NULL")
@@ -118,6 +124,9 @@ class Claim(Base):
 
 class Refund(Base):
     """A refund Amazon issued: claimable until filed or its window passes."""
+    account_id: int
+    product_id: int | None
+    claim_id: int | None
 
     account = pw.ForeignKeyField(Account, backref="refunds", on_delete="CASCADE", index=False)
     product = pw.ForeignKeyField(Product, null=True, on_delete="SET NULL")
@@ -146,6 +155,7 @@ class Refund(Base):
 
 
 class Message(Base):
+    claim_id: int
     claim = pw.ForeignKeyField(Claim, backref="messages", on_delete="CASCADE", index=False)
     side = pw.CharField()  # seller | amazon | system
     kind = pw.CharField()  # message | info_request | decision | appeal | note
@@ -158,6 +168,8 @@ class Message(Base):
 
 
 class Attachment(Base):
+    claim_id: int
+    message_id: int | None
     claim = pw.ForeignKeyField(Claim, backref="attachments", on_delete="CASCADE")
     message = pw.ForeignKeyField(Message, null=True, backref="attachments", on_delete="SET NULL")
     name = pw.TextField()
@@ -168,6 +180,7 @@ class Attachment(Base):
 
 
 class StatusEvent(Base):
+    claim_id: int
     claim = pw.ForeignKeyField(Claim, backref="events", on_delete="CASCADE")
     at = InstantField()
     actor = pw.CharField()  # seller | amazon
@@ -182,6 +195,7 @@ class StatusEvent(Base):
 
 
 class ReadMark(Base):
+    claim_id: int
     user = pw.CharField()
     claim = pw.ForeignKeyField(Claim, on_delete="CASCADE")
     seen_at = InstantField()
@@ -192,6 +206,8 @@ class ReadMark(Base):
 
 class Payout(Base):
     """A SAFE-T reimbursement seen in a settlement report (schema 2)."""
+    account_id: int
+    claim_id: int | None
 
     account = pw.ForeignKeyField(Account, on_delete="CASCADE")
     claim = pw.ForeignKeyField(Claim, null=True, backref="payouts", on_delete="SET NULL")

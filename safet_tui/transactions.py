@@ -19,7 +19,7 @@ import peewee as pw
 BUSY_TIMEOUT_MS = 5000
 
 _BOUND: ContextVar[pw.Database | None] = ContextVar("safet_database", default=None)
-_SLOT = pw.DatabaseProxy.obj
+_SLOT = pw.DatabaseProxy.obj  # type: ignore[misc]  # the slot descriptor itself, on purpose
 
 
 class BoundDatabase(pw.DatabaseProxy):
@@ -31,7 +31,8 @@ class BoundDatabase(pw.DatabaseProxy):
 
     __slots__ = ()
 
-    @property  # type: ignore[override]
+    # a property over the base class's slot of the same name (read and written through _SLOT)
+    @property  # type: ignore[override, misc]
     def obj(self):
         bound = _BOUND.get()
         return bound if bound is not None else _SLOT.__get__(self)

@@ -61,7 +61,7 @@ from safet_tui.service.queries import CLAIMABLE, execute
 
 def scope_clause(scope: Scope, alias: str) -> tuple[str, list]:
     """The SQL that keeps a scope's claims (or refunds) under ``alias``."""
-    sql, params = "", []
+    sql, params = "", list[object]()
     if scope.account_id is not None:
         sql += f" AND {alias}.account_id = ?"
         params.append(scope.account_id)
