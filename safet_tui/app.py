@@ -114,7 +114,9 @@ class SafetApp(App[None]):
         that reaches the app while one is focused was meant for it.
         """
         focused = self.focused
-        if event.is_printable and isinstance(focused, Input | TextArea) and not getattr(focused, "read_only", False):
+        editable = isinstance(focused, Input) or (isinstance(focused, TextArea) and not focused.read_only)
+        if event.is_printable and editable:
+            assert focused is not None
             focused.post_message(events.Key(event.key, event.character))
             event.prevent_default()  # App's own handler (bindings) must not run it as well
 

@@ -458,3 +458,30 @@ async def test_claimable_tab_hides_claim_only_keys(demo_db, clock):
         await settle(pilot)
         shown = {b.binding.action for b in app.screen.active_bindings.values() if b.enabled}
         assert "reply" not in shown and "appeal" not in shown and "new_claim" in shown
+
+
+async def test_a_busy_database_refuses_a_write_in_one_line_while_the_screen_stays_live(demo_db, clock):
+    """Another program holds the write lock: the write waits off the event loop (saying so), keys
+    still move the cursor, then the desk refuses in one line and nothing is lost or crashed."""
+    import sqlite3
+
+    from safet_tui.app import SafetApp
+
+    desk = Desk(str(demo_db), clock=clock, user="tester", lock_wait=1.0)
+    app = SafetApp(desk, desk_config(), role="seller")
+    holder = sqlite3.connect(demo_db, isolation_level=None)
+    async with app.run_test(size=(120, 35), notifications=True) as pilot:
+        await settle(pilot)
+        cl = app.screen.claim_list
+        holder.execute("BEGIN IMMEDIATE")  # another writer, for longer than this desk waits
+        try:
+            await pilot.press("m")
+            await wait_for(pilot, lambda: "saving the read marks…" in screen_text(app))
+            await pilot.press("j")
+            assert cl.cursor == 1  # the screen answers while the write waits
+            await wait_for(pilot, lambda: toast_says(app, "Read marks not saved: the database is busy"))
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        await settle(pilot)
+        assert "saving the read marks" not in screen_text(app) and isinstance(app.screen, HomeScreen)

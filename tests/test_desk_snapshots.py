@@ -56,3 +56,31 @@ def test_help(snap_compare, demo_db, clock):
         steady_cursor(pilot.app)
 
     assert snap_compare(make_app(demo_db, clock), terminal_size=(120, 40), run_before=run_before)
+
+
+def test_appeal_refused_when_another_terminal_appealed_first(snap_compare, demo_db, clock):
+    """Error state: the appeal lost a race; the toast says why, the thread shows the winner's appeal."""
+    from desk_support import wait_for_screen
+    from textual.widgets import TextArea
+
+    from safet_tui.screens.dialogs import TextDialog
+    from safet_tui.screens.thread import ThreadScreen
+
+    desk = Desk(str(demo_db), clock=clock, user="tester")
+    claim_no = next(r.claim_no for r in desk.window("resolved", 0, 50) if desk.why_not_appeal(r.claim_no) is None)
+
+    async def run_before(pilot) -> None:
+        await wait_for_screen(pilot, ThreadScreen)
+        await pilot.press("A")
+        dialog = await wait_for_screen(pilot, TextDialog)
+        dialog.query_one(TextArea).text = "The buyer kept the item; photos attached."
+        other = Desk(str(demo_db), clock=clock, user="colleague")  # another terminal, first
+        other.appeal(claim_no, "Appealed from the other terminal.")
+        other.close()
+        await pilot.press("ctrl+s")
+        await wait_for_screen(pilot, ThreadScreen)
+        await _settled(pilot)
+
+    assert snap_compare(make_app(demo_db, clock, open_claim=claim_no), terminal_size=(100, 30),
+                        run_before=run_before)
+    desk.close()

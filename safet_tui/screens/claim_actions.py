@@ -96,6 +96,8 @@ class WritingScreen(Screen[None]):
         self.say(f"{message.write.refused}: {message.reason}", severity="error", timeout=8)
         if message.write.after_refusal is not None:
             message.write.after_refusal()
+        # A refusal often means someone else changed the claim first: show what stands now.
+        self.changed()
 
     def changed(self, claim_no: str | None = None, *, done: bool = False, origin: object | None = None) -> None:
         """Tell the App what our write changed; it tells every screen (``origin``: one that
