@@ -94,6 +94,10 @@ class Money:
     def __str__(self) -> str:
         return format_money(self)
 
+    def plain(self) -> str:
+        """The plain decimal files carry (``-49.99``): no symbol, no grouping."""
+        return f"{self.amount:.2f}"
+
     def is_positive(self) -> bool:
         return self.amount > 0
 
@@ -160,6 +164,14 @@ def _parse_localized(raw: str, s: str, locale: str) -> Decimal:
         raise MoneyError(f"{raw!r} is not an amount as {locale} writes numbers (e.g. {example})") from None
     except (UnknownLocaleError, ValueError) as exc:
         raise MoneyError(f"cannot read amounts in locale {locale!r}: {exc}") from None
+
+
+def plain_minor(minor: int) -> str:
+    """Minor units as the plain decimal files carry (``-49.99``, ``1249.00``), without making a Money
+    (an export writes hundreds of thousands of them); the same text as ``Money.plain``."""
+    sign = "-" if minor < 0 else ""
+    whole, cents = divmod(abs(int(minor)), 100)
+    return f"{sign}{whole}.{cents:02d}"
 
 
 _LOCALES = {"USD": "en_US", "INR": "en_IN", "EUR": "de_DE", "GBP": "en_GB", "JPY": "ja_JP"}

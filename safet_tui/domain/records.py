@@ -26,6 +26,7 @@ import re
 from datetime import UTC, datetime
 
 from safet_tui.domain.lifecycle import Actor, Outcome, Status
+from safet_tui.domain.money import plain_minor
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
@@ -147,8 +148,4 @@ def check_record(*, claim_no: str, status: str, outcome: str | None, claimed: in
 
 def _major(minor: int | None) -> str | None:
     """Minor units as the plain decimal the export writes (``-49.99``), for messages."""
-    if minor is None:
-        return None
-    sign = "-" if minor < 0 else ""
-    whole, cents = divmod(abs(int(minor)), 100)
-    return f"{sign}{whole}.{cents:02d}"
+    return None if minor is None else plain_minor(minor)

@@ -4,7 +4,7 @@ report of ``safet report`` — one shape for the screen's export and the command
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC
 
 from safet_tui.domain.figures import Analytics, days, pct
@@ -15,7 +15,7 @@ from safet_tui.export.csv_cells import csv_text
 
 def amount(m: Money) -> str:
     """Plain decimal for files (no symbol, no grouping)."""
-    return f"{m.amount:.2f}"
+    return m.plain()
 
 
 def _ratio(value: float | None) -> float | None:
@@ -128,7 +128,7 @@ def to_csv(a: Analytics) -> str:
     return csv_text(CSV_HEADER, to_rows(a))
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], right: set[int] = frozenset()) -> list[str]:
+def _table(header: Sequence[str], rows: Sequence[Sequence[object]], right: Collection[int] = frozenset()) -> list[str]:
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=False)]
     lines = []
     for row in (header, *rows):

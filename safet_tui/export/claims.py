@@ -27,11 +27,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import IO
 
-from safet_tui.domain.clock import from_epoch
+from safet_tui.db import sql_for
+from safet_tui.domain.clock import from_epoch, to_epoch
 from safet_tui.domain.lifecycle import Outcome, Status, appeal_state, deadline_of
+from safet_tui.domain.money import plain_minor
 from safet_tui.domain.reasons import REASONS_BY_CODE
 from safet_tui.export.claims_format import FORMAT, VERSION
 from safet_tui.export.csv_cells import neutralise, write_csv  # noqa: F401 (neutralise: the API)
+from safet_tui.reports.bulk.store import CLAIM_COLUMNS
 from safet_tui.reports.errors import ReportError
 
 CSV_COLUMNS = (
@@ -46,11 +49,7 @@ def _iso(epoch: int | None) -> str | None:
 
 
 def _amount(minor: int | None) -> str | None:
-    if minor is None:
-        return None
-    sign = "-" if minor < 0 else ""
-    whole, cents = divmod(abs(int(minor)), 100)
-    return f"{sign}{whole}.{cents:02d}"
+    return None if minor is None else plain_minor(minor)
 
 
 @dataclass(frozen=True)
@@ -63,19 +62,20 @@ class ExportResult:
     attachment_bytes: int = 0
 
 
+#: the claim's own columns (the import's list), after its account's and product's
 _CLAIM_SQL = (
-    "SELECT c.id, c.claim_no, a.name, a.marketplace, a.currency, c.order_id, c.order_item_id,"
-    " COALESCE(p.sku, ''), COALESCE(p.asin, ''), COALESCE(p.title, ''), c.reason, c.description, c.status,"
-    " c.outcome, c.denial_reason, c.currency, c.claimed_minor, c.reimbursed_minor, c.paid_minor, c.filed_at,"
-    " c.updated_at, c.reply_by, c.appeal_by, c.appeal_used, c.appeal_decided, c.deadline_estimated, c.decided_at"
-    " FROM claim c JOIN account a ON a.id = c.account_id LEFT JOIN product p ON p.id = c.product_id"
+    "SELECT c.id, a.name, a.marketplace, COALESCE(p.sku, ''), COALESCE(p.asin, ''), COALESCE(p.title, ''), "
+    + ", ".join(f"c.{column}" for column in CLAIM_COLUMNS)
+    + " FROM claim c JOIN account a ON a.id = c.account_id LEFT JOIN product p ON p.id = c.product_id"
 )
+_CLAIM_AT = 6  # where the claim's own columns start in a row
 
 
 def claim_rows(database, *, statuses: Sequence[str] = (), accounts: Sequence[str] = (),
                now: datetime, claim_ids: Sequence[int] = ()) -> list[dict]:
     """The selected claims as plain dicts (JSON field names), ordered by claim id."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[object] = []
     wanted = {int(i) for i in claim_ids}
     if wanted and len(wanted) <= 900:  # larger selections are filtered below (SQL variable limits)
         where.append(f"c.id IN ({', '.join('?' * len(wanted))})")
@@ -86,35 +86,35 @@ def claim_rows(database, *, statuses: Sequence[str] = (), accounts: Sequence[str
     if accounts:
         where.append(f"a.name IN ({', '.join('?' * len(accounts))})")
         params += list(accounts)
-    sql = _CLAIM_SQL + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY c.claim_no"
-    param = getattr(database, "param", "?")
-    if param != "?":
-        sql = sql.replace("?", param)
-    now_epoch = int(now.timestamp())
+    sql = sql_for(database, _CLAIM_SQL + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY c.claim_no")
+    now_epoch = to_epoch(now)
     out = []
-    for (cid, no, account, market, _acur, order_id, item, sku, asin, title, reason, description, status, outcome,
-         denial, currency, claimed, reimbursed, paid, filed, updated, reply_by, appeal_by, used,
-         decided, estimated, decided_at) in database.execute_sql(sql, tuple(params)):
+    for row in database.execute_sql(sql, tuple(params)):
+        cid, account, market, sku, asin, title = row[:_CLAIM_AT]
         if wanted and cid not in wanted:
             continue
-        used, decided = bool(used), bool(decided)
+        c = dict(zip(CLAIM_COLUMNS, row[_CLAIM_AT:], strict=True))
+        status, outcome, reason = c["status"], c["outcome"], c["reason"]
+        reply_by, appeal_by = c["reply_by"], c["appeal_by"]
+        used, decided = bool(c["appeal_used"]), bool(c["appeal_decided"])
         deadline = deadline_of(status, outcome, reply_by, appeal_by, used, now_epoch)
         known_reason = REASONS_BY_CODE.get(reason)
         out.append({
             "_id": cid,
-            "claim_id": no, "account": account, "marketplace": market, "order_id": order_id,
-            "order_item_id": item, "sku": sku, "asin": asin, "title": title, "reason": reason,
+            "claim_id": c["claim_no"], "account": account, "marketplace": market, "order_id": c["order_id"],
+            "order_item_id": c["order_item_id"], "sku": sku, "asin": asin, "title": title, "reason": reason,
             "reason_label": known_reason.label if known_reason else reason,
             "status": status, "status_label": Status(status).label,
             "outcome": outcome, "outcome_label": Outcome(outcome).label if outcome else None,
-            "denial_reason": denial, "currency": currency, "claimed": _amount(claimed),
-            "reimbursed": _amount(reimbursed), "paid": _amount(paid or 0), "filed_at": _iso(filed),
-            "updated_at": _iso(updated), "reply_by": _iso(reply_by), "appeal_by": _iso(appeal_by),
-            "deadline": _iso(deadline), "deadline_estimated": bool(estimated), "decided_at": _iso(decided_at),
+            "denial_reason": c["denial_reason"], "currency": c["currency"], "claimed": _amount(c["claimed_minor"]),
+            "reimbursed": _amount(c["reimbursed_minor"]), "paid": _amount(c["paid_minor"] or 0),
+            "filed_at": _iso(c["filed_at"]), "updated_at": _iso(c["updated_at"]), "reply_by": _iso(reply_by),
+            "appeal_by": _iso(appeal_by), "deadline": _iso(deadline),
+            "deadline_estimated": bool(c["deadline_estimated"]), "decided_at": _iso(c["decided_at"]),
             "appeal_used": used,
             "appeal_decided": decided,
             "appeal_state": appeal_state(status, outcome, appeal_by, used, decided, now_epoch),
-            "description": description,
+            "description": c["description"],
         })
     return out
 
