@@ -485,3 +485,15 @@ async def test_a_busy_database_refuses_a_write_in_one_line_while_the_screen_stay
             holder.close()
         await settle(pilot)
         assert "saving the read marks" not in screen_text(app) and isinstance(app.screen, HomeScreen)
+
+
+async def test_r_on_the_list_opens_the_thread_with_the_editor_focused(demo_db, clock):
+    """Issue 11, 1: what you type after r is the reply, not commands for the thread."""
+    app = make_app(demo_db, clock)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        thread = await wait_for_screen(pilot, ThreadScreen)
+        await type_text(pilot, "the tracking id")  # "t" would open Attach on the thread
+        assert thread.query_one("#reply-text", TextArea).text == "the tracking id"
+        assert isinstance(app.screen, ThreadScreen)

@@ -104,9 +104,10 @@ class ThreadScreen(ClaimScreen):
         self._load(mark_read=True)
         scroll = self.query_one("#thread-scroll")
         scroll.anchor()  # the newest item in view when the thread arrives, until you scroll up
-        scroll.focus()
         if self.then == "reply":
-            self.action_reply()
+            self.action_reply()  # the editor has the focus: what you type next is the reply
+        else:
+            self.set_focus(scroll)
 
     # -- loading ---------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="thread-load")
