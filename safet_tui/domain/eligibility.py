@@ -67,14 +67,17 @@ def why_not_claimable(policy: Policy, refunded: int | None = None, order: int | 
     text): reasons only accumulate, each said once.
     """
     dated = refund_at is not None and delivered_at is not None
-    floor = None if refunded is None or order is None or order <= 0 else \
-        (order * (100 - policy.refund_deduction_percent) * 2 + 100) // 200  # half-up, in minor units
-    if not known and not automated and not dated and (floor is None or refunded >= floor):
+    short: tuple[int, int] | None = None  # (refunded, order) of a partial refund
+    if refunded is not None and order is not None and order > 0:
+        floor = (order * (100 - policy.refund_deduction_percent) * 2 + 100) // 200  # half-up, in minor units
+        if refunded < floor:
+            short = (refunded, order)
+    if not known and not automated and not dated and short is None:
         return ""
     reasons = [r for r in known.split("; ") if r] if known else []
-    if floor is not None and refunded < floor:
-        partial = (f"partial refund: {Money.from_minor(refunded, policy.currency)} of the "
-                   f"{Money.from_minor(order, policy.currency)} order item was refunded "
+    if short is not None:
+        partial = (f"partial refund: {Money.from_minor(short[0], policy.currency)} of the "
+                   f"{Money.from_minor(short[1], policy.currency)} order item was refunded "
                    "(only a fully refunded order can be claimed)")
         if partial not in reasons:
             reasons.append(partial)
@@ -82,7 +85,7 @@ def why_not_claimable(policy: Policy, refunded: int | None = None, order: int | 
         if automated:
             reasons.append(f"{_AUTOMATED} (the report says so): Amazon refunded a return that was not "
                            f"processed within {policy.auto_refund_days} days, which cannot be claimed")
-        elif dated:
+        elif refund_at is not None and delivered_at is not None:  # dated
             late = (ensure_aware(refund_at, "refund date").astimezone(policy.tz).date()
                     - ensure_aware(delivered_at, "return delivery").astimezone(policy.tz).date()).days
             if late > policy.auto_refund_days:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from safet_tui.domain.clock import ensure_aware
 
@@ -72,13 +72,15 @@ class Policy:
         """Last instant to file for a window counted from ``basis``: the end of the Nth local day after it,
         where N is the window in force on the day of filing (see the announcement above)."""
         start = ensure_aware(basis).astimezone(self.tz).date()
-        last = start + timedelta(days=self.filing_days)
+        current_end = start + timedelta(days=self.filing_days)
+        last: date | None = current_end
         if self.legacy_before and self.legacy_filing_days:
-            if last < self.legacy_before:
+            if current_end < self.legacy_before:
                 last = None  # the current window has closed before it took effect
             if start < self.legacy_before:  # filed before the change: the old window, until the change
                 old = min(start + timedelta(days=self.legacy_filing_days), self.legacy_before - timedelta(days=1))
                 last = old if last is None else max(last, old)
+        assert last is not None  # closed before the change means counted from before it: the old window
         return self.end_of_day(last)
 
     def filing_basis_at(self, refund_at: datetime | None, delivered_at: datetime | None,
@@ -216,7 +218,7 @@ def validate_policy(policy: Policy) -> Policy:
         raise PolicyError(f"{where}: workweek must list weekdays 0 (Monday) to 6 (Sunday), at least one")
     try:
         ZoneInfo(policy.timezone)
-    except Exception:
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # no such key, not a key or not a tz file, unreadable
         raise PolicyError(f"{where}: unknown timezone {policy.timezone!r}") from None
     return policy
 

@@ -137,7 +137,8 @@ def parse_amount(text: str, locale: str | None = None) -> Decimal:
             value = Decimal(s.replace(",", ""))
         except InvalidOperation as exc:  # pragma: no cover - the regex guards this
             raise MoneyError(f"{raw!r} is not an amount") from exc
-    if locale is not None and value.as_tuple().exponent < -2:
+    exponent = value.as_tuple().exponent  # an int: the text was digits (no NaN or Infinity)
+    if locale is not None and isinstance(exponent, int) and exponent < -2:
         raise MoneyError(f"{raw!r} is ambiguous: as {locale} writes numbers it is {value}, "
                          "more decimals than an amount has")
     return -value if negative else value

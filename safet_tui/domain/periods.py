@@ -43,6 +43,7 @@ class Period:
         """The text that gives this period back to ``parse_period``."""
         if self.key != "custom":
             return self.key
+        assert self.start is not None  # a custom period has both ends
         last = (self.end - timedelta(days=1)).date()
         return f"{self.start.date().isoformat()}:{last.isoformat()}"
 

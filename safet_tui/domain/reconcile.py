@@ -101,7 +101,7 @@ def reconcile(known: ClaimState, known_at: datetime, reported: Reported, policy:
             at = max(known_at, reported.as_of) if reported.reply_by is None else known_at
             reply_by = reported.reply_by
             guess = reply_by is None
-            if guess:
+            if reply_by is None:  # guess
                 # The request came after the last known step and before the report: Amazon's
                 # window from the earliest it can have been, but never before the report's date
                 # (the claim was still awaiting then).
@@ -113,9 +113,9 @@ def reconcile(known: ClaimState, known_at: datetime, reported: Reported, policy:
         if r is Status.INVESTIGATING:
             if k is Status.AWAITING:
                 at = reported.as_of if known.reply_by is None else min(reported.as_of, known.reply_by)
-                new, event = lc.reply(known, Actor.SELLER, at)
-                assert event is not None
-                return Reconciled(new, (_note(event, f"the seller's reply, seen {src}"),))
+                new, replied = lc.reply(known, Actor.SELLER, at)
+                assert replied is not None
+                return Reconciled(new, (_note(replied, f"the seller's reply, seen {src}"),))
             if k is Status.RESOLVED and reported.appeal:
                 at = reported.as_of if known.appeal_by is None else min(reported.as_of, known.appeal_by)
                 new, event = lc.appeal(known, Actor.SELLER, at)
