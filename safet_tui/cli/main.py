@@ -79,24 +79,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _is_user_error(exc: Exception) -> bool:
+    from safet_tui.attachments import AttachmentError
     from safet_tui.config import ConfigError
     from safet_tui.db import DatabaseError
     from safet_tui.domain.lifecycle import TransitionError
     from safet_tui.domain.marketplaces import PolicyError
     from safet_tui.domain.money import MoneyError
-    from safet_tui.attachments import AttachmentError
+    from safet_tui.reports.errors import ReportError
     from safet_tui.service.desk import ServiceError
 
     expected: tuple[type[Exception], ...] = (
         UserError, ConfigError, DatabaseError, ServiceError, TransitionError, PolicyError, MoneyError,
-        AttachmentError, FileNotFoundError, PermissionError, IsADirectoryError,
+        AttachmentError, ReportError, FileNotFoundError, PermissionError, IsADirectoryError,
     )
-    try:
-        from safet_tui.reports.errors import ReportError
-
-        expected += (ReportError,)
-    except ImportError:
-        pass
     return isinstance(exc, expected)
 
 

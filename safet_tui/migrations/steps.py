@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import peewee as pw
-from playhouse.migrate import (  # type: ignore[import-untyped]  # playhouse ships no type information
+from playhouse.migrate import (
     PostgresqlMigrator,
     SchemaMigrator,
     SqliteMigrator,

@@ -25,21 +25,22 @@ def run(args: argparse.Namespace) -> int:
         print("safet: error: --claims must be 0 or more", file=sys.stderr)
         return 2
     target = parse_db_url(args.db or str(default_demo_path()))
-    if target.kind != "sqlite":
+    path = target.path
+    if target.kind != "sqlite" or path is None:
         print("safet: error: the demo generator writes SQLite database files; give --db a path", file=sys.stderr)
         return 2
-    exists = target.path.exists()
+    exists = path.exists()
     if exists and args.replace:
         replace_database(target)
         exists = False
     if not (exists and args.if_missing):
-        print(f"Creating a demo database with {args.claims:,} claims at {target.path} …", file=sys.stderr)
+        print(f"Creating a demo database with {args.claims:,} claims at {path} …", file=sys.stderr)
         try:
             result = generate(target, claims=args.claims, seed=args.seed)
         except ValueError as exc:  # e.g. the database already holds claims
             print(f"safet: error: {exc}", file=sys.stderr)
             return 1
-        size = target.path.stat().st_size
+        size = path.stat().st_size
         print(f"Done in {result.seconds:.1f} s: {result.claims:,} claims, {result.messages:,} messages, "
               f"{result.refunds:,} refunds, {size / 1e6:.1f} MB.", file=sys.stderr)
     if args.open:

@@ -18,6 +18,7 @@ from datetime import datetime
 
 from safet_tui.domain.clock import from_epoch
 from safet_tui.domain.lifecycle import Status
+from safet_tui.domain.marketplaces import Policy
 from safet_tui.domain.money import Money
 from safet_tui.domain.reconcile import Reported
 from safet_tui.reports.bulk.accounts import policy_for, resolve_account
@@ -64,7 +65,7 @@ class Payout:
 
 @dataclass
 class Parsed:
-    policy: object
+    policy: Policy
     refunds: list[RefundGroup]
     payouts: list[Payout]
     skipped: list[tuple[str, int]]
@@ -96,7 +97,7 @@ def read(data: bytes, ctx: ImportContext) -> Parsed:
     policy = policy_for(ctx.policies, file=ctx.file, marketplace=market, currency=cur, account=ctx.account,
                         line=cur_row.line if cur_row else None,
                         column=table.name("currency") if cur_row else None)
-    if cur and cur != policy.currency:
+    if cur_row is not None and cur != policy.currency:  # (cur_row: the row of the first currency)
         raise table.error(cur_row, "currency", f"the report is for {policy.marketplace} ({policy.currency})")
     tz = policy.tz
     groups: dict[tuple[str, str], RefundGroup] = {}
