@@ -127,7 +127,7 @@ def run_import(desk, kind: str, path: str | Path, *, account: str | None = None,
                         file=path.name, summary=summary, account=account, progress=progress)
     importer = _IMPORTERS[kind]
     # A file's rows become a few hundred thousand small objects that all live until the end: the
-    # cyclic collector would walk them again and again for nothing (~1 s of 6 at 100k rows). It is
+    # cyclic collector would walk them again and again for nothing (bench/ has what it costs). It is
     # off for the import only, and back on afterwards if it was on.
     collecting = gc.isenabled()
     gc.disable()
