@@ -33,7 +33,7 @@ from safet_tui.reports.bulk.refunds import (
 )
 from safet_tui.reports.bulk.store import ClaimRec, PayoutRec, RefundRec, Store
 from safet_tui.reports.context import ImportContext
-from safet_tui.reports.reading.cells import amount, currency, instant
+from safet_tui.reports.reading.cells import amount, currency, first_currency, instant
 from safet_tui.reports.reading.tsv import Table, decode
 from safet_tui.reports.summary import UnmatchedPayout
 
@@ -88,12 +88,7 @@ def read(data: bytes, ctx: ImportContext) -> Parsed:
         table.require({"posted date": "posted-date"})
     ctx.total = table.total * 2
     market = _marketplace(table, ctx)
-    cur, cur_row = "", None
-    for row in table.rows():
-        cur = currency(table, row, "currency")
-        if cur:
-            cur_row = row
-            break
+    cur, cur_row = first_currency(table, "currency")
     policy = policy_for(ctx.policies, file=ctx.file, marketplace=market, currency=cur, account=ctx.account,
                         line=cur_row.line if cur_row else None,
                         column=table.name("currency") if cur_row else None)

@@ -77,3 +77,12 @@ def currency(table: Table, row: Row, key: str) -> str:
     if text and not (len(text) == 3 and text.isalpha() and text.isascii()):
         raise table.error(row, key, "not a currency code (expected e.g. USD or INR)")
     return text
+
+
+def first_currency(table: Table, key: str) -> tuple[str, Row | None]:
+    """The first currency code in column ``key`` and its row ("" and None when there is none)."""
+    for row in table.rows():
+        code = currency(table, row, key)
+        if code:
+            return code, row
+    return "", None

@@ -28,10 +28,8 @@ class FieldChecker:
         return self.fail(f"{path}.{exc.field}", exc.value, exc.problem)
 
     def text(self, obj: dict, key: str, path: str, *, required: bool = False) -> str:
-        value = obj.get(key)
-        if value is None or value == "":
-            if required:
-                raise self.fail(f"{path}.{key}", value, "missing")
+        value = self.given(obj, key, path, required=required)
+        if value is None:
             return ""
         if not isinstance(value, str):
             raise self.fail(f"{path}.{key}", value, "must be text")
@@ -44,11 +42,18 @@ class FieldChecker:
             raise self.fail(f"{path}.{key}", value, f"unknown {what} (use {', '.join(allowed)})")
         return value
 
-    def when(self, obj: dict, key: str, path: str, *, required: bool = False) -> int | None:
+    def given(self, obj: dict, key: str, path: str, *, required: bool = False) -> object | None:
+        """The value at ``key``, None when it is missing or empty (refused when ``required``)."""
         value = obj.get(key)
-        if value in (None, ""):
+        if value is None or value == "":
             if required:
                 raise self.fail(f"{path}.{key}", value, "missing")
+            return None
+        return value
+
+    def when(self, obj: dict, key: str, path: str, *, required: bool = False) -> int | None:
+        value = self.given(obj, key, path, required=required)
+        if value is None:
             return None
         if not isinstance(value, str):
             raise self.fail(f"{path}.{key}", value, "must be an ISO 8601 date-time in quotes")
@@ -67,10 +72,8 @@ class FieldChecker:
             raise self.fail(f"{path}.{key}", value, "out of range (dates from 2000-01-01 up to 2100-01-01)") from None
 
     def money(self, obj: dict, key: str, path: str, *, required: bool = False) -> int | None:
-        value = obj.get(key)
-        if value in (None, ""):
-            if required:
-                raise self.fail(f"{path}.{key}", value, "missing")
+        value = self.given(obj, key, path, required=required)
+        if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
             raise self.fail(f"{path}.{key}", value, "not an amount")

@@ -18,7 +18,14 @@ from safet_tui.domain.records import (
 )
 from safet_tui.reports.bulk.accounts import policy_for
 from safet_tui.reports.context import ImportContext
-from safet_tui.reports.reading.cells import _instant_of, _minor_of, amount, currency, instant
+from safet_tui.reports.reading.cells import (
+    _instant_of,
+    _minor_of,
+    amount,
+    currency,
+    first_currency,
+    instant,
+)
 from safet_tui.reports.reading.dates import DateError
 from safet_tui.reports.reading.tsv import Row, Table, decode
 
@@ -75,13 +82,8 @@ def read(data: bytes, ctx: ImportContext) -> Parsed:
     table = Table(decode(data, ctx.file), ctx.file)
     table.require(REQUIRED)
     ctx.total = table.total * 2
-    first_currency, first_row = "", None
-    for row in table.rows():
-        first_currency = currency(table, row, "currency code")
-        if first_currency:
-            first_row = row
-            break
-    policy = policy_for(ctx.policies, file=ctx.file, currency=first_currency, account=ctx.account,
+    first_code, first_row = first_currency(table, "currency code")
+    policy = policy_for(ctx.policies, file=ctx.file, currency=first_code, account=ctx.account,
                         line=first_row.line if first_row else None,
                         column=table.name("currency code") if first_row else None)
     tz, locale = policy.tz, policy.locale
