@@ -13,7 +13,7 @@ from safet_tui.demo import catalog as cat
 from safet_tui.demo.deadlines import Deadlines
 from safet_tui.demo.life import Life, money_of
 from safet_tui.domain import lifecycle as lc
-from safet_tui.domain.clock import to_epoch
+from safet_tui.domain.clock import from_epoch, to_epoch
 from safet_tui.domain.lifecycle import Status
 from safet_tui.domain.marketplaces import Policies
 from safet_tui.domain.money import format_money
@@ -327,9 +327,10 @@ def claimable_refunds(g: Gen, claims: int, accounts: list, products: list) -> No
             basis = now - rng.randrange(HOUR, window)
         delivered = basis
         refund_at = basis - rng.randrange(0, 2 * DAY)
-        file_by = policy.file_by(datetime.fromtimestamp(refund_at, UTC), datetime.fromtimestamp(delivered, UTC))
+        refunded, returned = from_epoch(refund_at), from_epoch(delivered)
+        file_by = policy.file_by(refunded, returned)
         prefix = ("111", "112", "113", "114") if market == "amazon.com" else ("402", "403", "404", "171")
-        _, why = policy.filing_basis_at(datetime.fromtimestamp(refund_at, UTC), datetime.fromtimestamp(delivered, UTC))
+        _, why = policy.filing_basis_at(refunded, returned)
         g.rows.refunds.append((acc_id, pid, _order_id(rng, prefix), str(rng.randrange(10**13, 10**14)),
                                rng.choice(cat.RETURN_REASONS), currency, price, refund_at, delivered,
-                               int(file_by.timestamp()), why, None, refund_at))
+                               to_epoch(file_by), why, None, refund_at))
