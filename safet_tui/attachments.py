@@ -14,6 +14,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from safet_tui.domain.units import human_size
+
 DEFAULT_LIMIT = 25 * 1024 * 1024
 
 
@@ -76,12 +78,3 @@ def store_file(store: Path, path: str | os.PathLike, limit: int = DEFAULT_LIMIT)
 
 def stored_path(store: Path, sha256: str) -> Path:
     return store / sha256[:2] / sha256
-
-
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"  # pragma: no cover

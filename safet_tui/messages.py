@@ -21,14 +21,13 @@ from typing import Any, ClassVar, Generic, TypeVar
 from textual.message import Message
 from textual.signal import Signal
 
-from safet_tui.attachments import AttachmentError
 from safet_tui.config import Config
 from safet_tui.domain.lifecycle import TransitionError
 from safet_tui.service.desk import Desk, ServiceError
 
-#: what the service refuses with, in words fit for a person (Busy, ReadOnly and NotFound are
-#: ServiceErrors; an import's ReportError reaches the screens as a ServiceError)
-REFUSALS: tuple[type[Exception], ...] = (ServiceError, TransitionError, AttachmentError)
+#: what the service refuses with, in words fit for a person (Busy, ReadOnly, NotFound and
+#: AttachmentRefused are ServiceErrors; an import's ReportError reaches the screens as one too)
+REFUSALS: tuple[type[Exception], ...] = (ServiceError, TransitionError)
 
 T = TypeVar("T")
 

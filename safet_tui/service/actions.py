@@ -16,7 +16,6 @@ from safet_tui.db import (
 from safet_tui.domain import lifecycle as lc
 from safet_tui.domain.lifecycle import Actor, Status, TransitionError
 from safet_tui.domain.money import Money
-from safet_tui import attachments as store
 from safet_tui.service.errors import ServiceError
 from safet_tui.service.reads import Reads
 from safet_tui.service.session import Evidenced
@@ -40,7 +39,7 @@ class SellerActions(Reads):
                    sku: str = "", title: str = "", claim_no: str | None = None) -> ClaimView:
         self._may(Actor.SELLER, "file a claim")
         evidence = {f.evidence for f in files if f.evidence}
-        stored = [(store.store_file(self.attachments_dir, f.path, self.attachment_limit), f) for f in files]
+        stored = [(self._store(f.path), f) for f in files]
         with self._tx():
             # The rules are checked inside the transaction that writes: a claim filed on the same
             # order item by another terminal a moment ago is seen here.
@@ -81,7 +80,7 @@ class SellerActions(Reads):
             raise ServiceError("the reply is empty")
         self._may(Actor.SELLER, "reply")
         lc.reply(self._state(self._claim(claim_no)), self.role, self.now())  # refuse before storing files
-        stored = [store.store_file(self.attachments_dir, p, self.attachment_limit) for p in files]
+        stored = [self._store(p) for p in files]
         with self._tx():
             claim = self._locked(claim_no)
             new, event = lc.reply(self._state(claim), self.role, self.now())
@@ -102,7 +101,7 @@ class SellerActions(Reads):
         why = self._closed(self._claim(claim_no))
         if why:
             raise ServiceError(why)
-        sf = store.store_file(self.attachments_dir, path, self.attachment_limit)
+        sf = self._store(path)
         with self._tx():
             claim = self._locked(claim_no)
             why = self._closed(claim)
@@ -118,7 +117,7 @@ class SellerActions(Reads):
             raise ServiceError("an appeal needs a text saying why the decision is wrong")
         self._may(Actor.SELLER, "appeal")
         lc.appeal(self._state(self._claim(claim_no)), self.role, self.now())
-        stored = [store.store_file(self.attachments_dir, p, self.attachment_limit) for p in files]
+        stored = [self._store(p) for p in files]
         with self._tx():
             claim = self._locked(claim_no)
             new, event = lc.appeal(self._state(claim), self.role, self.now())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from safet_tui.attachments import AttachmentError
+
 
 class ServiceError(ValueError):
     """An action that cannot be done; the message says why."""
@@ -17,3 +19,7 @@ class Busy(ServiceError):
 
 class ReadOnly(ServiceError):
     """The database cannot be written (file mode, read-only mount, full disk)."""
+
+
+class AttachmentRefused(ServiceError, AttachmentError):
+    """A file that cannot be attached (missing, not a regular file, empty, over the limit)."""

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from pathlib import Path
 
 from safet_tui.db import (
     Account,
@@ -69,15 +67,6 @@ class Reads(TimePassing):
         scope = analytics.resolve_scope(account, marketplace)
         return analytics.compute(self.now(), period, scope, bucket)
 
-    def export_analytics(self, figures, csv_path: Path, json_path: Path) -> None:
-        """Write the dashboard's figures as CSV (formula-safe) and JSON, readable by you only."""
-        from safet_tui.export.analytics import to_csv, to_json
-
-        for path, text in ((csv_path, to_csv(figures)), (json_path, to_json(figures))):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
 
     def _claim(self, claim_no: str) -> Claim:
         claim = Claim.get_or_none(Claim.claim_no == str(claim_no).strip())

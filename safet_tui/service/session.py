@@ -13,6 +13,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Self
 
+from safet_tui import attachments as store
+from safet_tui.attachments import AttachmentError
 from safet_tui.db import (
     Account,
     Attachment,
@@ -34,8 +36,7 @@ from safet_tui.domain.lifecycle import Actor, ClaimState, Outcome, Status
 from safet_tui.domain.marketplaces import Policies
 from safet_tui.domain.money import Money
 from safet_tui.domain.reasons import Evidence
-from safet_tui import attachments as store
-from safet_tui.service.errors import Busy, NotFound, ReadOnly, ServiceError
+from safet_tui.service.errors import AttachmentRefused, Busy, NotFound, ReadOnly, ServiceError
 from safet_tui.transactions import DatabaseBusy, DatabaseReadOnly, write_transaction
 
 
@@ -196,6 +197,14 @@ class Session:
         (ReadMark.insert(user=self.user, claim=claim_id, seen_at=seen)
          .on_conflict(conflict_target=[ReadMark.user, ReadMark.claim], update={ReadMark.seen_at: seen})
          .execute())
+
+    def _store(self, path: str) -> store.StoredFile:
+        """Copy a file into the attachment store (before the write transaction: hashing up to the
+        limit must not hold the lock); a file that cannot be attached is refused in one line."""
+        try:
+            return store.store_file(self.attachments_dir, path, self.attachment_limit)
+        except AttachmentError as exc:
+            raise AttachmentRefused(str(exc)) from exc
 
     def attachment_path(self, sha256: str) -> Path:
         return store.stored_path(self.attachments_dir, sha256)

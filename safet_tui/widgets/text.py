@@ -68,13 +68,3 @@ def ago(at: datetime | None, now: datetime) -> str:
     if secs < 30 * 86400:
         return f"{secs // 86400}d ago"
     return at.strftime("%Y-%m-%d")
-
-
-def file_size(size: int) -> str:
-    """``512 B``, ``1.5 KB``, ``24.9 MB``."""
-    value = float(size)
-    for unit in ("B", "KB", "MB"):
-        if value < 1024:
-            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GB"

@@ -7,8 +7,9 @@ from rich.padding import Padding
 from rich.panel import Panel
 from rich.text import Text
 
+from safet_tui.domain.units import human_size
 from safet_tui.service.views import ThreadItem
-from safet_tui.widgets.text import clean, file_size, literal
+from safet_tui.widgets.text import clean, literal
 
 KIND_LABELS = {"message": "", "info_request": "information request", "decision": "decision",
                "appeal": "appeal", "note": "note (private)", "attachment": "attachment"}
@@ -39,7 +40,7 @@ def render_item(item: ThreadItem, me: str | None = "") -> RenderableType:
         for a in item.attachments:
             body.append("\n↳ ")
             body.append_text(literal(a.name))
-            body.append(f"  ({file_size(a.size)}, {a.media_type})", "dim")
+            body.append(f"  ({human_size(a.size)}, {a.media_type})", "dim")
     style = "blue" if amazon else "green"
     if item.kind == "decision":
         style = "magenta"

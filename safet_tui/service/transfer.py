@@ -1,0 +1,66 @@
+"""Files in and out for the screens: reports imported, claims and figures exported, attachments
+checked. Each turns its module's own refusal into a ServiceError with the same one-line text, so
+a screen never imports the importers, the exporters or the file store."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from safet_tui import attachments as store
+from safet_tui.attachments import AttachmentError
+from safet_tui.domain.figures import Analytics
+from safet_tui.service.errors import AttachmentRefused, ServiceError
+from safet_tui.service.reads import Reads
+
+
+class Transfers(Reads):
+    def export_analytics(self, figures: Analytics, csv_path: Path, json_path: Path) -> None:
+        """Write the dashboard's figures as CSV (formula-safe) and JSON, readable by you only."""
+        from safet_tui.export.analytics import to_csv, to_json
+
+        for path, text in ((csv_path, to_csv(figures)), (json_path, to_json(figures))):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+
+    def close_thread_connection(self) -> None:
+        """Close the calling thread's own connection (one per thread): a worker's, when it is done."""
+        if not self.database.is_closed():
+            self.database.close()
+
+    def check_attachment(self, path: str) -> None:
+        """Refuse, before anything is sent, a file that cannot be attached (missing, a folder,
+        unreadable, over the attachment limit)."""
+        try:
+            store.check_file(path, self.attachment_limit)
+        except AttachmentError as exc:
+            raise AttachmentRefused(str(exc)) from exc
+
+    def import_report(self, kind: str, path: str, *, account: str | None = None, dry_run: bool = False,
+                      progress: Callable[[int, int], None] | None = None) -> list[str]:
+        """Import one report (``safet_tui.reports.run_import``; call it from a thread worker) and
+        return its summary as plain lines; a file that cannot be imported changes nothing."""
+        from safet_tui.reports import ReportError, run_import
+
+        try:
+            return run_import(self, kind, path, account=account, dry_run=dry_run, progress=progress).lines()
+        except ReportError as exc:  # names the file, line, column and value
+            raise ServiceError(str(exc)) from exc
+
+    def export_claims(self, path: str, *, fmt: str = "csv", with_messages: bool = False,
+                      statuses: Sequence[str] = (), claim_ids: Sequence[int] = ()) -> int:
+        """Write claims to ``path`` as CSV or JSON (``safet_tui.export.claims``); how many."""
+        from safet_tui.export.claims import export_claims
+        from safet_tui.reports import ReportError
+
+        try:
+            with open(path, "w", encoding="utf-8", newline="") as out:
+                return export_claims(self, out, fmt=fmt, with_messages=with_messages, statuses=statuses,
+                                     claim_ids=claim_ids).claims
+        except ReportError as exc:
+            raise ServiceError(str(exc)) from exc
+        except OSError as exc:
+            raise ServiceError(f"cannot write {path}: {exc.strerror or exc}") from exc
