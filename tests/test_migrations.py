@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from safet_tui import db as m
-from safet_tui.domain.money import Money
 from safet_tui import migrations
+from safet_tui.domain.money import Money
 
 T = 1_795_000_000  # 2026-11-18T09:06:40Z
 

@@ -10,9 +10,9 @@ import shutil
 
 from test_reports_support import US_RETURNS, US_SETTLEMENT
 
+from safet_tui.attachments import stored_path
 from safet_tui.export.claims import export_claims
 from safet_tui.reports import run_import
-from safet_tui.attachments import stored_path
 
 
 def export(desk, **kw) -> str:

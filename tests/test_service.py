@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from safet_tui import db as m
+from safet_tui.attachments import AttachmentError
 from safet_tui.domain.clock import to_epoch
 from safet_tui.domain.lifecycle import Outcome, Status, TransitionError
 from safet_tui.domain.money import Money
 from safet_tui.domain.reasons import NO_REPLY_DENIAL, Evidence
-from safet_tui.attachments import AttachmentError
 from safet_tui.service.desk import Desk, Evidenced, NotFound, ServiceError
 
 NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)  # the frozen clock of conftest
