@@ -56,6 +56,15 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
     return parse_config(data, p)
 
 
+#: binding ids of the claim actions before they were declared once for the list and the thread:
+#: a keymap written for the old ids keeps working
+RENAMED_BINDINGS = {
+    f"{screen}.{action}": f"claim.{action}"
+    for screen in ("desk", "thread")
+    for action in ("reply", "appeal", "attach", "copy_claim", "copy_order")
+}
+
+
 def parse_config(data: dict, path: Path | None = None) -> Config:
     where = str(path) if path else "config"
     cfg = Config(path=path)
@@ -71,7 +80,7 @@ def parse_config(data: dict, path: Path | None = None) -> Config:
         for k, v in keymap.items():
             if not isinstance(v, str):
                 raise ConfigError(f"{where}: keymap.{k} must be a string of keys, like \"ctrl+r\"")
-        cfg.keymap = dict(keymap)
+        cfg.keymap = {RENAMED_BINDINGS.get(k, k): v for k, v in keymap.items()}
     if "attachment_limit_mb" in data:
         mb = data["attachment_limit_mb"]
         if not isinstance(mb, int | float) or isinstance(mb, bool) or mb <= 0:

@@ -497,3 +497,11 @@ async def test_r_on_the_list_opens_the_thread_with_the_editor_focused(demo_db, c
         await type_text(pilot, "the tracking id")  # "t" would open Attach on the thread
         assert thread.query_one("#reply-text", TextArea).text == "the tracking id"
         assert isinstance(app.screen, ThreadScreen)
+
+
+def test_a_keymap_written_for_the_old_claim_action_ids_still_works():
+    """`desk.reply` / `thread.reply` became the one `claim.reply`; old config files keep working."""
+    from safet_tui.config import parse_config
+
+    cfg = parse_config({"keymap": {"desk.reply": "R", "thread.appeal": "ctrl+a", "desk.sort": "o"}})
+    assert cfg.keymap == {"claim.reply": "R", "claim.appeal": "ctrl+a", "desk.sort": "o"}
