@@ -16,12 +16,11 @@ from pathlib import Path
 
 import peewee as pw
 
-from safet_tui.transactions import (  # noqa: F401  (the storage layer's API: its errors and binding)
+from safet_tui.transactions import (
     BUSY_TIMEOUT_MS,
     DB,
     DatabaseBusy,
     DatabaseError,
-    DatabaseReadOnly,
     bound,
     write_transaction,
 )
@@ -240,9 +239,6 @@ EXTRA_INDEXES = (
     "CREATE INDEX IF NOT EXISTS claim_filed_at ON claim (filed_at)",
 )
 
-#: Indexes that only repeat the first column of a wider one (each insert paid for them twice).
-REDUNDANT_INDEXES = ("claim_order_id", "claim_status_claimed_minor", "refund_account_id", "refund_claim_id",
-                     "message_claim_id")
 
 MODELS = [Meta, Account, Product, Claim, Refund, Message, Attachment, StatusEvent, ReadMark, Payout, ImportLog]
 

@@ -87,9 +87,9 @@ def test_first_schema_opens_upgrades_in_place_and_keeps_data(v1_path):
         database.close()
     assert snapshot(v1_path) == before  # nothing cascaded away when the claim table was rebuilt
     after = set(indexes(v1_path))
-    assert set(v1_indexes) - set(m.REDUNDANT_INDEXES) <= after
+    assert set(v1_indexes) - set(migrations.steps.V3_DROPPED_INDEXES) <= after
     assert {"claim_status_currency_amount", "claim_filed_at"} <= after  # schema 3
-    assert not after & set(m.REDUNDANT_INDEXES)
+    assert not after & set(migrations.steps.V3_DROPPED_INDEXES)
 
 
 def test_messages_written_before_the_upgrade_are_searchable(v1_path, clock):
@@ -171,7 +171,7 @@ def test_a_new_database_has_the_schema_3_indexes(tmp_path):
     path = tmp_path / "new.db"
     m.open_database(str(path)).close()
     assert {"claim_status_currency_amount", "claim_filed_at"} <= set(indexes(path))
-    assert not set(indexes(path)) & set(m.REDUNDANT_INDEXES)
+    assert not set(indexes(path)) & set(migrations.steps.V3_DROPPED_INDEXES)
 
 
 def test_amount_sort_uses_the_index_and_groups_by_currency(desk):

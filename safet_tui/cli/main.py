@@ -81,12 +81,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _is_user_error(exc: Exception) -> bool:
     from safet_tui.attachments import AttachmentError
     from safet_tui.config import ConfigError
-    from safet_tui.db import DatabaseError
     from safet_tui.domain.lifecycle import TransitionError
     from safet_tui.domain.marketplaces import PolicyError
     from safet_tui.domain.money import MoneyError
     from safet_tui.reports.errors import ReportError
     from safet_tui.service.desk import ServiceError
+    from safet_tui.transactions import DatabaseError
 
     expected: tuple[type[Exception], ...] = (
         UserError, ConfigError, DatabaseError, ServiceError, TransitionError, PolicyError, MoneyError,

@@ -20,15 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from safet_tui.db import (
-    SQLITE_PRAGMAS,
-    DbTarget,
-    is_sqlite,
-    meta_set,
-    open_database,
-    parse_db_url,
-    write_transaction,
-)
+from safet_tui.db import SQLITE_PRAGMAS, DbTarget, is_sqlite, meta_set, open_database, parse_db_url
 from safet_tui.demo import catalog as cat
 from safet_tui.demo.bulk import (
     CHUNK_MESSAGES,
@@ -40,6 +32,7 @@ from safet_tui.demo.bulk import (
 )
 from safet_tui.demo.stories import HOUR, Gen, claimable_refunds, random_asin, tell_claim
 from safet_tui.domain.marketplaces import Policies
+from safet_tui.transactions import write_transaction
 
 
 @dataclass

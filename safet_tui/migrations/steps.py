@@ -84,7 +84,7 @@ _V3_INDEXES = (
     "CREATE INDEX IF NOT EXISTS claim_filed_at ON claim (filed_at)",
 )
 #: indexes that only repeated the first column of a wider one
-_V3_DROPPED = ("claim_order_id", "claim_status_claimed_minor", "refund_account_id", "refund_claim_id",
+V3_DROPPED_INDEXES = ("claim_order_id", "claim_status_claimed_minor", "refund_account_id", "refund_claim_id",
                "message_claim_id")
 
 
@@ -93,7 +93,7 @@ def _v2_to_v3(database: pw.Database) -> None:
     only repeated the first column of a wider index."""
     for ddl in _V3_INDEXES:
         database.execute_sql(ddl)
-    for name in _V3_DROPPED:
+    for name in V3_DROPPED_INDEXES:
         database.execute_sql(f"DROP INDEX IF EXISTS {name}")
 
 

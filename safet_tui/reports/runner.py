@@ -10,12 +10,13 @@ import stat
 import time
 from pathlib import Path
 
-from safet_tui.db import ImportLog, write_transaction
+from safet_tui.db import ImportLog
 from safet_tui.reports.context import ImportContext, Progress
 from safet_tui.reports.errors import ReportError
 from safet_tui.reports.importers import claims_json, returns, settlement
 from safet_tui.reports.reading.tsv import column_key
 from safet_tui.reports.summary import ImportSummary
+from safet_tui.transactions import write_transaction
 
 KINDS = ("returns", "settlement", "claims")
 _IMPORTERS = {"returns": returns, "settlement": settlement, "claims": claims_json}

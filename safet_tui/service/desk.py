@@ -21,7 +21,7 @@ from safet_tui.transactions import bound
 
 def _binds_database(cls):
     """Every public method of the Desk runs with the models bound to this desk's own database,
-    so two desks on two files in one process stay independent (see ``db.bound``)."""
+    so two desks on two files in one process stay independent (see ``transactions.bound``)."""
     for name in dir(cls):
         fn = getattr(cls, name)
         if name.startswith("_") or not callable(fn) or isinstance(fn, type):

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from safet_tui.db import DB, is_sqlite
+from safet_tui.db import is_sqlite
 from safet_tui.domain.clock import from_epoch, to_epoch
 from safet_tui.domain.money import Money
 from safet_tui.service.views import SORTS, TABS, ListRow, TabCount
+from safet_tui.transactions import DB
 
 NO_DEADLINE = "due_at IS NULL"
 

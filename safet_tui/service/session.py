@@ -120,7 +120,7 @@ class Session:
     @contextmanager
     def _tx(self) -> Iterator[None]:
         """One write transaction holding the write lock from its first statement, so what it reads
-        is what it changes (:func:`db.write_transaction`). Waits up to ``lock_wait`` seconds for
+        is what it changes (:func:`transactions.write_transaction`). Waits up to ``lock_wait`` seconds for
         another writer, then refuses with :class:`Busy`; a database that cannot be written refuses
         with :class:`ReadOnly`."""
         try:
