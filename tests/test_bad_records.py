@@ -230,3 +230,20 @@ def test_a_bad_record_from_the_cli_is_one_line_and_exit_1(tmp_path, capsys):
     doc = copy.deepcopy(document(claim(claimed="-1.00")))
     line = _cli_fails(tmp_path, capsys, write(tmp_path, doc))
     assert line == "safet: error: claims.json, claims[0].claimed: '-1.00': the claimed amount must be more than zero"
+
+
+@pytest.mark.parametrize(("column", "value", "problem"), [
+    ("amount", "92233720368547758.07", "out of range"),
+    ("posted-date-time", "9999-10-09 08:12:55 UTC", "out of range"),
+])
+def test_a_settlement_report_refuses_what_the_desk_cannot_keep(empty_desk, tmp_path, column, value, problem):
+    """Every report reads its cells through the same readers: 2^63 cents or year 9999 is one line."""
+    from test_reports_support import US_SETTLEMENT, rows_of, set_cell, write_rows
+
+    from safet_tui.reports import ReportError, run_import
+
+    path = write_rows(tmp_path / "settlement.tsv", set_cell(rows_of(US_SETTLEMENT), 6, column, value))
+    with pytest.raises(ReportError) as info:
+        run_import(empty_desk, "settlement", path)
+    assert str(info.value).startswith(f"settlement.tsv, line 6, column '{column}': '{value}': {problem}")
+    assert "\n" not in str(info.value)

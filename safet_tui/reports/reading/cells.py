@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from safet_tui.domain.money import CENT, MoneyError, dot_decimal, parse_amount
+from safet_tui.domain.records import RecordError, check_instant, check_minor
 from safet_tui.reports.reading.dates import DateError, parse_instant
 from safet_tui.reports.reading.tsv import Row, Table
 
@@ -43,12 +44,16 @@ def amount(table: Table, row: Row, key: str, locale: str | None = None) -> int |
     if not text:
         return None
     try:
-        return _minor_of(text, locale)
+        value = _minor_of(text, locale)
+        check_minor(value, key)
     except MoneyError as exc:
         problem = _problem(exc, text)
         if problem == "not an amount":
             problem = "not an amount (expected e.g. 1,249.00 or -49.99)"
         raise table.error(row, key, problem) from None
+    except RecordError as exc:  # more than the desk can store
+        raise table.error(row, key, exc.problem) from None
+    return value
 
 
 def _problem(exc: MoneyError, text: str) -> str:
@@ -66,10 +71,14 @@ def instant(table: Table, row: Row, key: str, tz: tzinfo) -> datetime | None:
     if not text:
         return None
     try:
-        return _instant_of(text, tz)
-    except (DateError, ValueError):
+        value = _instant_of(text, tz)
+        check_instant(value, key)
+    except RecordError as exc:  # a real date, outside the years the desk keeps
+        raise table.error(row, key, exc.problem) from None
+    except (DateError, ValueError, OverflowError):
         raise table.error(row, key, "not a date (expected e.g. 2026-10-02, 02-Oct-2026, Oct 2, 2026 "
                                     "or 2026-10-02T14:22:05+00:00)") from None
+    return value
 
 
 def currency(table: Table, row: Row, key: str) -> str:
