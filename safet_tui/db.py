@@ -25,7 +25,7 @@ from safet_tui.transactions import (
     write_transaction,
 )
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 class InstantField(pw.BigIntegerField):
@@ -149,7 +149,7 @@ class Refund(Base):
     class Meta:
         indexes = (
             (("account", "order_id", "order_item_id"), True),
-            (("claim", "file_by"), False),
+            (("claim", "not_claimable", "file_by"), False),
         )
 
 

@@ -7,12 +7,15 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from safet_tui import attachments as store
 from safet_tui.attachments import AttachmentError
-from safet_tui.domain.figures import Analytics
 from safet_tui.service.errors import AttachmentRefused, ServiceError
 from safet_tui.service.reads import Reads
+
+if TYPE_CHECKING:  # the figures load with the analytics screen, not at start-up
+    from safet_tui.domain.figures import Analytics
 
 
 class Transfers(Reads):
