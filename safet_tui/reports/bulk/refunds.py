@@ -81,28 +81,17 @@ def set_field(rec, name: str, value) -> None:
 
 class Verdicts:
     """Each refund's order amount and why it can never be claimed (``Refund.order_minor`` and
-    ``Refund.not_claimable``), as :func:`..domain.eligibility.why_not_claimable` decides.
-
-    The import store does not carry these two columns, so they are read here and written after the
-    store's flush, by the refund's unique key (account, order id, order-item id). A refund whose
-    verdict changes is marked dirty, so the summary counts it as updated and a second import of the
-    same file changes nothing.
-    """
+    ``Refund.not_claimable``), as :func:`..domain.eligibility.why_not_claimable` decides, kept on
+    the refund's record so the store writes them with the rest of the row. A refund whose verdict
+    changes is marked dirty, so the summary counts it as updated and a second import of the same
+    file changes nothing."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._known: dict[tuple[str, str], tuple[int | None, str]] | None = None
-        self._pending: dict[int, tuple[RefundRec, int | None, str]] = {}
 
     def known(self, rec: RefundRec) -> tuple[int | None, str]:
-        """What the database holds for this refund: (order amount, reason); (None, '') when new."""
-        if rec.id is None:
-            return None, ""
-        if self._known is None:
-            self._known = {(o, i): (m, n or "") for o, i, m, n in self.store.query(
-                "SELECT order_id, order_item_id, order_minor, not_claimable FROM refund WHERE account_id = ? "
-                "AND (order_minor IS NOT NULL OR not_claimable <> '')", [self.store.account_id])}
-        return self._known.get((rec.order_id, rec.order_item_id), (None, ""))
+        """What the desk holds for this refund: (order amount, reason); (None, '') when new."""
+        return rec.order_minor, rec.not_claimable
 
     def decide(self, rec: RefundRec, policy: Policy, order_minor: int | None, *, automated: bool = False,
                known: str = "") -> str:
@@ -112,20 +101,8 @@ class Verdicts:
             policy, rec.amount_minor, order_minor, automated=automated, known=known,
             refund_at=None if refund_at is None else from_epoch(refund_at),
             delivered_at=None if refund_at is None or rec.delivered_at is None else from_epoch(rec.delivered_at))
-        if rec.id is None:  # new in this import: its row holds (NULL, '') until written
-            if order_minor is not None or reason:
-                self._pending[id(rec)] = (rec, order_minor, reason)
-            return reason
-        if (order_minor, reason) != self.known(rec):
-            self._pending[id(rec)] = (rec, order_minor, reason)
-            rec.dirty = True
-        else:
-            self._pending.pop(id(rec), None)
+        if (order_minor, reason) != (rec.order_minor, rec.not_claimable):
+            rec.order_minor, rec.not_claimable = order_minor, reason
+            if rec.id is not None:
+                rec.dirty = True
         return reason
-
-    def write(self) -> None:
-        """After the store's flush: every refund's key is in the database."""
-        rows = [(m, n, self.store.account_id, r.order_id, r.order_item_id) for r, m, n in self._pending.values()]
-        self.store.executemany("UPDATE refund SET order_minor = ?, not_claimable = ? WHERE account_id = ? "
-                               "AND order_id = ? AND order_item_id = ?", rows)
-        self._pending.clear()

@@ -74,6 +74,8 @@ REFUND_COLUMNS = (
 )
 #: what a refund's verdict adds (schema 4): its order amount and why it cannot be claimed
 REFUND_VERDICT_COLUMNS = ("order_minor", "not_claimable")
+#: every refund column an import reads and writes
+REFUND_ALL_COLUMNS = (*REFUND_COLUMNS, *REFUND_VERDICT_COLUMNS)
 ATTACHMENT_COLUMNS = ("claim_id", "message_id", "name", "size", "sha256", "media_type", "created_at")
 EVENT_COLUMNS = ("claim_id", "at", "actor", '"user"', "action", "from_status", "to_status", "note")
 PAYOUT_COLUMNS = ("account_id", "claim_id", "order_id", "adjustment_id", "currency", "amount_minor", "posted_at",
@@ -90,14 +92,15 @@ _claim_values = attrgetter(*CLAIM_COLUMNS)
 
 
 class RefundRec:
-    __slots__ = ("id", *REFUND_COLUMNS, "sku", "claim", "dirty")
+    __slots__ = ("id", *REFUND_ALL_COLUMNS, "sku", "claim", "dirty")
 
     def __init__(self, id: int | None = None, sku: str = "", claim: ClaimRec | None = None, *,
                  account_id: int, product_id: int | None, order_id: str, order_item_id: str,
                  return_reason: str, currency: str, amount_minor: int, refund_at: int | None,
                  delivered_at: int | None, file_by: int | None, basis: str, claim_id: int | None,
-                 created_at: int) -> None:
+                 created_at: int, order_minor: int | None = None, not_claimable: str = "") -> None:
         self.id, self.sku, self.claim, self.dirty = id, sku, claim, False
+        self.order_minor, self.not_claimable = order_minor, not_claimable or ""
         self.account_id, self.product_id, self.order_id = account_id, product_id, order_id
         self.order_item_id, self.return_reason, self.currency = order_item_id, return_reason, currency
         self.amount_minor, self.refund_at, self.delivered_at = amount_minor, refund_at, delivered_at
@@ -109,7 +112,7 @@ class RefundRec:
         return _refund_values(self)
 
 
-_refund_values = attrgetter(*REFUND_COLUMNS)
+_refund_values = attrgetter(*REFUND_ALL_COLUMNS)
 
 
 def new_refund(sku: str, claim: ClaimRec | None, account_id: int, product_id: int | None, order_id: str,
@@ -124,6 +127,7 @@ def new_refund(sku: str, claim: ClaimRec | None, account_id: int, product_id: in
     rec.order_item_id, rec.return_reason, rec.currency = order_item_id, return_reason, currency
     rec.amount_minor, rec.refund_at, rec.delivered_at = amount_minor, refund_at, delivered_at
     rec.file_by, rec.basis, rec.claim_id, rec.created_at = file_by, basis, claim_id, created_at
+    rec.order_minor, rec.not_claimable = None, ""
     return rec
 
 
@@ -212,10 +216,10 @@ class Store:
                 if cid in by_id:
                     by_id[cid].known_at = at
         if refunds:
-            cols = ", ".join(("id", *REFUND_COLUMNS))
+            cols = ", ".join(("id", *REFUND_ALL_COLUMNS))
             by_id = {c.id: c for c in self.claims.values()}
             for row in self.query(f"SELECT {cols} FROM refund WHERE account_id = ?", [self.account_id]):
-                refund = RefundRec(row[0], **dict(zip(REFUND_COLUMNS, row[1:], strict=True)))
+                refund = RefundRec(row[0], **dict(zip(REFUND_ALL_COLUMNS, row[1:], strict=True)))
                 refund.sku = self.sku_of(refund.product_id)
                 refund.claim = by_id.get(refund.claim_id)
                 self.refunds_by_order.setdefault(refund.order_id, []).append(refund)
@@ -311,12 +315,12 @@ class Store:
             for r in self.new_refunds:
                 if r.claim is not None:
                     r.claim_id = r.claim.id
-            self.executemany(insert_sql("refund", REFUND_COLUMNS), list(map(_refund_values, self.new_refunds)))
+            self.executemany(insert_sql("refund", REFUND_ALL_COLUMNS), list(map(_refund_values, self.new_refunds)))
         changed = [r for rs in self.refunds_by_order.values() for r in rs if r.dirty and r.id is not None]
         if changed:
-            keep = [i for i, c in enumerate(REFUND_COLUMNS)
+            keep = [i for i, c in enumerate(REFUND_ALL_COLUMNS)
                     if c not in ("account_id", "order_id", "currency", "created_at")]
-            sets = ", ".join(f"{REFUND_COLUMNS[i]} = ?" for i in keep)
+            sets = ", ".join(f"{REFUND_ALL_COLUMNS[i]} = ?" for i in keep)
             rows = []
             for r in changed:
                 values = r.values()

@@ -207,7 +207,6 @@ def apply(parsed: Parsed, ctx: ImportContext) -> None:
                 p.line, p.order_id, p.adjustment_id, Money.from_minor(p.amount_minor, policy.currency), p.posted))
     _decide_paid(store, policy, ctx)
     store.flush()
-    verdicts.write()
     summary.payouts_matched += [no for no, _ in store.rematch_payouts()]
 
 

@@ -57,19 +57,23 @@ class Parsed:
     """``rows``: a :class:`ReturnRow` for a row with a claim id, a plain tuple of the same fields
     (cheaper to build) for the others."""
 
-    def __init__(self, policy: Policy, rows: list[tuple], undated: bool = False) -> None:
+    def __init__(self, policy: Policy, rows: list[tuple], undated: bool = False,
+                 newest: datetime | None = None) -> None:
         self.policy = policy
         self.rows = rows
         #: some refund without a claim has no return-delivery date (the summary says so)
         self.undated = undated
+        #: the newest date in the report (return delivery, request, claim creation): the report was
+        #: made on it or later
+        self.newest = newest
 
 
 _TEXT_KEYS = ("order id", "order item id", "merchant sku", "asin", "item name", "return reason",
-              "safet claim id", "currency code", "refunded amount", "return delivery date", "return request date")
+              "safet claim id", "currency code", "refunded amount", "return delivery date", "return request date",
+              # what decides whether a refund can be claimed at all (a partial or an automated refund cannot)
+              "order amount", "return type", "resolution")
 _CLAIM_KEYS = ("safet claim state", "safet action reason", "safet claim creation time",
-               "safet claim reimbursement amount", "order amount")
-#: what decides whether a refund can be claimed at all (a partial or an automated refund cannot)
-_REFUND_KEYS = ("order amount", "return type", "resolution")
+               "safet claim reimbursement amount")
 
 
 def read(data: bytes, ctx: ImportContext) -> Parsed:
@@ -90,7 +94,6 @@ def read(data: bytes, ctx: ImportContext) -> Parsed:
     rows: list[tuple] = []
     pick = table.cells_picker(_TEXT_KEYS)
     pick_claim = table.cells_picker(_CLAIM_KEYS)
-    pick_refund = table.cells_picker(_REFUND_KEYS)
     ok_currency = {"": True, policy.currency: True}
     amounts: dict[str, int | None] = {"": None}
     instants: dict[str, datetime | None] = {"": None}
@@ -132,7 +135,7 @@ def read(data: bytes, ctx: ImportContext) -> Parsed:
             continue
         cells = text.split("\t")
         (order_id, item, sku, asin, title, return_reason, claim_id, cur, refunded_text, delivered_text,
-         requested_text) = pick(cells)
+         requested_text, order_amount_text, return_type, resolution) = pick(cells)
         if cur not in ok_currency:
             cur = currency(table, Row(line, cells), "currency code")
             if cur and cur != policy.currency:
@@ -146,7 +149,7 @@ def read(data: bytes, ctx: ImportContext) -> Parsed:
         requested = instants[requested_text] if requested_text in instants else instant_at(
             requested_text, line, cells, "return request date")
         if claim_id:
-            state, action_reason, created_text, reimbursed_text, order_amount_text = pick_claim(cells)
+            state, action_reason, created_text, reimbursed_text = pick_claim(cells)
             created = instants[created_text] if created_text in instants else instant_at(
                 created_text, line, cells, "safet claim creation time")
             reimbursed = amounts[reimbursed_text] if reimbursed_text in amounts else amount_at(
@@ -160,7 +163,6 @@ def read(data: bytes, ctx: ImportContext) -> Parsed:
             except RecordError as exc:
                 key = "safet claim id" if exc.field == "claim_id" else "safet claim reimbursement amount"
                 raise table.error(Row(line, cells), key, exc.problem) from None
-            _, return_type, resolution = pick_refund(cells)
             rows.append(ReturnRow(line, order_id, item, sku, asin, title, return_reason, refunded, delivered,
                                   requested, claim_id, state, action_reason, created, reimbursed, order_amount,
                                   is_automated_text(return_type, resolution)))
@@ -169,7 +171,6 @@ def read(data: bytes, ctx: ImportContext) -> Parsed:
             if refunded:
                 if delivered is None:
                     undated = True
-                order_amount_text, return_type, resolution = pick_refund(cells)
                 order_amount = amounts[order_amount_text] if order_amount_text in amounts else amount_at(
                     order_amount_text, line, cells, "order amount")
                 automated = is_automated_text(return_type, resolution)
@@ -177,4 +178,5 @@ def read(data: bytes, ctx: ImportContext) -> Parsed:
                          requested, claim_id, "", "", None, None, order_amount, automated))
         if tick is not None:
             tick(len(rows))
-    return Parsed(policy, rows, undated)
+    newest = max((v for v in instants.values() if v is not None), default=None)
+    return Parsed(policy, rows, undated, newest)

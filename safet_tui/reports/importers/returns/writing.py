@@ -61,7 +61,7 @@ def apply(parsed: Parsed, ctx: ImportContext) -> None:
     deadlines: dict[tuple, tuple[int | None, str]] = {}
     epochs: dict[datetime | None, int | None] = {None: None}
     claimable = expired = unchanged = never = 0
-    as_of = report_date(rows, ctx.now)
+    as_of = report_date(parsed.newest, ctx.now)
     for done, r in enumerate(rows, start=1):
         if tick is not None:
             tick(offset + done)
@@ -152,7 +152,6 @@ def apply(parsed: Parsed, ctx: ImportContext) -> None:
     summary.claimable_expired += expired
     summary.refunds_unchanged += unchanged
     store.flush()
-    verdicts.write()
     if never:
         summary.note(f"{never} refund(s) can never be claimed (partial or automated refunds): not listed as "
                      "claimable")
@@ -166,10 +165,9 @@ def apply(parsed: Parsed, ctx: ImportContext) -> None:
                      "delivery (or request) date until a settlement report supplies the refund date")
 
 
-def report_date(rows: list[tuple], now: datetime) -> datetime:
+def report_date(newest: datetime | None, now: datetime) -> datetime:
     """When the report's facts held, at the earliest: its newest date (return delivery, request,
     claim creation), never later than now. A report carries no date of its own."""
-    newest = max((d for r in rows for d in (r[8], r[9], r[13]) if d is not None), default=None)
     return now if newest is None or newest > now else newest
 
 
