@@ -92,11 +92,19 @@ class SafetApp(App[None]):
         self.set_interval(self.config.refresh_interval, self._poll_changes)
 
     def _poll_changes(self) -> None:
-        """Cheap: one PRAGMA. When another terminal or an import changed the database, say so."""
+        """Cheap: one PRAGMA. When another terminal or an import changed the database, or a
+        deadline passed (time decides too: a reply-by ends its claim), say so."""
         version = self.desk.data_version()
         if version != self._data_version:
             self._data_version = version
             self.data_changed.publish(Change())
+        if self.desk.catch_up_due():
+            self.run_worker(self._catch_up, thread=True, group="catch-up", exclusive=True)
+
+    def _catch_up(self) -> None:
+        if self.desk.catch_up():  # in a worker: it may wait for another terminal's write lock
+            self.post_message(Changed(Change()))
+        self.desk.close_thread_connection()
 
     @on(Changed)
     def _changed(self, message: Changed) -> None:
@@ -105,14 +113,10 @@ class SafetApp(App[None]):
         self.data_changed.publish(message.change)
 
     async def _on_key(self, event: events.Key) -> None:
-        """Keep text typed right behind a key that opens an editor (r, n, /).
-
-        Textual hands each key to the widget focused when it arrives; in a fast burst (a macro,
-        keys sent by a script) the keys behind "r" are queued on the list, and by the time they
-        bubble back here the reply editor has the focus, so they would run as commands ("m" marks
-        unread) or vanish. A text widget consumes every printable key it gets, so a printable key
-        that reaches the app while one is focused was meant for it.
-        """
+        """Keep text typed right behind a key that opens an editor (r, n, /): in a fast burst the
+        keys behind "r" are queued on the list and reach the app once the editor has the focus,
+        where they would run as commands ("m" marks unread). A text widget consumes every printable
+        key, so a printable key that reaches the app while one is focused was meant for it."""
         focused = self.focused
         editable = isinstance(focused, Input) or (isinstance(focused, TextArea) and not focused.read_only)
         if event.is_printable and editable:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta
 
 import pytest
 from desk_support import desk_config, make_app, rows, screen_text, settle, text, type_text, wait_for
@@ -247,3 +248,20 @@ def test_debounces_are_read_from_the_config_file():
     for bad in (-1, "fast", True, 60):
         with pytest.raises(ConfigError, match="filter_delay must be a number of seconds"):
             parse_config({"filter_delay": bad})
+
+
+async def test_a_reply_by_passing_in_the_open_desk_ends_the_claim_on_screen(demo_db, clock):
+    """Nobody writes anything: the time passing alone moves the claim to Resolved (No-Grant)."""
+    app = make_app(demo_db, clock, config=desk_config(refresh_interval=0.05))  # the poll runs
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        cl = app.screen.claim_list
+        first = cl.current_row  # the most urgent reply-by comes first
+        before = cl.total
+        assert first.deadline is not None
+        clock.at = first.deadline + timedelta(minutes=1)
+        await wait_for(pilot, lambda: cl.total == before - 1, "the claim past its reply-by to leave the tab")
+        await settle(pilot)
+        assert all(r.claim_no != first.claim_no for r in rows(app, 20))
+        view = Desk(str(demo_db), clock=clock).claim(first.claim_no)
+        assert (view.status.value, view.outcome.value) == ("resolved", "no_grant")

@@ -16,6 +16,11 @@ from safet_tui.service.session import Session
 
 
 class TimePassing(Session):
+    def catch_up_due(self) -> bool:
+        """Whether :meth:`catch_up` has anything to look at now (no database work)."""
+        now = to_epoch(self.now())
+        return self._quiet_until is None or now >= self._quiet_until
+
     def catch_up(self) -> int:
         """Apply what the passing of time decides, as every reader must see it, with no cron job:
         a claim whose reply-by passed unanswered ends in No-Grant at its reply-by (Amazon's
