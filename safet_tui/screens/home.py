@@ -84,6 +84,8 @@ class HomeScreen(ClaimScreen):
 
     def __init__(self, ctx: DeskContext) -> None:
         super().__init__(ctx)
+        #: a change came while another screen was on top: reload when the list is shown again
+        self._stale = False
         self._counts: dict[str, TabCount] = {}
         self._preview_timer: Timer | None = None
         self._filter_timer: Timer | None = None
@@ -136,14 +138,27 @@ class HomeScreen(ClaimScreen):
         self._relabel()
 
     def data_changed(self, change: Change) -> None:
-        """The database changed (our own action, or another terminal): reload what shows it."""
+        """The database changed (our own action, or another terminal): reload what shows it.
+        Under another screen (a thread open on top) the reload waits until the list is shown
+        again, so it never competes with the screen a person is looking at."""
         cl = self.claim_list
         row = cl.current_row
         if change.done and row is not None and row.claim_no == change.claim_no:
             cl.action_cursor_down()  # done with it: on to the next claim
-        cl.reload()
+        if not self.is_current:
+            self._stale = True
+            return
+        self._reload()
+
+    def _reload(self) -> None:
+        self._stale = False
+        self.claim_list.reload()
         self.refresh_counts()
         self._update_status()
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self._reload()
 
     # -- counts and labels --------------------------------------------------------------
     @work(thread=True, exclusive=True, group="counts")
