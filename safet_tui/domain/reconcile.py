@@ -73,7 +73,8 @@ BACKWARDS = "would move the claim backwards"
 
 
 def _note(event: Event, text: str) -> Event:
-    return replace(event, note="; ".join(p for p in (event.note, text) if p))
+    note = f"{event.note}; {text}" if event.note and text else (event.note or text)
+    return Event(event.action, event.actor, event.at, event.from_status, event.to_status, note)
 
 
 def reconcile(known: ClaimState, known_at: datetime, reported: Reported, policy: Policy,
