@@ -78,13 +78,18 @@ class SellerActions(Reads):
     def reply(self, claim_no: str, body: str, files: Sequence[str] = ()) -> ClaimView:
         if not body.strip() and not files:
             raise ServiceError("the reply is empty")
-        self._may(Actor.SELLER, "reply")
-        lc.reply(self._state(self._claim(claim_no)), self.role, self.now())  # refuse before storing files
+        return self._seller_step(claim_no, lc.reply, "reply", "message", body, files)
+
+    def _seller_step(self, claim_no: str, step, what: str, kind: str, body: str, files: Sequence[str]) -> ClaimView:
+        """A reply or an appeal: refused before any file is stored when the lifecycle refuses it,
+        then checked again on the claim as it is inside the write transaction."""
+        self._may(Actor.SELLER, what)
+        step(self._state(self._claim(claim_no)), self.role, self.now())
         stored = [self._store(p) for p in files]
         with self._tx():
             claim = self._locked(claim_no)
-            new, event = lc.reply(self._state(claim), self.role, self.now())
-            self._apply(claim, new, event, ("seller", "message", body.strip()), stored)
+            new, event = step(self._state(claim), self.role, self.now())
+            self._apply(claim, new, event, ("seller", kind, body.strip()), stored)
         return self.claim(claim_no)
 
     def _closed(self, claim: Claim) -> str | None:
@@ -115,14 +120,7 @@ class SellerActions(Reads):
     def appeal(self, claim_no: str, body: str, files: Sequence[str] = ()) -> ClaimView:
         if not body.strip():
             raise ServiceError("an appeal needs a text saying why the decision is wrong")
-        self._may(Actor.SELLER, "appeal")
-        lc.appeal(self._state(self._claim(claim_no)), self.role, self.now())
-        stored = [self._store(p) for p in files]
-        with self._tx():
-            claim = self._locked(claim_no)
-            new, event = lc.appeal(self._state(claim), self.role, self.now())
-            self._apply(claim, new, event, ("seller", "appeal", body.strip()), stored)
-        return self.claim(claim_no)
+        return self._seller_step(claim_no, lc.appeal, "appeal", "appeal", body, files)
 
     def why_not_appeal(self, claim_no: str) -> str | None:
         """None if the claim can be appealed now, else the reason in words."""
