@@ -122,7 +122,7 @@ async def _screen_fill(db_path: str, now: datetime, size=(160, 45)) -> tuple[flo
     app = Host()
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
-        screen = AnalyticsScreen(period="12m")
+        screen = AnalyticsScreen(app.desk, period="12m")
         t = screen._created_at
         app.push_screen(screen)
         await app.workers.wait_for_complete()
