@@ -174,3 +174,34 @@ def test_reconcile_in_the_domain_never_moves_back():
     assert reconcile(state, t0 + DAY, Reported(lc.Status.AWAITING, t0), policy).skipped == STALE
     appealed = reconcile(state, t0 + DAY, Reported(lc.Status.INVESTIGATING, t0 + 2 * DAY, appeal=True), policy)
     assert appealed.state.appeal_used and [e.action for e in appealed.events] == ["appeal"]
+
+
+# -- a claims file is a report too: a claim the database holds goes through reconcile() ----------
+
+def test_a_claims_file_brings_a_known_claim_forward_and_an_older_one_changes_nothing(empty_desk, clock, tmp_path):
+    run_import(empty_desk, "returns", US_RETURNS)
+    older = tmp_path / "older.json"
+    with older.open("w") as out:
+        export_claims(empty_desk, out, fmt="json", with_messages=True)
+    clock.advance(hours=1)
+    empty_desk.as_role("amazon").grant("3417789012", Money.of("34.50", "USD"))  # decided in the desk
+    newer = tmp_path / "newer.json"
+    with newer.open("w") as out:
+        export_claims(empty_desk, out, fmt="json", with_messages=True)
+
+    # the older file on the newer database: the grant stays, nothing is invented
+    before = history("3417789012")
+    s = run_import(empty_desk, "claims", older)
+    assert history("3417789012") == before and "3417789012" not in s.claims_updated
+    assert any("3417789012" in note and "not changed" in note for note in s.notes)
+
+    # the newer file on a database that only saw the returns report: the claim moves forward
+    other = empty_desk.__class__(str(tmp_path / "other.db"), clock=clock, user="tester")
+    try:
+        run_import(other, "returns", US_RETURNS)
+        s = run_import(other, "claims", newer)
+        assert s.claims_updated == ["3417789012"]
+        view = other.claim("3417789012")
+        assert (view.status, view.outcome) == (lc.Status.RESOLVED, lc.Outcome.GRANT_FULL)
+    finally:
+        other.close()

@@ -1,10 +1,15 @@
 """Writing a claims export's records: claims new to this database with their messages, events,
-attachment records, payouts and refunds, in the caller's transaction."""
+attachment records, payouts and refunds, in the caller's transaction; a claim the database
+already holds is brought forward through the domain's reconcile(), like a report."""
 
 from __future__ import annotations
 
 from safet_tui.db import Account, index_messages, sql_for
-from safet_tui.reports.bulk.claim_state import due_at
+from safet_tui.domain.clock import from_epoch
+from safet_tui.domain.lifecycle import Status
+from safet_tui.domain.money import Money
+from safet_tui.domain.reconcile import BACKWARDS, STALE, Reported
+from safet_tui.reports.bulk.claim_state import apply_report, due_at
 from safet_tui.reports.bulk.refunds import find_refund
 from safet_tui.reports.bulk.store import (
     ATTACHMENT_COLUMNS,
@@ -37,8 +42,12 @@ def apply(parsed: Parsed, ctx: ImportContext) -> None:
     seen: set[str] = set()
     for i, c in enumerate(parsed.claims):
         ctx.tick(len(parsed.claims) + i + 1)
-        if c["claim_no"] in existing or c["claim_no"] in seen:
+        if c["claim_no"] in seen:
             summary.claims_unchanged += 1
+            continue
+        if c["claim_no"] in existing:
+            _reconcile(c, i, _store(stores, c, parsed, ctx), ctx)
+            seen.add(c["claim_no"])
             continue
         seen.add(c["claim_no"])
         store = _store(stores, c, parsed, ctx)
@@ -71,6 +80,34 @@ def apply(parsed: Parsed, ctx: ImportContext) -> None:
     if len(stores) > 0:
         summary.account = ", ".join(sorted({name for name, _ in stores}))
         summary.marketplace = ", ".join(sorted({m for _, m in stores}))
+
+
+def _reconcile(c: dict, i: int, store: Store, ctx: ImportContext) -> None:
+    """A claim the database holds already: the file's state is a report like any other, applied
+    through the domain's reconcile() (never backwards, never older than what the desk knows)."""
+    summary = ctx.summary
+    rec = store.claims.get(c["claim_no"])
+    if rec is None:  # held by another account: not this file's to change
+        summary.note(f"claim {c['claim_no']} (claims[{i}]) belongs to another account: not changed")
+        summary.claims_unchanged += 1
+        return
+    currency = rec.currency
+    reported = Reported(
+        Status(c["status"]), from_epoch(max([e["at"] for e in c["events"]] or [c["updated_at"]])),
+        appeal=c["appeal_used"] and not c["appeal_decided"],
+        reimbursed=None if c["reimbursed"] is None else Money.from_minor(c["reimbursed"], currency),
+        decided_at=from_epoch(c["decided_at"]), reply_by=from_epoch(c["reply_by"]),
+        appeal_by=from_epoch(c["appeal_by"]), denial_reason=c["denial_reason"], source=ctx.file)
+    before = len(store.events)
+    skipped = apply_report(store, rec, reported, ctx.policies[c["marketplace"]], ctx.now_epoch)
+    if skipped:
+        summary.note(f"claim {c['claim_no']} (claims[{i}]) not changed: the file {skipped}"
+                     if skipped in (STALE, BACKWARDS) else f"claim {c['claim_no']} (claims[{i}]) not changed: {skipped}")
+        summary.claims_unchanged += 1
+    elif len(store.events) > before:
+        summary.claims_updated.append(rec.claim_no)
+    else:
+        summary.claims_unchanged += 1
 
 
 def _store(stores: dict, c: dict, parsed: Parsed, ctx: ImportContext) -> Store:
