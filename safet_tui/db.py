@@ -380,4 +380,5 @@ def meta_get(key: str, default: str | None = None) -> str | None:
 
 
 def meta_set(key: str, value: str) -> None:
-    Meta.insert(key=key, value=value).on_conflict_replace().execute()
+    (Meta.insert(key=key, value=value)  # an upsert both SQLite and PostgreSQL take
+     .on_conflict(conflict_target=[Meta.key], update={Meta.value: value}).execute())

@@ -278,6 +278,7 @@ def check_history(events) -> Status | None:
     A claim may be appealed once."""
     at: Status | None = None
     appeals = 0
+    pending = False  # an appeal waits for its decision
     for i, (action, frm, to) in enumerate(events):
         frm = Status(frm) if frm else None
         to = Status(to)
@@ -285,8 +286,13 @@ def check_history(events) -> Status | None:
             raise TransitionError(f"step {i + 1}: {action} from {frm} to {to} is not a lifecycle step")
         if frm != at:
             raise TransitionError(f"step {i + 1}: {action} starts at {frm}, the claim was {at}")
+        if action == "decide_appeal" and not pending:
+            raise TransitionError(f"step {i + 1}: an appeal decided with no appeal pending")
+        if action in ("grant", "no_grant") and pending:
+            raise TransitionError(f"step {i + 1}: a first decision while an appeal is pending")
         appeals += action == "appeal"
         if appeals > 1:
             raise TransitionError(f"step {i + 1}: a second appeal")
+        pending = (pending or action == "appeal") and action != "decide_appeal"
         at = to
     return at

@@ -93,7 +93,10 @@ def reconcile(known: ClaimState, known_at: datetime, reported: Reported, policy:
         if k is Status.INVESTIGATING and reported.appeal and not known.appeal_used:
             return replace(same, skipped="reports an appeal, but the desk has no decision to appeal")
         return same
-    if reported.as_of < known_at:
+    # A report's date is only the earliest it can have been made: a desk step after it does not
+    # make its decision old news when the desk has no decision at all (nothing to move back from).
+    decides_first = r is Status.RESOLVED and known.outcome is None and not known.appeal_used
+    if reported.as_of < known_at and not decides_first:
         return replace(same, skipped=STALE)
     try:
         if r is Status.AWAITING:

@@ -36,6 +36,7 @@ from safet_tui.export.claims_format import FORMAT, VERSION
 from safet_tui.export.csv_cells import neutralise, write_csv  # noqa: F401 (neutralise: the API)
 from safet_tui.reports.bulk.store import CLAIM_COLUMNS
 from safet_tui.reports.errors import ReportError
+from safet_tui.transactions import bound
 
 CSV_COLUMNS = (
     "claim_id", "account", "marketplace", "order_id", "order_item_id", "sku", "asin", "title", "reason",
@@ -222,6 +223,13 @@ def export_claims(desk, out: IO[str], *, fmt: str = "csv", statuses: Iterable[st
 
     ``claim_ids`` (database ids, as the desk's selection holds them) narrows it to those claims.
     Safe to call from a thread worker: it closes the connection it opened for that thread."""
+    with bound(desk.database):  # this desk's database, whatever else is open in the process
+        return _export_claims(desk, out, fmt=fmt, statuses=statuses, accounts=accounts, with_messages=with_messages, claim_ids=claim_ids)
+
+
+def _export_claims(desk, out: IO[str], *, fmt: str = "csv", statuses: Iterable[str] = (),
+                  accounts: Iterable[str] = (), with_messages: bool = False,
+                  claim_ids: Sequence[int] = ()) -> ExportResult:
     statuses = _check_statuses(statuses)
     accounts = [a.strip() for a in accounts if a.strip()]
     if fmt not in ("csv", "json"):

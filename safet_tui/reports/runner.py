@@ -16,7 +16,7 @@ from safet_tui.reports.errors import ReportError
 from safet_tui.reports.importers import claims_json, returns, settlement
 from safet_tui.reports.reading.tsv import column_key
 from safet_tui.reports.summary import ImportSummary
-from safet_tui.transactions import write_transaction
+from safet_tui.transactions import bound, write_transaction
 
 KINDS = ("returns", "settlement", "claims")
 _IMPORTERS = {"returns": returns, "settlement": settlement, "claims": claims_json}
@@ -112,6 +112,12 @@ def run_import(desk, kind: str, path: str | Path, *, account: str | None = None,
     Safe to call from a thread worker: it uses (and closes) that thread's own
     connection.
     """
+    with bound(desk.database):  # this desk's database, whatever else is open in the process
+        return _run_import(desk, kind, path, account=account, dry_run=dry_run, progress=progress)
+
+
+def _run_import(desk, kind: str, path: str | Path, *, account: str | None = None, dry_run: bool = False,
+               progress: Progress | None = None) -> ImportSummary:
     started = time.perf_counter()
     path = Path(path)
     if kind != "auto" and kind not in _IMPORTERS:

@@ -84,11 +84,11 @@ class SellerActions(Reads):
         """A reply or an appeal: refused before any file is stored when the lifecycle refuses it,
         then checked again on the claim as it is inside the write transaction."""
         self._may(Actor.SELLER, what)
-        step(self._state(self._claim(claim_no)), self.role, self.now())
+        step(self._held_to(self._claim(claim_no)), self.role, self.now())
         stored = [self._store(p) for p in files]
         with self._tx():
             claim = self._locked(claim_no)
-            new, event = step(self._state(claim), self.role, self.now())
+            new, event = step(self._held_to(claim), self.role, self.now())
             self._apply(claim, new, event, ("seller", kind, body.strip()), stored)
         return self.claim(claim_no)
 
@@ -96,7 +96,7 @@ class SellerActions(Reads):
         if claim.status != Status.RESOLVED:
             return None
         try:
-            lc.appeal(self._state(claim), Actor.SELLER, self.now())
+            lc.appeal(self._held_to(claim), Actor.SELLER, self.now())
         except TransitionError:
             return "the claim is closed (resolved, no appeal possible): no more attachments"
         return None
@@ -126,7 +126,7 @@ class SellerActions(Reads):
         """None if the claim can be appealed now, else the reason in words."""
         claim = self._claim(claim_no)
         try:
-            lc.appeal(self._state(claim), Actor.SELLER, self.now())
+            lc.appeal(self._held_to(claim), Actor.SELLER, self.now())
         except TransitionError as exc:
             return str(exc)
         return None

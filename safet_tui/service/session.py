@@ -111,6 +111,21 @@ class Session:
             appeal_decided=c.appeal_decided,
         )
 
+    def _held_to(self, c: Claim) -> ClaimState:
+        """The state a seller's action is checked against. An estimated deadline is shown as the
+        earliest the real one can be, but the seller is held only to the latest it can be: the
+        window counted from when the desk learned of the request or decision (``changed_at``),
+        so an estimate never refuses a reply or an appeal Amazon would still take."""
+        state = self._state(c)
+        if not c.deadline_estimated:
+            return state
+        policy, learned = self._policy_for(c), c.changed_at
+        if state.reply_by is not None:
+            state = lc.replace(state, reply_by=max(state.reply_by, policy.reply_by(max(state.reply_by, learned))))
+        if state.appeal_by is not None:
+            state = lc.replace(state, appeal_by=max(state.appeal_by, policy.appeal_by(learned)))
+        return state
+
     def _may(self, actor: Actor, what: str) -> None:
         """Refuse an action this session's role may not take (the lifecycle checks it again)."""
         if self.role is not actor:
@@ -118,17 +133,17 @@ class Session:
             raise ServiceError(f"only {who} can {what}; this desk runs as {self.role.value}")
 
     @contextmanager
-    def _tx(self) -> Iterator[None]:
+    def _tx(self, wait: float | None = None) -> Iterator[None]:
         """One write transaction holding the write lock from its first statement, so what it reads
         is what it changes (:func:`transactions.write_transaction`). Waits up to ``lock_wait`` seconds for
         another writer, then refuses with :class:`Busy`; a database that cannot be written refuses
         with :class:`ReadOnly`."""
         try:
-            with write_transaction(self.database, self.lock_wait):
+            with write_transaction(self.database, self.lock_wait if wait is None else wait):
                 yield
         except DatabaseBusy:
             raise Busy("the database is busy: another terminal has been writing for "
-                       f"{self.lock_wait:g} s; nothing was changed, try again") from None
+                       f"{self.lock_wait if wait is None else wait:g} s; nothing was changed, try again") from None
         except DatabaseReadOnly as exc:
             raise ReadOnly(str(exc)) from None
 

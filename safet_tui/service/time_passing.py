@@ -8,9 +8,9 @@ from safet_tui.db import (
     Claim,
 )
 from safet_tui.domain import lifecycle as lc
-from safet_tui.domain.clock import from_epoch, to_epoch
+from safet_tui.domain.clock import to_epoch
 from safet_tui.domain.lifecycle import Status
-from safet_tui.service.errors import ReadOnly
+from safet_tui.service.errors import Busy, ReadOnly
 from safet_tui.service.queries import execute
 from safet_tui.service.session import Session
 
@@ -40,14 +40,17 @@ class TimePassing(Session):
         ended = 0
         if due or closing:
             try:
-                with self._tx():
+                with self._tx(wait=min(self.lock_wait, 1.0)):  # a reader does not wait long
                     due, wake = self._due(now)  # again, under the lock
                     ended = self._expire(due)
                     # A passed appeal-by leaves nothing to do: no deadline to sort by.
                     execute("UPDATE claim SET due_at = NULL WHERE status = ? AND due_at < ?",
                             [Status.RESOLVED.value, now])
-            except ReadOnly:
-                pass
+            except (ReadOnly, Busy):
+                # Read-only: the readers see the claim as it is. Busy: another terminal is writing
+                # (it catches up itself); look again shortly instead of making a reader wait.
+                self._quiet_until = now + 5
+                return 0
         row = execute("SELECT MIN(due_at) FROM claim WHERE status IN (?, ?) AND due_at >= ?",
                       [Status.AWAITING.value, Status.RESOLVED.value, now]).fetchone()
         for t in (row[0] if row else None, wake):
@@ -57,14 +60,16 @@ class TimePassing(Session):
         return ended
 
     def _due(self, now: int) -> tuple[list[int], int | None]:
-        """Awaiting claims whose reply-by has surely passed, and the next time an estimated one will."""
+        """Awaiting claims whose reply-by has surely passed, and the next time an estimated one will
+        (an estimate ends its claim only once the latest the real reply-by can be has passed)."""
         due: list[int] = []
         wake: int | None = None
-        for claim_id, reply_by, estimated, market in execute(
-                "SELECT c.id, c.reply_by, c.deadline_estimated, a.marketplace FROM claim c JOIN account a "
-                "ON a.id = c.account_id WHERE c.status = ? AND c.due_at < ?", [Status.AWAITING.value, now]):
+        for claim_id, estimated in execute(
+                "SELECT c.id, c.deadline_estimated FROM claim c WHERE c.status = ? AND c.due_at < ?",
+                [Status.AWAITING.value, now]).fetchall():
             if estimated:
-                latest = to_epoch(self.policies[market].reply_by(from_epoch(reply_by)))
+                held = self._held_to(Claim.get_by_id(claim_id)).reply_by
+                latest = to_epoch(held)
                 assert latest is not None
                 if latest >= now:
                     wake = latest if wake is None else min(wake, latest)
@@ -75,7 +80,7 @@ class TimePassing(Session):
     def _expire(self, claim_ids: Sequence[int]) -> int:
         for claim_id in claim_ids:
             claim = Claim.get_by_id(claim_id)
-            state = self._state(claim)
+            state = self._held_to(claim)  # an estimate: the latest the reply-by can have been
             assert state.reply_by is not None
             new, event = lc.expire_reply(state, self.clock.now(),
                                          self._policy_for(claim).appeal_by(state.reply_by))

@@ -58,7 +58,7 @@ class ClaimRec:
 
     def values(self, columns: Sequence[str] | None = None) -> tuple:
         values = _claim_values(self) if columns is None else [getattr(self, c) for c in columns]
-        return tuple([int(v) if v.__class__ is bool else v for v in values])
+        return tuple(values)
 
 
 #: the claim table's columns, as imports write them (the one list: ClaimRec's fields)

@@ -223,8 +223,11 @@ def _decide_paid(store: Store, policy, ctx: ImportContext) -> None:
         at = from_epoch(p.posted_at)
         paid[id(p.claim)] = (claim, minor + p.amount_minor, at if posted is None or (at and at > posted) else posted)
     for claim, total, posted in paid.values():
-        if claim.status != RESOLVED or (claim.appeal_used and not claim.appeal_decided):
-            if total > 0:
+        pending_appeal = claim.appeal_used and not claim.appeal_decided
+        if claim.status != RESOLVED or pending_appeal:
+            # Under appeal, only a payout beyond the first grant proves the appeal's decision (the
+            # first grant's own payout often posts after the appeal was filed).
+            if total > 0 and not (pending_appeal and total <= (claim.reimbursed_minor or 0)):
                 reported = Reported(Status.RESOLVED, posted or ctx.now, reimbursed=Money.from_minor(
                     total, claim.currency), decided_at=posted, source=ctx.file)
                 before = len(store.events)
