@@ -114,10 +114,16 @@ def write_transaction(database: pw.Database, wait: float) -> Iterator[None]:
             if not sqlite:
                 try:
                     # One writer at a time, as on SQLite: an import reads claims and writes them
-                    # back, so row locks alone would let it overwrite a desk's change.
+                    # back, so row locks alone would let it overwrite a desk's change. The lock
+                    # waits no longer than this transaction may (lock_timeout, local to it).
+                    left_ms = max(int((deadline - time.monotonic()) * 1000), 1)
+                    database.execute_sql(f"SET LOCAL lock_timeout = {left_ms}")
                     database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
                 except BaseException as exc:
                     tx.__exit__(type(exc), exc, exc.__traceback__)
+                    if "lock timeout" in str(exc) or "canceling statement due to lock" in str(exc):
+                        raise DatabaseBusy(f"the database is busy: another writer held it for {wait:g} s; "
+                                           "nothing was changed, try again") from None
                     raise
             break
         except pw.OperationalError as exc:
