@@ -8,7 +8,6 @@ names the file, line and column.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +46,8 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
         if explicit:
             raise ConfigError(f"{p}: config file not found")
         return Config()
+    import tomllib  # only with a config file to read
+
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from safet_tui.db import (
     Account,
@@ -15,7 +16,6 @@ from safet_tui.db import (
     is_sqlite,
 )
 from safet_tui.domain.clock import from_epoch, to_epoch
-from safet_tui.domain.eligibility import Eligibility, check_filing
 from safet_tui.domain.lifecycle import Outcome, Status
 from safet_tui.domain.money import Money
 from safet_tui.domain.reasons import Evidence, reason
@@ -31,6 +31,9 @@ from safet_tui.service.views import (
     TabCount,
     ThreadItem,
 )
+
+if TYPE_CHECKING:
+    from safet_tui.domain.eligibility import Eligibility
 
 
 class Reads(TimePassing):
@@ -169,6 +172,10 @@ class Reads(TimePassing):
                 not_claimable=refund.not_claimable or "")
             refund_at = refund_at or refund.refund_at
             delivered_at = delivered_at or refund.delivered_at
+        from safet_tui.domain.eligibility import (
+            check_filing,  # the new-claim form's, not start-up's
+        )
+
         return check_filing(
             policy, self.now(), refund_at, delivered_at, already_claimed=already, amount=amount,
             reason=reason(reason_code) if reason_code else None,
