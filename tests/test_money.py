@@ -194,3 +194,23 @@ def test_decimal_comma_is_never_read_as_a_thousands_separator():
     # Issue 9.10: "-49,99" was read as -4,999.00.
     with pytest.raises(MoneyError):
         parse_amount("-49,99")
+
+
+@pytest.mark.parametrize(("currency", "locale"), [("USD", "en_US"), ("INR", "en_IN")])
+def test_the_plain_formatter_writes_what_babel_writes(currency, locale):
+    """USD and INR are formatted without loading babel (the first screen's largest cost): the
+    text must be babel's, with and without the symbol, for any amount the desk can hold."""
+    import random
+
+    from babel import Locale
+    from babel.numbers import format_currency
+
+    pattern = Locale.parse(locale).currency_formats["standard"].pattern.split(";")[0]
+    pattern = pattern.replace("\xa4", "").replace("\xa0", "").strip()
+    rng = random.Random(7)
+    amounts = [0, 1, -1, 99, 100, -100, 99999, 100000, 12345678, -9_999_999_999]
+    amounts += [rng.randrange(-10**12, 10**12) for _ in range(2000)]
+    for minor in amounts:
+        m = Money.from_minor(minor, currency)
+        assert format_money(m) == format_currency(m.amount, currency, locale=locale)
+        assert format_money(m, symbol=False) == format_currency(m.amount, currency, format=pattern, locale=locale)

@@ -178,8 +178,29 @@ def plain_minor(minor: int) -> str:
 _LOCALES = {"USD": "en_US", "INR": "en_IN", "EUR": "de_DE", "GBP": "en_GB", "JPY": "ja_JP"}
 
 
+#: the desk's own marketplaces' currencies, written without loading babel's locale data (it is
+#: the largest part of drawing the first screen): symbol, and the size of the groups after the
+#: first three digits (2: the Indian lakh grouping). Checked against babel in the tests.
+_PLAIN = {("USD", "en_US"): ("$", 3), ("INR", "en_IN"): ("₹", 2)}
+
+
+def _grouped(digits: str, rest: int) -> str:
+    head, tail = digits[:-3], digits[-3:]
+    groups = [tail]
+    while head:
+        groups.append(head[-rest:])
+        head = head[:-rest]
+    return ",".join(reversed(groups))
+
+
 def format_money(money: Money, *, symbol: bool = True, locale: str | None = None) -> str:
     """Format for people: ``$1,249.00``, ``₹1,23,456.00``."""
+    loc = locale or _LOCALES.get(money.currency, "en_US")
+    plain = _PLAIN.get((money.currency, loc))
+    if plain is not None and money.amount.as_tuple().exponent == -2:
+        sign = "-" if money.amount < 0 else ""
+        whole, cents = divmod(abs(money.minor), 100)
+        return f"{sign}{plain[0] if symbol else ''}{_grouped(str(whole), plain[1])}.{cents:02d}"
     from babel import Locale
     from babel.numbers import format_currency
 
