@@ -9,22 +9,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from safet_tui.db import is_sqlite
+from safet_tui.db import is_sqlite, sql_for
 from safet_tui.domain.clock import from_epoch, to_epoch
 from safet_tui.domain.money import Money
 from safet_tui.service.views import SORTS, TABS, ListRow, TabCount
 from safet_tui.transactions import DB
 
-NO_DEADLINE = "due_at IS NULL"
-
-
-def _sql(text: str) -> str:
-    param = getattr(DB.obj, "param", "?")
-    return text if param == "?" else text.replace("?", param)
-
 
 def execute(sql: str, params: tuple | list = ()):
-    return DB.obj.execute_sql(_sql(sql), tuple(params))
+    database = DB.obj
+    return database.execute_sql(sql_for(database, sql), tuple(params))
 
 
 def _like(text: str) -> str:
