@@ -33,11 +33,17 @@ from safet_tui.db import (
 from safet_tui.domain import lifecycle as lc
 from safet_tui.domain.clock import Clock, to_epoch
 from safet_tui.domain.lifecycle import Actor, ClaimState, Outcome, Status
-from safet_tui.domain.marketplaces import Policies
+from safet_tui.domain.marketplaces import Policies, Policy
 from safet_tui.domain.money import Money
 from safet_tui.domain.reasons import Evidence
 from safet_tui.service.errors import AttachmentRefused, Busy, NotFound, ReadOnly, ServiceError
 from safet_tui.transactions import DatabaseBusy, DatabaseReadOnly, write_transaction
+
+
+def latest_reply_by(policy: Policy, reply_by: datetime, learned: datetime) -> datetime:
+    """The latest an estimated reply-by can be: the marketplace's window counted from when the
+    desk learned of the request (the request came then at the latest)."""
+    return policy.reply_by(max(reply_by, learned))
 
 
 def default_user() -> str:
@@ -121,7 +127,7 @@ class Session:
             return state
         policy, learned = self._policy_for(c), c.changed_at
         if state.reply_by is not None:
-            state = lc.replace(state, reply_by=max(state.reply_by, policy.reply_by(max(state.reply_by, learned))))
+            state = lc.replace(state, reply_by=latest_reply_by(policy, state.reply_by, learned))
         if state.appeal_by is not None:
             state = lc.replace(state, appeal_by=max(state.appeal_by, policy.appeal_by(learned)))
         return state

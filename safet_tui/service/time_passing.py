@@ -8,11 +8,11 @@ from safet_tui.db import (
     Claim,
 )
 from safet_tui.domain import lifecycle as lc
-from safet_tui.domain.clock import to_epoch
+from safet_tui.domain.clock import from_epoch, to_epoch
 from safet_tui.domain.lifecycle import Status
 from safet_tui.service.errors import Busy, ReadOnly
 from safet_tui.service.queries import execute
-from safet_tui.service.session import Session
+from safet_tui.service.session import Session, latest_reply_by
 
 
 class TimePassing(Session):
@@ -64,13 +64,12 @@ class TimePassing(Session):
         (an estimate ends its claim only once the latest the real reply-by can be has passed)."""
         due: list[int] = []
         wake: int | None = None
-        for claim_id, estimated in execute(
-                "SELECT c.id, c.deadline_estimated FROM claim c WHERE c.status = ? AND c.due_at < ?",
+        for claim_id, estimated, reply_by, learned, market in execute(
+                "SELECT c.id, c.deadline_estimated, c.reply_by, c.changed_at, a.marketplace FROM claim c "
+                "JOIN account a ON a.id = c.account_id WHERE c.status = ? AND c.due_at < ?",
                 [Status.AWAITING.value, now]).fetchall():
             if estimated:
-                held = self._held_to(Claim.get_by_id(claim_id)).reply_by
-                latest = to_epoch(held)
-                assert latest is not None
+                latest = to_epoch(latest_reply_by(self.policies[market], from_epoch(reply_by), from_epoch(learned)))
                 if latest >= now:
                     wake = latest if wake is None else min(wake, latest)
                     continue
