@@ -89,6 +89,11 @@ def _read_only(exc: Exception) -> DatabaseReadOnly | None:
 WRITE_LOCK_KEY = 0x5341464554
 
 
+def _busy(wait: float) -> DatabaseBusy:
+    return DatabaseBusy(f"the database is busy: another writer held it for {wait:g} s; nothing was changed, "
+                        "try again")
+
+
 @contextmanager
 def write_transaction(database: pw.Database, wait: float) -> Iterator[None]:
     """One write transaction that holds the write lock from its first statement (``BEGIN
@@ -122,8 +127,7 @@ def write_transaction(database: pw.Database, wait: float) -> Iterator[None]:
                 except BaseException as exc:
                     tx.__exit__(type(exc), exc, exc.__traceback__)
                     if "lock timeout" in str(exc) or "canceling statement due to lock" in str(exc):
-                        raise DatabaseBusy(f"the database is busy: another writer held it for {wait:g} s; "
-                                           "nothing was changed, try again") from None
+                        raise _busy(wait) from None
                     raise
             break
         except pw.OperationalError as exc:
@@ -133,8 +137,7 @@ def write_transaction(database: pw.Database, wait: float) -> Iterator[None]:
                 raise
             left = deadline - time.monotonic()
             if left <= 0:
-                raise DatabaseBusy(f"the database is busy: another writer held it for {wait:g} s; "
-                                   "nothing was changed, try again") from None
+                raise _busy(wait) from None
             time.sleep(min(pause, left))
             pause = min(pause * 2, 0.5)
     try:

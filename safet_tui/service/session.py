@@ -147,9 +147,8 @@ class Session:
         try:
             with write_transaction(self.database, self.lock_wait if wait is None else wait):
                 yield
-        except DatabaseBusy:
-            raise Busy("the database is busy: another terminal has been writing for "
-                       f"{self.lock_wait if wait is None else wait:g} s; nothing was changed, try again") from None
+        except DatabaseBusy as exc:
+            raise Busy(str(exc)) from None
         except DatabaseReadOnly as exc:
             raise ReadOnly(str(exc)) from None
 
