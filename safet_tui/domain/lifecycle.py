@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from safet_tui.domain.clock import ensure_aware
+from safet_tui.domain.clock import ensure_aware, from_epoch
 from safet_tui.domain.money import Money
 
 
@@ -113,6 +113,24 @@ class ClaimState:
             and self.outcome is not Outcome.GRANT_FULL
             and self.appeal_by is not None
         )
+
+
+def stored_state(status: str, currency: str, claimed_minor: int, reimbursed_minor: int | None,
+                 outcome: str | None, denial_reason: str | None, reply_by, appeal_by, appeal_used,
+                 appeal_decided) -> ClaimState:
+    """A claim's state from its stored columns (instants as datetimes or epoch seconds): the one
+    way the service and the importers read a claim back into the lifecycle."""
+    return ClaimState(
+        status=Status(status), claimed=Money.from_minor(claimed_minor, currency),
+        reimbursed=None if reimbursed_minor is None else Money.from_minor(reimbursed_minor, currency),
+        outcome=Outcome(outcome) if outcome else None, denial_reason=denial_reason,
+        reply_by=_instant(reply_by), appeal_by=_instant(appeal_by),
+        appeal_used=bool(appeal_used), appeal_decided=bool(appeal_decided),
+    )
+
+
+def _instant(value) -> datetime | None:
+    return value if value is None or isinstance(value, datetime) else from_epoch(value)
 
 
 def replace(state: ClaimState, **changes) -> ClaimState:

@@ -32,9 +32,8 @@ from safet_tui.db import (
 )
 from safet_tui.domain import lifecycle as lc
 from safet_tui.domain.clock import Clock, to_epoch
-from safet_tui.domain.lifecycle import Actor, ClaimState, Outcome, Status
+from safet_tui.domain.lifecycle import Actor, ClaimState, Status
 from safet_tui.domain.marketplaces import Policies, Policy
-from safet_tui.domain.money import Money
 from safet_tui.domain.reasons import Evidence
 from safet_tui.service.errors import AttachmentRefused, Busy, NotFound, ReadOnly, ServiceError
 from safet_tui.transactions import DatabaseBusy, DatabaseReadOnly, write_transaction
@@ -109,13 +108,8 @@ class Session:
         return self.policies[Account.get_by_id(claim.account_id).marketplace]
 
     def _state(self, c: Claim) -> ClaimState:
-        return ClaimState(
-            status=Status(c.status), claimed=Money.from_minor(c.claimed_minor, c.currency),
-            reimbursed=None if c.reimbursed_minor is None else Money.from_minor(c.reimbursed_minor, c.currency),
-            outcome=Outcome(c.outcome) if c.outcome else None, denial_reason=c.denial_reason,
-            reply_by=c.reply_by, appeal_by=c.appeal_by, appeal_used=c.appeal_used,
-            appeal_decided=c.appeal_decided,
-        )
+        return lc.stored_state(c.status, c.currency, c.claimed_minor, c.reimbursed_minor, c.outcome, c.denial_reason,
+                               c.reply_by, c.appeal_by, c.appeal_used, c.appeal_decided)
 
     def _held_to(self, c: Claim) -> ClaimState:
         """The state a seller's action is checked against. An estimated deadline is shown as the

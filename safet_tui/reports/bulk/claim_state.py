@@ -7,9 +7,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from safet_tui.domain.clock import from_epoch, to_epoch
-from safet_tui.domain.lifecycle import ClaimState, Outcome, Status, deadline_of
+from safet_tui.domain.lifecycle import ClaimState, Status, deadline_of, stored_state
 from safet_tui.domain.marketplaces import Policy
-from safet_tui.domain.money import Money
 from safet_tui.domain.reasons import Reason, ReasonError, reason_from_report
 from safet_tui.domain.reconcile import Reconciled, Reported, reconcile
 from safet_tui.reports.bulk.store import ClaimRec, Store
@@ -81,18 +80,9 @@ def due_at(rec: ClaimRec, now: int | None = None) -> int | None:
     return deadline_of(rec.status, rec.outcome, rec.reply_by, rec.appeal_by, rec.appeal_used, now)
 
 
-def _money(minor: int | None, currency: str) -> Money | None:
-    return None if minor is None else Money.from_minor(minor, currency)
-
-
 def state_of_rec(rec: ClaimRec) -> ClaimState:
-    return ClaimState(
-        status=Status(rec.status), claimed=Money.from_minor(rec.claimed_minor, rec.currency),
-        reimbursed=_money(rec.reimbursed_minor, rec.currency),
-        outcome=Outcome(rec.outcome) if rec.outcome else None, denial_reason=rec.denial_reason,
-        reply_by=from_epoch(rec.reply_by), appeal_by=from_epoch(rec.appeal_by),
-        appeal_used=bool(rec.appeal_used), appeal_decided=bool(rec.appeal_decided),
-    )
+    return stored_state(rec.status, rec.currency, rec.claimed_minor, rec.reimbursed_minor, rec.outcome,
+                        rec.denial_reason, rec.reply_by, rec.appeal_by, rec.appeal_used, rec.appeal_decided)
 
 
 def write_back(store: Store, rec: ClaimRec, result: Reconciled, now_epoch: int) -> None:
