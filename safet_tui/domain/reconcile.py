@@ -102,16 +102,15 @@ def reconcile(known: ClaimState, known_at: datetime, reported: Reported, policy:
         if r is Status.AWAITING:
             if k is not Status.INVESTIGATING:
                 return replace(same, skipped=BACKWARDS)
-            at = max(known_at, reported.as_of) if reported.reply_by is None else known_at
+            # The request came after the last known step and before the report: dated at the
+            # earliest it can have been. Its reply-by, when the report does not state it, is
+            # Amazon's window from then, but never before the report's date (the claim was still
+            # awaiting then).
             reply_by = reported.reply_by
             guess = reply_by is None
-            if reply_by is None:  # guess
-                # The request came after the last known step and before the report: Amazon's
-                # window from the earliest it can have been, but never before the report's date
-                # (the claim was still awaiting then).
+            if reply_by is None:
                 reply_by = max(policy.reply_by(known_at), reported.as_of)
-                at = known_at
-            new, event = lc.request_info(known, Actor.AMAZON, at, reply_by)
+            new, event = lc.request_info(known, Actor.AMAZON, known_at, reply_by)
             note = f"reply-by estimated from the {policy.marketplace} policy" if guess else ""
             return Reconciled(new, (_note(event, "; ".join(p for p in (note, src) if p)),), guess)
         if r is Status.INVESTIGATING:
