@@ -21,6 +21,7 @@ from safet_tui.transactions import (
     DB,
     DatabaseBusy,
     DatabaseError,
+    DatabaseReadOnly,
     bound,
     write_transaction,
 )
@@ -341,6 +342,9 @@ def open_database(target: DbTarget | str | None, *, create: bool = True) -> pw.D
             if "locked" in str(exc) or "busy" in str(exc):
                 raise DatabaseBusy(f"{target.path} is locked by another program (it holds the whole file); "
                                    "try again when it is done") from exc
+            if "readonly" in str(exc):
+                raise DatabaseReadOnly(f"{target.path} is read-only here, and so is its folder: safet keeps its "
+                                       "write-ahead journal beside the database, so it needs to write one of them") from exc
             raise DatabaseError(f"{target.path} is not a safet database: {exc}") from exc
     DB.initialize(database)
     from safet_tui.migrations import LatestSchema, ensure_schema

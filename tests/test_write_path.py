@@ -554,3 +554,27 @@ def test_a_read_only_database_refuses_writes_in_one_line_and_changes_nothing(db_
     finally:
         db_path.chmod(0o644)
     assert snapshot(db_path) == before
+
+
+def test_a_database_in_a_read_only_folder_is_refused_at_start_in_one_line(tmp_path):
+    """SQLite keeps its journal beside the database: with neither writable, safet says so (it
+    said "not a safet database" before) and exits as a user error."""
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("setpriv (util-linux) is missing: cannot drop root's override of file modes")
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    db = folder / "x.db"
+    Desk(str(db), user="t").close()
+    for p in folder.iterdir():
+        p.chmod(0o444)
+    folder.chmod(0o555)
+    try:
+        cli = subprocess.run([setpriv, f"--inh-caps={DROP}", f"--bounding-set={DROP}", sys.executable, "-m",
+                              "safet_tui.cli.main", "--db", str(db), "report"], capture_output=True, text=True,
+                             timeout=TIMEOUT)
+    finally:
+        folder.chmod(0o755)
+    assert cli.returncode == 1
+    (line,) = cli.stderr.strip().splitlines()
+    assert line.startswith(f"safet: error: {db} is read-only here, and so is its folder")
