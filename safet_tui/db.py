@@ -26,7 +26,7 @@ from safet_tui.transactions import (
     write_transaction,
 )
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 class InstantField(pw.BigIntegerField):
@@ -232,6 +232,53 @@ class ImportLog(Base):
     summary = pw.TextField(default="")
 
 
+class Draft(Base):
+    """Unsent text, per user, saved as it is typed (schema 6): a reply or an appeal on a claim,
+    or the new-claim form (``claim_key`` the refund's key or ``""``; ``body`` its fields as JSON)."""
+
+    user = pw.CharField()
+    kind = pw.CharField()  # reply | appeal | new_claim
+    claim_key = pw.CharField(default="")
+    body = pw.TextField(default="")
+    updated_at = InstantField()
+
+    class Meta:
+        indexes = ((("user", "kind", "claim_key"), True),)
+
+
+class Outbox(Base):
+    """A notification owed, written in the transaction of the change it tells of (schema 6).
+    ``key`` makes it once only: ``status:<event id>`` for a status change, a reminder's key names
+    its claim or refund, deadline and level."""
+    claim_id: int | None
+
+    key = pw.CharField(unique=True)
+    kind = pw.CharField()  # status | reminder
+    claim = pw.ForeignKeyField(Claim, null=True, on_delete="CASCADE")
+    detail = pw.TextField(default="")  # JSON: what changed, from/to, actor, deadline, ...
+    created_at = InstantField()
+    done_at = InstantField(null=True)  # every delivery made (or nobody to tell)
+    attempts = pw.IntegerField(default=0)
+    next_try_at = InstantField(null=True)
+    last_error = pw.TextField(default="")
+
+    class Meta:
+        indexes = ((("done_at", "next_try_at", "id"), False),)
+
+
+class Delivery(Base):
+    """One recipient told of one outbox entry: written right after the server accepted it, so a
+    second run never sends it again (schema 6)."""
+    outbox_id: int
+
+    outbox = pw.ForeignKeyField(Outbox, on_delete="CASCADE", index=False)
+    recipient = pw.CharField()
+    sent_at = InstantField()
+
+    class Meta:
+        indexes = ((("outbox", "recipient"), True),)
+
+
 #: Indexes peewee's Meta cannot spell (descending keys). Created with the tables and by migration 3.
 EXTRA_INDEXES = (
     # "amount" sort: biggest first within each currency (minor units of INR and USD do not compare)
@@ -241,7 +288,8 @@ EXTRA_INDEXES = (
 )
 
 
-MODELS = [Meta, Account, Product, Claim, Refund, Message, Attachment, StatusEvent, ReadMark, Payout, ImportLog]
+MODELS = [Meta, Account, Product, Claim, Refund, Message, Attachment, StatusEvent, ReadMark, Payout, ImportLog,
+          Draft, Outbox, Delivery]
 
 FTS_DDL = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS message_fts USING fts5("

@@ -75,7 +75,7 @@ def test_first_schema_opens_upgrades_in_place_and_keeps_data(v1_path):
     try:
         assert database.execute_sql("PRAGMA foreign_keys").fetchone() == (1,)
         assert database.execute_sql("SELECT claim_id FROM refund").fetchall() == [(1,)]
-        assert migrations.current_version(database) == m.SCHEMA_VERSION == 5
+        assert migrations.current_version(database) == m.SCHEMA_VERSION == 6
         assert database.table_exists("payout") and database.table_exists("import_log")
         claim = m.Claim.get(m.Claim.claim_no == "3400000002")
         assert claim.paid_minor == 0
@@ -133,7 +133,7 @@ def test_newer_database_is_refused_with_a_clear_message(tmp_path):
     conn.close()
     with pytest.raises(m.DatabaseError) as info:
         m.open_database(str(path))
-    assert str(info.value) == "the database is at schema 99, newer than this safet (schema 5): upgrade safet"
+    assert str(info.value) == f"the database is at schema 99, newer than this safet (schema {m.SCHEMA_VERSION}): upgrade safet"
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("99",)
     conn.close()

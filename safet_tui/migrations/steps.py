@@ -120,4 +120,51 @@ def _v4_to_v5(database: pw.Database) -> None:
     database.execute_sql("DROP INDEX IF EXISTS refund_claim_id_file_by")
 
 
-MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}
+# -- schema 6: drafts and the notification outbox ------------------------------------------------
+class _Draft(_V2):
+    user = pw.CharField()
+    kind = pw.CharField()
+    claim_key = pw.CharField(default="")
+    body = pw.TextField(default="")
+    updated_at = pw.BigIntegerField()
+
+    class Meta:
+        table_name = "draft"
+        indexes = ((("user", "kind", "claim_key"), True),)
+
+
+class _Outbox(_V2):
+    key = pw.CharField(unique=True)
+    kind = pw.CharField()
+    claim = pw.ForeignKeyField(_Claim, null=True, on_delete="CASCADE")
+    detail = pw.TextField(default="")
+    created_at = pw.BigIntegerField()
+    done_at = pw.BigIntegerField(null=True)
+    attempts = pw.IntegerField(default=0)
+    next_try_at = pw.BigIntegerField(null=True)
+    last_error = pw.TextField(default="")
+
+    class Meta:
+        table_name = "outbox"
+        indexes = ((("done_at", "next_try_at", "id"), False),)
+
+
+class _Delivery(_V2):
+    outbox = pw.ForeignKeyField(_Outbox, on_delete="CASCADE", index=False)
+    recipient = pw.CharField()
+    sent_at = pw.BigIntegerField()
+
+    class Meta:
+        table_name = "delivery"
+        indexes = ((("outbox", "recipient"), True),)
+
+
+def _v5_to_v6(database: pw.Database) -> None:
+    """Drafts saved as they are typed; the outbox of notifications and their deliveries."""
+    tables = [_Draft, _Outbox, _Delivery]
+    with database.bind_ctx(tables, bind_refs=False, bind_backrefs=False):
+        database.create_tables(tables)
+
+
+MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5,
+                                                    5: _v5_to_v6}
