@@ -194,7 +194,7 @@ def _cli_fails(tmp_path, capsys, path, *, kind="claims") -> str:
     from safet_tui.cli.main import main
 
     db = tmp_path / "cli.db"
-    assert main(["--db", str(db), "import", kind, str(path)]) == 1
+    assert main(["--db", str(db), "--create", "import", kind, str(path)]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("safet: error: ")
     from safet_tui.db import Claim, Refund, open_database

@@ -124,7 +124,7 @@ def test_cli_export_and_import(desk, tmp_path, capsys):
     json.loads(out_json.read_text(encoding="utf-8"))
     capsys.readouterr()
     target = str(tmp_path / "copy.db")
-    assert main(["--db", target, "import", "claims", str(out_json), "--dry-run"]) == 0
+    assert main(["--db", target, "--create", "import", "claims", str(out_json), "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "Dry run: nothing was written." in out and "300 created" in out
     assert main(["--db", target, "import", "claims", str(out_json)]) == 0
@@ -136,7 +136,7 @@ def test_cli_import_bad_file_is_one_line(tmp_path, capsys):
 
     bad = tmp_path / "bad.tsv"
     bad.write_text("a,b,c\n1,2,3\n", encoding="utf-8")
-    assert main(["--db", str(tmp_path / "x.db"), "import", "returns", str(bad)]) == 1
+    assert main(["--db", str(tmp_path / "x.db"), "--create", "import", "returns", str(bad)]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("safet: error: bad.tsv, line 1")
 

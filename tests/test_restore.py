@@ -84,7 +84,7 @@ def test_restore_says_which_attachment_files_it_lacks(desk, tmp_path, clock, cap
     assert f"copy the contents of {source}.attachments into the new database's <db>.attachments folder" in err[1]
 
     target = tmp_path / "restored.db"
-    assert main(["--db", str(target), "import", "claims", str(out)]) == 0
+    assert main(["--db", str(target), "--create", "import", "claims", str(out)]) == 0
     notes = [line for line in capsys.readouterr().out.splitlines() if "attachment file" in line]
     assert len(notes) == 1 and f"not in {target}.attachments" in notes[0]
     assert "copy the contents of the exporting database's <db>.attachments folder there" in notes[0]

@@ -28,6 +28,8 @@ def common_options() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
     p.add_argument("--db", default=argparse.SUPPRESS, metavar="PATH|URL",
                    help="database file, sqlite:///PATH or postgresql://… (default: $SAFET_DB or the user data dir)")
+    p.add_argument("--create", action="store_true", default=argparse.SUPPRESS,
+                   help="create an empty database when there is none at --db (otherwise a missing one is an error)")
     p.add_argument("--user", default=argparse.SUPPRESS, help="whose read marks to use (default: your login name)")
     p.add_argument("--as", dest="role", choices=("seller", "amazon"), default=argparse.SUPPRESS,
                    help="act as the seller (default) or record Amazon's decisions (investigator)")
@@ -59,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    for name, default in (("db", None), ("user", None), ("config", None), ("role", "seller")):
+    for name, default in (("db", None), ("user", None), ("config", None), ("role", "seller"),
+                          ("create", False)):
         if not hasattr(args, name):
             setattr(args, name, default)
     handler = getattr(args, "handler", None)

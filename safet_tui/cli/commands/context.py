@@ -3,6 +3,33 @@
 from __future__ import annotations
 
 import argparse
+import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from safet_tui.db import DbTarget
+
+
+def database_for(args: argparse.Namespace) -> DbTarget:
+    """The database a command works on: ``--db``, else ``$SAFET_DB``, else ``safet.db`` in the
+    user data directory. A file that is not there is an error (a mistyped ``--db`` in a cron job
+    must not report on a new empty database) unless ``--create`` asks for one. Without ``--db``
+    and before any ``safet.db`` exists, the demo database ``make run`` made is the desk's."""
+    from safet_tui.db import DatabaseError, parse_db_url
+
+    given = getattr(args, "db", None) or os.environ.get("SAFET_DB") or None
+    target = parse_db_url(given)
+    if target.kind != "sqlite" or target.path is None or target.path.exists() or getattr(args, "create", False):
+        return target
+    if given is None:
+        demo = target.path.with_name("demo.db")
+        if demo.is_file():
+            return parse_db_url(str(demo))
+        raise DatabaseError(f"no database yet at {target.path}: 'safet demo' makes one with sample claims, "
+                            "'safet --create' an empty one")
+    origin = "--db" if getattr(args, "db", None) else "$SAFET_DB"
+    raise DatabaseError(f"no database at {target.path} ({origin}): nothing was created; check the path, or add "
+                        "--create to make an empty database there")
 
 
 def open_desk(args: argparse.Namespace, *, clock=None):
@@ -10,8 +37,9 @@ def open_desk(args: argparse.Namespace, *, clock=None):
     from safet_tui.service.desk import Desk
 
     config = load_config(getattr(args, "config", None))
-    desk = Desk(getattr(args, "db", None), clock=clock, policies=config.policies,
+    target = database_for(args)
+    desk = Desk(target, clock=clock, policies=config.policies,
                 user=getattr(args, "user", None), role=getattr(args, "role", "seller"),
-                 attachment_limit=config.attachment_limit)
+                attachment_limit=config.attachment_limit)
     desk.catch_up()  # what the passing of time decided, before any command reads or writes
     return desk, config

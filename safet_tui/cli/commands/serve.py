@@ -24,6 +24,8 @@ def desk_command(args: argparse.Namespace) -> str:
         value = getattr(args, flag, None)
         if value:
             parts += [f"--{flag}", str(value)]
+    if getattr(args, "create", False):
+        parts.append("--create")
     if getattr(args, "role", "seller") != "seller":
         parts += ["--as", args.role]
     return shlex.join(parts)
@@ -38,6 +40,9 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("safet serve needs textual-serve: pip install 'safet-tui[serve]'") from None
     if not 0 < args.port < 65536:
         raise UserError(f"--port {args.port} is not a TCP port")
+    from safet_tui.cli.commands.context import database_for
+
+    args.db = str(database_for(args))  # refused here, once, rather than in every browser tab
     print(f"Serving the desk on http://{args.host}:{args.port} (ctrl+c stops)", file=sys.stderr)
     Server(desk_command(args), host=args.host, port=args.port, title="safet",
            public_url=args.public_url).serve()
