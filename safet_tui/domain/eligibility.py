@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -25,6 +26,8 @@ class Eligibility:
     basis: str = ""
     left: str = ""
     missing: tuple[Evidence, ...] = field(default=())
+    #: the order item the claim is for: the one typed, else the order's only refunded item
+    order_item_id: str = ""
 
     @property
     def summary(self) -> str:
@@ -98,6 +101,23 @@ def why_not_claimable(policy: Policy, refunded: int | None = None, order: int | 
 _AUTOMATED = "automated refund"
 
 
+def order_item_for(typed: str, refunded_items: Sequence[str]) -> tuple[str, str]:
+    """The order item a claim is for, and what is wrong ('' when nothing): the item typed; left
+    blank, the item of the order's only refund (a report may name none: ''). A blank item with
+    several refunds, or none the desk knows of, cannot be held to one claim per order item and
+    the refunded amount."""
+    if typed.strip():
+        return typed.strip(), ""
+    if len(refunded_items) == 1:
+        return refunded_items[0], ""
+    if refunded_items:
+        named = sorted(i for i in refunded_items if i)
+        shown = ", ".join(named[:5]) + (", …" if len(named) > 5 else "")
+        return "", (f"the order has {len(refunded_items)} refunded items ({shown}): enter the order item "
+                    "the claim is for")
+    return "", "enter the order item id (one claim per order item)"
+
+
 def check_filing(
     policy: Policy,
     now: datetime,
@@ -117,6 +137,8 @@ def check_filing(
     description: str | None = None,
     evidence: set[Evidence] | None = None,
     order_id: str | None = None,
+    order_item_id: str | None = None,
+    refunded_items: Sequence[str] = (),
 ) -> Eligibility:
     """Check every filing rule; the result lists each problem, in words.
 
@@ -125,12 +147,19 @@ def check_filing(
     date is fileable: its window counts from the best evidence (:meth:`Policy.filing_basis_at`), and
     ``basis`` says which. ``window`` is a file-by already worked out from evidence the caller no longer
     holds (a stored refund's), used when no date here gives one. ``not_claimable`` is a stored verdict
-    of :func:`why_not_claimable`.
+    of :func:`why_not_claimable`. ``order_item_id`` (when given) is the item typed, resolved with
+    :func:`order_item_for` against ``refunded_items``, the order's refunded items; the facts
+    (``already_claimed``, ``refunded``, ...) are those of the item it resolves to.
     """
     ensure_aware(now, "now")
     problems: list[str] = []
     if order_id is not None and not ORDER_ID.fullmatch(order_id.strip()):
         problems.append(f"{order_id.strip()!r} is not an Amazon order id (3-7-7 digits, like 112-4829301-5518223)")
+    item = ""
+    if order_item_id is not None:
+        item, why_item = order_item_for(order_item_id, refunded_items)
+        if why_item:
+            problems.append(why_item)
     if posted is None:
         posted = refund_at is not None
     file_by = None
@@ -168,4 +197,4 @@ def check_filing(
         if missing:
             problems.append("missing evidence: " + ", ".join(e.label for e in missing))
     left = humanize_left(file_by, now) if file_by else ""
-    return Eligibility(not problems, tuple(problems), file_by, basis, left, tuple(missing))
+    return Eligibility(not problems, tuple(problems), file_by, basis, left, tuple(missing), item)

@@ -8,13 +8,14 @@ from datetime import datetime, time, tzinfo
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Label, Select, Static, TextArea
 
+from safet_tui.domain.eligibility import ORDER_ID
 from safet_tui.domain.money import Money, MoneyError, dot_decimal, format_money, parse_amount
 from safet_tui.domain.reasons import REASONS, REASONS_BY_CODE, Evidence
 from safet_tui.messages import Write
@@ -52,6 +53,8 @@ class NewClaimScreen(WritingScreen):
         super().__init__(desk)
         self.refund_id = refund_id
         self.files: list[Evidenced] = []
+        #: the refunds of the order typed, as the desk knows them (filled in from, see _found)
+        self.order_refunds: list[RefundView] = []
         self._ready = False
         self._warned = 0.0
 
@@ -118,6 +121,52 @@ class NewClaimScreen(WritingScreen):
     @on(TextArea.Changed)
     def _changed(self) -> None:
         self.recheck()
+
+    # -- a known order fills its refund in ---------------------------------------------------
+    @on(Input.Changed, "#order")
+    def _order_typed(self, event: Input.Changed) -> None:
+        order_id = event.value.strip()
+        if ORDER_ID.fullmatch(order_id):
+            self._look_up_order(order_id)
+
+    @on(Input.Changed, "#item")
+    def _item_typed(self) -> None:
+        self._fill_in()
+
+    @work(thread=True, exclusive=True, group="order-lookup")
+    def _look_up_order(self, order_id: str) -> None:
+        refunds = self.desk.refunds_of_order(order_id)
+        self.app.call_from_thread(self._found, order_id, refunds)
+
+    def _found(self, order_id: str, refunds: list[RefundView]) -> None:
+        if self.query_one("#order", Input).value.strip() != order_id:  # typed on since
+            return
+        self.order_refunds = refunds
+        if not refunds:
+            return
+        accounts = {f.account_id for f in refunds}
+        if len(accounts) == 1:
+            self.query_one("#account", Select).value = refunds[0].account_id
+        item = self.query_one("#item", Input)
+        if len(refunds) == 1 and not item.value.strip():
+            item.value = refunds[0].order_item_id  # several: the verdict names them to choose from
+        self._fill_in()
+
+    def _fill_in(self) -> None:
+        """The refund of the order item typed fills in what is still blank: amount and dates."""
+        item = self.query_one("#item", Input).value.strip()
+        refund = next((f for f in self.order_refunds if f.order_item_id == item), None)
+        if refund is None:
+            return
+        blanks = {
+            "amount": self._amount_text(refund),
+            "refund_at": refund.refund_at.isoformat(timespec="minutes") if refund.refund_at else "",
+            "delivered_at": refund.delivered_at.isoformat(timespec="minutes") if refund.delivered_at else "",
+        }
+        for name, value in blanks.items():
+            box = self.query_one(f"#{name}", Input)
+            if value and not box.value.strip():
+                box.value = value
 
     def _values(self) -> dict[str, Any]:
         desk = self.desk

@@ -53,15 +53,16 @@ class SellerActions(Reads):
             now = self.now()
             state, event = lc.file_claim(amount, now, self.role)
             account = Account.get_by_id(account_id)
+            order_item_id = verdict.order_item_id  # a blank item is the order's only refunded one
             refund = Refund.get_or_none((Refund.account == account.id) & (Refund.order_id == order_id.strip())
-                                        & (Refund.order_item_id == order_item_id.strip()))
+                                        & (Refund.order_item_id == order_item_id))
             product_id = refund.product_id if refund else None
             if product_id is None and sku.strip():
                 product, _ = Product.get_or_create(account=account, sku=sku.strip(), defaults={"title": title})
                 product_id = product.id
             claim = Claim.create(
                 claim_no=claim_no or self._new_claim_no(), account=account, product=product_id,
-                order_id=order_id.strip(), order_item_id=order_item_id.strip(), reason=reason_code,
+                order_id=order_id.strip(), order_item_id=order_item_id, reason=reason_code,
                 description=description.strip(), status=state.status.value, currency=amount.currency,
                 claimed_minor=amount.minor, filed_at=now, updated_at=now, changed_at=now,
             )

@@ -148,6 +148,12 @@ class Reads(TimePassing):
             Money.from_minor(f.amount_minor, f.currency), f.refund_at, f.delivered_at, f.file_by, f.basis, claim_no,
         )
 
+    def refunds_of_order(self, order_id: str) -> list[RefundView]:
+        """The refunds the desk knows for an order (any account), for the new-claim form to fill in."""
+        ids = [r.id for r in Refund.select(Refund.id).where(Refund.order_id == order_id.strip())
+               .order_by(Refund.order_item_id).limit(50)]
+        return [self.refund(i) for i in ids]
+
     def check_filing(self, account_id: int, order_id: str, order_item_id: str, refund_at: datetime | None,
                      delivered_at: datetime | None, *, reason_code: str | None = None,
                      amount: Money | None = None, description: str | None = None,
@@ -156,12 +162,21 @@ class Reads(TimePassing):
         if account is None:
             raise NotFound(f"no account #{account_id}")
         policy = self.policies[account.marketplace]
-        already = Claim.select().where(
-            (Claim.account == account.id) & (Claim.order_id == order_id.strip())
-            & (Claim.order_item_id == order_item_id.strip())
-        ).exists()
-        refund = Refund.get_or_none((Refund.account == account.id) & (Refund.order_id == order_id.strip())
-                                    & (Refund.order_item_id == order_item_id.strip()))
+        from safet_tui.domain.eligibility import (  # the new-claim form's, not start-up's
+            check_filing,
+            order_item_for,
+        )
+
+        order_id = order_id.strip()
+        refunds = list(Refund.select().where((Refund.account == account.id) & (Refund.order_id == order_id)))
+        items = [r.order_item_id for r in refunds]
+        item, unknown = order_item_for(order_item_id, items)  # check_filing says what is wrong with it
+        refund = None if unknown else next((r for r in refunds if r.order_item_id == item), None)
+        # one claim per order item (a claim that names no item may be on any of the order's)
+        already = not unknown and (
+            (refund is not None and refund.claim_id is not None)
+            or Claim.select().where((Claim.account == account.id) & (Claim.order_id == order_id)
+                                    & (Claim.order_item_id.in_({item, ""}))).exists())
         known: dict = {}
         if refund is not None:  # a report showed this refund: it has posted, dated or not
             known = dict(
@@ -172,12 +187,9 @@ class Reads(TimePassing):
                 not_claimable=refund.not_claimable or "")
             refund_at = refund_at or refund.refund_at
             delivered_at = delivered_at or refund.delivered_at
-        from safet_tui.domain.eligibility import (
-            check_filing,  # the new-claim form's, not start-up's
-        )
-
         return check_filing(
             policy, self.now(), refund_at, delivered_at, already_claimed=already, amount=amount,
             reason=reason(reason_code) if reason_code else None,
-            description=description, evidence=set(evidence), order_id=order_id, **known,
+            description=description, evidence=set(evidence), order_id=order_id, order_item_id=order_item_id,
+            refunded_items=items, **known,
         )
