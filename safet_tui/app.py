@@ -8,18 +8,22 @@ the change poll and our own writes publish. Heavy screens (analytics, plotext) l
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from textual import events, on
 from textual.app import App
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
 from textual.signal import Signal
 from textual.widgets import Input, TextArea
+from textual.worker import WorkerFailed
 
 from safet_tui.config import Config
 from safet_tui.domain.lifecycle import Actor
 from safet_tui.messages import (
+    REFUSALS,
     Change,
     Changed,
     DeskContext,
@@ -36,6 +40,11 @@ from safet_tui.widgets.text import clean
 
 if TYPE_CHECKING:
     from safet_tui.screens.home import HomeScreen
+
+
+#: actions that change the database: on a read-only one they are refused before anything opens
+WRITE_ACTIONS = frozenset({"reply", "appeal", "attach", "new_claim", "toggle_read", "mark_unread", "send", "file",
+                           "request_info", "grant", "no_grant"})
 
 
 class SafetApp(App[None]):
@@ -94,7 +103,10 @@ class SafetApp(App[None]):
     def _poll_changes(self) -> None:
         """Cheap: one PRAGMA. When another terminal or an import changed the database, or a
         deadline passed (time decides too: a reply-by ends its claim), say so."""
-        version = self.desk.data_version()
+        try:
+            version = self.desk.data_version()
+        except REFUSALS:  # the file went away or cannot be read for a moment: look again next time
+            return
         if version != self._data_version:
             self._data_version = version
             self.data_changed.publish(Change())
@@ -124,6 +136,32 @@ class SafetApp(App[None]):
             focused.post_message(events.Key(event.key, event.character))
             event.prevent_default()  # App's own handler (bindings) must not run it as well
 
+    # -- what cannot be done here: said in one line, never a traceback ---------------------------
+    async def run_action(self, action: Any, default_namespace: DOMNode | None = None,
+                         namespaces: Mapping[str, DOMNode] | None = None) -> bool:
+        """Every key's action passes here: on a database this desk cannot change, a write is
+        refused in one line before its editor or dialog opens."""
+        if self.desk.read_only and isinstance(action, str):
+            name = action.split("(", 1)[0].rsplit(".", 1)[-1]
+            if name in WRITE_ACTIONS:
+                self.refuse_read_only()
+                return True
+        return await super().run_action(action, default_namespace, namespaces)
+
+    def refuse_read_only(self) -> None:
+        from safet_tui.screens.claim_actions import read_only_refusal
+
+        self.say(read_only_refusal(self.desk.read_only), severity="warning", timeout=6)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A worker that ends in a refusal of the service (a busy or read-only database, a claim
+        gone) says so in one line; the desk goes on. Anything else is a bug: Textual's traceback."""
+        cause = error.error if isinstance(error, WorkerFailed) else None
+        if isinstance(cause, REFUSALS):
+            self.say(f"Not done: {cause}", severity="error", timeout=8)
+            return
+        super()._handle_exception(error)
+
     # -- notifications and navigation ---------------------------------------------------------
     def say(self, message: str, severity: SeverityLevel = "information", timeout: float = 4) -> None:
         """Notify with the text shown literally (no markup from claim data)."""
@@ -136,7 +174,12 @@ class SafetApp(App[None]):
     def open_thread(self, claim_no: str, then: str | None = None, *, missing: str = "No claim {}") -> None:
         from safet_tui.screens.thread import ThreadScreen
 
-        if not self.desk.exists(claim_no):
+        try:  # one look-up by index: a reader never waits for a writer in WAL mode
+            found = self.desk.exists(claim_no)
+        except REFUSALS as exc:
+            self.say(f"Cannot open {claim_no}: {exc}", severity="error")
+            return
+        if not found:
             self.say(missing.format(claim_no), severity="warning")
             return
         self.push_screen(ThreadScreen(self.ctx, claim_no, then=then))
@@ -157,12 +200,18 @@ class SafetApp(App[None]):
         if self.desk.role is Actor.AMAZON:
             self.say(investigator_refusal("file claims"), severity="warning")
             return
+        if self.desk.read_only:
+            self.refuse_read_only()
+            return
         self.push_screen(NewClaimScreen(self.desk, message.refund_id))
 
     @on(ImportReport)
     def _import(self) -> None:
         from safet_tui.screens.transfer import ImportDialog
 
+        if self.desk.read_only:
+            self.refuse_read_only()
+            return
         self.push_screen(ImportDialog(self.desk))
 
     @on(ExportClaims)

@@ -361,6 +361,34 @@ SQLITE_PRAGMAS = {
 }
 
 
+#: a database read as it stands (see read_only_reason): no journal to set up
+READ_ONLY_PRAGMAS = {k: v for k, v in SQLITE_PRAGMAS.items() if k not in ("journal_mode", "synchronous")}
+
+
+def _journal_writable(path: Path) -> bool:
+    """Can SQLite keep its write-ahead journal (``-wal``, ``-shm``) beside the database?"""
+    if os.access(path.parent, os.W_OK):
+        return True
+    return all(os.access(path.with_name(path.name + end), os.W_OK) for end in ("-wal", "-shm"))
+
+
+def read_only_reason(path: Path | None) -> str:
+    """Why this process cannot change the database file, in a few words ('' when it can): the
+    desk says so in its status line and refuses writes before trying them."""
+    if path is None or not path.exists():
+        return ""
+    try:
+        if os.statvfs(path).f_flag & os.ST_RDONLY:
+            return "on a read-only file system"
+    except OSError:  # pragma: no cover - statvfs missing on an odd platform
+        pass
+    if not os.access(path, os.W_OK):
+        return "the file is read-only for you"
+    if not _journal_writable(path):
+        return "its folder is read-only for you (no room for the journal)"
+    return ""
+
+
 def open_database(target: DbTarget | str | None, *, create: bool = True) -> pw.Database:
     """Open (and create or upgrade) the database and bind the models to it."""
     if not isinstance(target, DbTarget):
@@ -382,7 +410,15 @@ def open_database(target: DbTarget | str | None, *, create: bool = True) -> pw.D
         if target.path.is_dir():
             raise DatabaseError(f"{target.path} is a directory, not a database file")
         target.path.parent.mkdir(parents=True, exist_ok=True)
-        database = pw.SqliteDatabase(str(target.path), pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+        if target.path.exists() and not _journal_writable(target.path):
+            # Neither the folder nor a journal there can be written (a read-only folder or mount):
+            # SQLite cannot open a WAL database there as it is, but can read it as it stands.
+            from urllib.parse import quote
+
+            database = pw.SqliteDatabase(f"file:{quote(str(target.path.resolve()))}?immutable=1", uri=True,
+                                         pragmas=READ_ONLY_PRAGMAS, check_same_thread=False)
+        else:
+            database = pw.SqliteDatabase(str(target.path), pragmas=SQLITE_PRAGMAS, check_same_thread=False)
         try:
             database.connect(reuse_if_open=True)
             database.execute_sql("PRAGMA schema_version").fetchone()

@@ -146,3 +146,13 @@ class Refused(Message):
 
     write: Write[Any]
     reason: str
+
+
+@dataclass
+class Waiting(Message):
+    """The write is waiting for another program's write lock (or has it now); posted by its worker."""
+
+    bubble: ClassVar[bool] = False
+
+    write: Write[Any]
+    waiting: bool

@@ -9,7 +9,7 @@ refusals into ``DatabaseBusy`` / ``DatabaseReadOnly`` with one clear line.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -85,6 +85,23 @@ def _read_only(exc: Exception) -> DatabaseReadOnly | None:
     return None
 
 
+#: told ``True`` when a write starts waiting for another writer's lock, ``False`` once it has it
+#: (per thread and task: a screen's write worker sets it to say "database busy, retrying…")
+_ON_WAIT: ContextVar[Callable[[bool], object] | None] = ContextVar("safet_on_wait", default=None)
+#: how long the first try waits inside SQLite before the wait is reported (then it goes on waiting)
+FIRST_TRY_S = 0.25
+
+
+@contextmanager
+def reporting_waits(callback: Callable[[bool], object]) -> Iterator[None]:
+    """Within the block, a write that has to wait for another writer says so through ``callback``."""
+    token = _ON_WAIT.set(callback)
+    try:
+        yield
+    finally:
+        _ON_WAIT.reset(token)
+
+
 #: the PostgreSQL advisory lock every safet writer takes (the ASCII of "SAFET", as a bigint)
 WRITE_LOCK_KEY = 0x5341464554
 
@@ -111,10 +128,15 @@ def write_transaction(database: pw.Database, wait: float) -> Iterator[None]:
     sqlite = isinstance(database, pw.SqliteDatabase)
     deadline = time.monotonic() + wait
     pause = 0.02
+    told = _ON_WAIT.get()
+    waiting = False
     while True:
         tx = database.atomic("IMMEDIATE") if sqlite else database.atomic()
         try:
-            with _busy_timeout_at_most(database, deadline - time.monotonic(), sqlite):
+            # told: the first try is short, so the wait is reported at once rather than after
+            # SQLite's own busy timeout
+            left = deadline - time.monotonic()
+            with _busy_timeout_at_most(database, min(left, FIRST_TRY_S) if told and not waiting else left, sqlite):
                 tx.__enter__()
             if not sqlite:
                 try:
@@ -137,9 +159,16 @@ def write_transaction(database: pw.Database, wait: float) -> Iterator[None]:
                 raise
             left = deadline - time.monotonic()
             if left <= 0:
+                if waiting and told is not None:
+                    told(False)
                 raise _busy(wait) from None
+            if told is not None and not waiting:
+                waiting = True
+                told(True)
             time.sleep(min(pause, left))
             pause = min(pause * 2, 0.5)
+    if waiting and told is not None:
+        told(False)
     try:
         yield
     except BaseException as exc:

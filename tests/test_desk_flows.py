@@ -476,7 +476,7 @@ async def test_a_busy_database_refuses_a_write_in_one_line_while_the_screen_stay
         holder.execute("BEGIN IMMEDIATE")  # another writer, for longer than this desk waits
         try:
             await pilot.press("m")
-            await wait_for(pilot, lambda: "saving the read marks…" in screen_text(app))
+            await wait_for(pilot, lambda: "database busy, retrying… (saving the read marks;" in screen_text(app))
             await pilot.press("j")
             assert cl.cursor == 1  # the screen answers while the write waits
             await wait_for(pilot, lambda: toast_says(app, "Read marks not saved: the database is busy"))

@@ -10,6 +10,7 @@ threads wait on events, processes on barriers."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing as mp
 import shutil
 import sqlite3
@@ -556,25 +557,33 @@ def test_a_read_only_database_refuses_writes_in_one_line_and_changes_nothing(db_
     assert snapshot(db_path) == before
 
 
-def test_a_database_in_a_read_only_folder_is_refused_at_start_in_one_line(tmp_path):
-    """SQLite keeps its journal beside the database: with neither writable, safet says so (it
-    said "not a safet database" before) and exits as a user error."""
+def test_a_database_in_a_read_only_folder_is_read_as_it_stands_and_refuses_writes_in_one_line(tmp_path):
+    """SQLite keeps its journal beside the database: with neither writable it is read as it stands
+    (it said "not a safet database", then refused at start): ``safet report`` prints its figures and
+    a write refuses in one line, changing nothing."""
     setpriv = shutil.which("setpriv")
     if setpriv is None:
         pytest.skip("setpriv (util-linux) is missing: cannot drop root's override of file modes")
     folder = tmp_path / "ro"
     folder.mkdir()
     db = folder / "x.db"
-    Desk(str(db), user="t").close()
+    seed(db, 2)
+    report = returns_report(tmp_path, {}, new=1, created=NOW - DAY)
+    before = snapshot(db)
     for p in folder.iterdir():
         p.chmod(0o444)
     folder.chmod(0o555)
+    as_user = [setpriv, f"--inh-caps={DROP}", f"--bounding-set={DROP}", sys.executable, "-m", "safet_tui.cli.main",
+               "--db", str(db)]
     try:
-        cli = subprocess.run([setpriv, f"--inh-caps={DROP}", f"--bounding-set={DROP}", sys.executable, "-m",
-                              "safet_tui.cli.main", "--db", str(db), "report"], capture_output=True, text=True,
-                             timeout=TIMEOUT)
+        figures = subprocess.run([*as_user, "report", "--period", "all", "--format", "json"], capture_output=True,
+                                 text=True, timeout=TIMEOUT)
+        write = subprocess.run([*as_user, "import", "returns", str(report)], capture_output=True, text=True,
+                               timeout=TIMEOUT)
     finally:
         folder.chmod(0o755)
-    assert cli.returncode == 1
-    (line,) = cli.stderr.strip().splitlines()
-    assert line.startswith(f"safet: error: {db} is read-only here, and so is its folder")
+    assert figures.returncode == 0, figures.stderr
+    assert json.loads(figures.stdout)["headline"]["claims_filed"] == 2
+    assert write.returncode == 1
+    assert write.stderr.strip().splitlines() == ["safet: error: the database is read-only: nothing can be changed here"]
+    assert snapshot(db) == before

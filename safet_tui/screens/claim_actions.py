@@ -23,10 +23,11 @@ from safet_tui.messages import (
     DeskContext,
     ExportScope,
     Refused,
+    Waiting,
     Write,
     Written,
 )
-from safet_tui.service.desk import Desk
+from safet_tui.service.desk import Desk, reporting_waits
 from safet_tui.widgets.text import clean
 from safet_tui.widgets.working import Working
 
@@ -37,6 +38,11 @@ SELLER_ACTIONS = frozenset({"reply", "appeal", "attach", "new_claim"})
 def say(screen: Screen[Any], message: str, severity: SeverityLevel = "information", timeout: float = 4) -> None:
     """A toast with the text shown literally (no markup from claim data)."""
     screen.notify(clean(message, newlines=True), severity=severity, timeout=timeout, markup=False)
+
+
+def read_only_refusal(why: str) -> str:
+    """What a write on a database this desk cannot change says (``why`` from the desk)."""
+    return f"read-only database ({why}): nothing can be changed here"
 
 
 def investigator_refusal(what: str) -> str:
@@ -66,6 +72,11 @@ class WritingScreen(Screen[None]):
         return True
 
     def write(self, job: Write[Any]) -> None:
+        if self.desk.read_only:  # refused before anything waits or is stored
+            self.say(f"{job.refused}: {read_only_refusal(self.desk.read_only)}", severity="warning", timeout=8)
+            if job.after_refusal is not None:
+                job.after_refusal()
+            return
         self.writing = job
         self.query_one(Working).start(job.doing)
         self.refresh_bindings()
@@ -73,12 +84,20 @@ class WritingScreen(Screen[None]):
 
     @work(thread=True, group="write")
     def _run_write(self, job: Write[Any]) -> None:
+        """In a thread: a database another program holds waits here, never on the screen; while
+        it waits the working line says "database busy, retrying…"."""
         try:
-            result = job.run()
+            with reporting_waits(lambda waiting: self.post_message(Waiting(job, waiting))):
+                result = job.run()
         except REFUSALS as exc:
             self.post_message(Refused(job, str(exc)))
         else:
             self.post_message(Written(job, result))
+
+    @on(Waiting)
+    def _waiting(self, message: Waiting) -> None:
+        if message.write is self.writing:
+            self.query_one(Working).waiting(message.waiting)
 
     def _finished(self) -> None:
         self.writing = None

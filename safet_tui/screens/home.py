@@ -190,8 +190,10 @@ class HomeScreen(ClaimScreen):
         cl = self.claim_list
         sel = f" · {len(cl.selected)} selected" if cl.selected else ""
         who = f"{self.desk.user} ({self.desk.role.value})"
+        # first, where a narrow terminal cannot cut it off: why nothing can be changed here
+        ro = f" read-only: {self.desk.read_only} ·" if self.desk.read_only else ""
         self.query_one("#status-line", Label).update(
-            f" sort: {cl.sort} · {TAB_LABELS[cl.tab]}: {cl.total:,}{sel} · {who} · {self.desk.target.name}"
+            f"{ro} sort: {cl.sort} · {TAB_LABELS[cl.tab]}: {cl.total:,}{sel} · {who} · {self.desk.target.name}"
         )
 
     # -- list events ----------------------------------------------------------------------

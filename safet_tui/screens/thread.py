@@ -38,6 +38,8 @@ from safet_tui.widgets.thread_items import render_item
 from safet_tui.widgets.working import Working
 
 SHOW_LAST = 40
+#: seconds opening a claim waits to mark it read while another program writes
+MARK_WAIT = 1.0
 
 
 class ThreadScreen(ClaimScreen):
@@ -61,13 +63,16 @@ class ThreadScreen(ClaimScreen):
 
     @dataclass
     class Loaded(Message):
-        """The claim, from the loading worker (which marked it read first, when asked)."""
+        """The claim, from the loading worker."""
 
         bubble: ClassVar[bool] = False
         view: ClaimView | None
-        marked: bool = False
-        #: why the read mark was not saved (a read-only database)
-        refusal: str | None = None
+
+    @dataclass
+    class MarkedRead(Message):
+        """Opening the claim marked it read (the list shows it read now)."""
+
+        bubble: ClassVar[bool] = False
 
     def __init__(self, ctx: DeskContext, claim_no: str, then: str | None = None) -> None:
         super().__init__(ctx)
@@ -112,25 +117,27 @@ class ThreadScreen(ClaimScreen):
     # -- loading ---------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="thread-load")
     def _load(self, mark_read: bool = False) -> None:
-        marked, refusal = False, None
-        if mark_read:
-            try:
-                self.desk.mark_read([self.claim_no])
-                marked = True
-            except REFUSALS as exc:  # a read-only database: show the claim all the same
-                refusal = str(exc)
+        """The claim first, then its read mark: a read mark waits at most a moment for another
+        program's write lock and is skipped quietly if it cannot be saved (a busy or read-only
+        database): the thread shows at once either way."""
         try:
             view: ClaimView | None = self.desk.claim(self.claim_no)
         except NotFound:  # gone since it was listed (a restore from another terminal)
             view = None
-        self.post_message(self.Loaded(view, marked, refusal))
+        self.post_message(self.Loaded(view))
+        if mark_read and view is not None and not self.desk.read_only:
+            try:
+                self.desk.mark_read([self.claim_no], wait=MARK_WAIT)
+            except REFUSALS:
+                return
+            self.post_message(self.MarkedRead())
+
+    @on(MarkedRead)
+    def _marked_read(self) -> None:
+        self.changed(origin=self)  # the list shows it read now
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
-        if message.refusal:
-            self.say(f"Not marked read: {message.refusal}", severity="warning", timeout=8)
-        if message.marked:
-            self.changed(origin=self)  # the list shows it read now
         view = message.view
         if view is None:
             self.say(f"No claim {self.claim_no}", severity="warning")

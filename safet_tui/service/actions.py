@@ -132,14 +132,15 @@ class SellerActions(Reads):
             return str(exc)
         return None
 
-    def mark_read(self, claim_nos: Iterable[str], read: bool = True) -> int:
+    def mark_read(self, claim_nos: Iterable[str], read: bool = True, wait: float | None = None) -> int:
         ids = [c.id for c in Claim.select(Claim.id).where(Claim.claim_no.in_([str(n) for n in claim_nos]))]
-        return self.mark_read_ids(ids, read)
+        return self.mark_read_ids(ids, read, wait)
 
-    def mark_read_ids(self, claim_ids: Iterable[int], read: bool = True) -> int:
+    def mark_read_ids(self, claim_ids: Iterable[int], read: bool = True, wait: float | None = None) -> int:
+        """Read marks (``wait``: seconds to wait for another writer, default the session's)."""
         now = self.now()
         ids = list(claim_ids)
-        with self._tx():
+        with self._tx(wait):
             for cid in ids:
                 self._mark(cid, now if read else None)
         return len(ids)

@@ -13,15 +13,16 @@ import functools
 
 from safet_tui.domain.lifecycle import TransitionError
 from safet_tui.service.actions import AmazonActions, SellerActions
-from safet_tui.service.errors import Busy, NotFound, ReadOnly, ServiceError
+from safet_tui.service.errors import Busy, NotFound, ReadOnly, ServiceError, refusal_of
 from safet_tui.service.session import Evidenced, default_user, set_unread_horizon
 from safet_tui.service.transfer import Transfers
-from safet_tui.transactions import bound
+from safet_tui.transactions import bound, reporting_waits
 
 
 def _binds_database(cls):
     """Every public method of the Desk runs with the models bound to this desk's own database,
-    so two desks on two files in one process stay independent (see ``transactions.bound``)."""
+    so two desks on two files in one process stay independent (see ``transactions.bound``), and
+    any database failure that escapes it is a :class:`ServiceError` (``errors.refusal_of``)."""
     for name in dir(cls):
         fn = getattr(cls, name)
         if name.startswith("_") or not callable(fn) or isinstance(fn, type):
@@ -31,7 +32,13 @@ def _binds_database(cls):
             @functools.wraps(fn)
             def inner(self, *args, **kwargs):
                 with bound(self.database):
-                    return fn(self, *args, **kwargs)
+                    try:
+                        return fn(self, *args, **kwargs)
+                    except Exception as exc:  # a database failure is a refusal in one line
+                        refusal = refusal_of(exc)
+                        if refusal is None or refusal is exc:
+                            raise
+                        raise refusal from exc
             return inner
 
         setattr(cls, name, wrap(fn))
@@ -48,4 +55,4 @@ class Desk(SellerActions, AmazonActions, Transfers):
 
 
 __all__ = ["Desk", "ServiceError", "NotFound", "Busy", "ReadOnly", "Evidenced", "TransitionError", "default_user",
-           "set_unread_horizon"]
+           "set_unread_horizon", "reporting_waits"]

@@ -29,6 +29,7 @@ from safet_tui.db import (
     meta_set,
     open_database,
     parse_db_url,
+    read_only_reason,
 )
 from safet_tui.domain import lifecycle as lc
 from safet_tui.domain.clock import Clock, to_epoch
@@ -37,6 +38,9 @@ from safet_tui.domain.marketplaces import Policies, Policy
 from safet_tui.domain.reasons import Evidence
 from safet_tui.service.errors import AttachmentRefused, Busy, NotFound, ReadOnly, ServiceError
 from safet_tui.transactions import DatabaseBusy, DatabaseReadOnly, write_transaction
+
+#: what a refused write says on a database this desk cannot change (as the transaction layer does)
+READ_ONLY = "the database is read-only: nothing can be changed here"
 
 
 def latest_reply_by(policy: Policy, reply_by: datetime, learned: datetime) -> datetime:
@@ -68,6 +72,9 @@ class Session:
                  attachment_limit: int = store.DEFAULT_LIMIT, lock_wait: float = 30.0) -> None:
         self.target = target if isinstance(target, DbTarget) else parse_db_url(target)
         self.database = open_database(self.target)
+        #: why this desk cannot change the database ('' when it can): shown in the status line,
+        #: and every write is refused up front (file mode, read-only folder or mount)
+        self.read_only = read_only_reason(self.target.path) if self.target.kind == "sqlite" else ""
         self.clock = clock or Clock()
         self.policies = policies or Policies()
         self.user = user or default_user()
@@ -138,6 +145,8 @@ class Session:
         is what it changes (:func:`transactions.write_transaction`). Waits up to ``lock_wait`` seconds for
         another writer, then refuses with :class:`Busy`; a database that cannot be written refuses
         with :class:`ReadOnly`."""
+        if self.read_only:
+            raise ReadOnly(READ_ONLY)
         try:
             with write_transaction(self.database, self.lock_wait if wait is None else wait):
                 yield

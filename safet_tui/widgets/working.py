@@ -23,8 +23,17 @@ class Working(Label):
     """
 
     def start(self, doing: str) -> None:
-        self.update(literal(f"{doing}… (the database may be busy: the desk waits for it)"))
+        self.doing = doing
+        self.update(literal(f"{doing}…"))
         self.add_class("-busy")
+
+    def waiting(self, waiting: bool) -> None:
+        """Another program holds the database's write lock (or no longer does)."""
+        doing = getattr(self, "doing", "saving")
+        if waiting:
+            self.update(literal(f"database busy, retrying… ({doing}; another program is writing)"))
+        else:
+            self.update(literal(f"{doing}…"))
 
     def stop(self) -> None:
         self.remove_class("-busy")
