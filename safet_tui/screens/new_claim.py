@@ -15,10 +15,10 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Label, Select, Static, TextArea
 
-from safet_tui.domain.eligibility import ORDER_ID
+from safet_tui.domain.eligibility import ORDER_ID, Eligibility
 from safet_tui.domain.money import Money, MoneyError, dot_decimal, format_money, parse_amount
 from safet_tui.domain.reasons import REASONS, REASONS_BY_CODE, Evidence
-from safet_tui.messages import Write
+from safet_tui.messages import REFUSALS, Write
 from safet_tui.screens.claim_actions import WritingScreen
 from safet_tui.service.desk import Desk, Evidenced
 from safet_tui.service.views import ClaimView, RefundView
@@ -57,10 +57,12 @@ class NewClaimScreen(WritingScreen):
         self.order_refunds: list[RefundView] = []
         self._ready = False
         self._warned = 0.0
+        #: eligibility checks asked for so far (only the newest one's answer is shown)
+        self._checks = 0
 
     def compose(self) -> ComposeResult:
         desk = self.desk
-        accounts = desk.accounts()
+        accounts = self._accounts = desk.accounts()
         refund = desk.refund(self.refund_id) if self.refund_id else None
         self.refund = refund
         account_id = refund.account_id if refund else (accounts[0].id if accounts else None)
@@ -171,7 +173,7 @@ class NewClaimScreen(WritingScreen):
     def _values(self) -> dict[str, Any]:
         desk = self.desk
         account_id = self.query_one("#account", Select).value
-        account = next((a for a in desk.accounts() if a.id == account_id), None)
+        account = next((a for a in self._accounts if a.id == account_id), None)
         if account is None:
             raise ValueError("choose an account")
         policy = desk.policies[account.marketplace]
@@ -201,6 +203,7 @@ class NewClaimScreen(WritingScreen):
 
     def recheck(self) -> None:
         verdict_box = self.query_one("#eligibility", Static)
+        self._checks += 1  # an answer for older values is dropped (see _show_verdict)
         try:
             values = self._values()
         except ValueError as exc:
@@ -211,11 +214,29 @@ class NewClaimScreen(WritingScreen):
             verdict_box.update(Text("Enter the order id to check eligibility.", "italic"))
             self._checklist(values["reason_code"])
             return
-        verdict = self.desk.check_filing(
-            values["account_id"], values["order_id"], values["order_item_id"], values["refund_at"],
-            values["delivered_at"], reason_code=values["reason_code"], amount=values["amount"],
-            description=values["description"], evidence={f.evidence for f in self.files if f.evidence},
-        )
+        self._checklist(values["reason_code"])
+        self._check(self._checks, values, {f.evidence for f in self.files if f.evidence})
+
+    @work(thread=True, group="eligibility")
+    def _check(self, check: int, values: dict[str, Any], evidence: set[Evidence]) -> None:
+        """The filing rules, read from the database in a thread (never on the screen's loop)."""
+        try:
+            verdict: Eligibility | str = self.desk.check_filing(
+                values["account_id"], values["order_id"], values["order_item_id"], values["refund_at"],
+                values["delivered_at"], reason_code=values["reason_code"], amount=values["amount"],
+                description=values["description"], evidence=evidence,
+            )
+        except REFUSALS as exc:
+            verdict = f"cannot check eligibility now: {exc}"
+        self.app.call_from_thread(self._show_verdict, check, values, verdict)
+
+    def _show_verdict(self, check: int, values: dict[str, Any], verdict: Eligibility | str) -> None:
+        if check != self._checks or not self.is_attached:
+            return
+        verdict_box = self.query_one("#eligibility", Static)
+        if isinstance(verdict, str):
+            verdict_box.update(Text(f"✗ {verdict}", "bold red"))
+            return
         problems = list(verdict.problems)
         if values["reason_code"] is None:
             problems.append("choose the claim reason")
@@ -230,7 +251,6 @@ class NewClaimScreen(WritingScreen):
             if verdict.file_by:
                 text.append(f"  Window: file by {verdict.file_by:%Y-%m-%d %H:%M %Z} ({verdict.left})", "dim")
             verdict_box.update(text)
-        self._checklist(values["reason_code"])
 
     def _checklist(self, reason_code: str | None) -> None:
         box = self.query_one("#checklist", Static)
