@@ -23,7 +23,7 @@ from safet_tui.messages import (
     ShowTab,
 )
 from safet_tui.screens.claim_actions import ClaimScreen
-from safet_tui.service.desk import NotFound
+from safet_tui.service.desk import ServiceError
 from safet_tui.service.views import TAB_LABELS, TABS
 
 Command = tuple[str, Callable[[], object], str]
@@ -76,7 +76,7 @@ class DeskCommands(Provider):
         assert isinstance(app, DeskHost)
         try:
             return app.ctx.desk.why_not_appeal(claim_no) is None
-        except NotFound:  # gone since it was listed: nothing to offer
+        except ServiceError:  # gone since it was listed, or the database cannot be read: nothing to offer
             return False
 
     async def discover(self) -> Hits:

@@ -183,7 +183,10 @@ class ClaimScreen(WritingScreen):
 
         if not self.seller_only("appeal"):
             return
-        why = self.desk.why_not_appeal(claim_no)
+        try:  # one claim by index, here so that what is typed next goes to the dialog
+            why = self.desk.why_not_appeal(claim_no)
+        except REFUSALS as exc:
+            why = str(exc)
         if why:
             self.say(f"Cannot appeal {claim_no}: {why}", severity="warning")
             return
