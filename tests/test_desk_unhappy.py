@@ -289,3 +289,30 @@ def test_a_read_only_database_is_browsable_says_so_and_refuses_writes_in_one_lin
     assert lines["NEW"] == f"['{refusal}'] SCREEN HomeScreen"
     assert lines["RETURN"] == "None" or lines["RETURN"] == "0"
     assert db.read_bytes() == before
+
+
+async def test_an_appeal_refused_as_busy_comes_back_with_its_text(demo_db, clock):
+    from safet_tui.screens.dialogs import TextDialog
+
+    app = make_app(demo_db, clock)
+    desk = app.desk
+    claim_no = next(r.claim_no for r in desk.window("resolved", 0, 100) if desk.why_not_appeal(r.claim_no) is None)
+    desk.lock_wait = 0.5
+    holder = LockHolder(demo_db)
+    try:
+        async with app.run_test(size=(120, 35), notifications=True) as pilot:
+            await settle(pilot)
+            app.open_thread(claim_no)
+            await wait_for(pilot, lambda: getattr(app.screen, "view", None) is not None)
+            await pilot.press("A")
+            await wait_for_screen(pilot, TextDialog)
+            await type_text(pilot, "The buyer kept the item.")
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: toast_says(app, "Appeal not sent: the database is busy"))
+            dialog = await wait_for_screen(pilot, TextDialog)
+            assert dialog.query_one("#text", TextArea).text == "The buyer kept the item."
+            holder.release()
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: toast_says(app, f"Appeal filed for {claim_no}"))
+    finally:
+        holder.release()

@@ -178,7 +178,8 @@ class ClaimScreen(WritingScreen):
         if claim_no:
             self.start_appeal(claim_no)
 
-    def start_appeal(self, claim_no: str) -> None:
+    def start_appeal(self, claim_no: str, text: str = "") -> None:
+        """The appeal dialog (with ``text``: an appeal refused a moment ago, to send again)."""
         from safet_tui.screens.dialogs import TextDialog
 
         if not self.seller_only("appeal"):
@@ -196,14 +197,20 @@ class ClaimScreen(WritingScreen):
             self.changed(claim_no, done=True)
 
         def confirmed(text: str | None) -> None:
-            if text is not None:
-                self.write(Write("filing the appeal", lambda: self.desk.appeal(claim_no, text), filed,
-                                 refused="Appeal not sent"))
+            if text is None:
+                return
+
+            def again() -> None:  # refused (another program held the database): the text is not lost
+                if not self.desk.read_only:
+                    self.start_appeal(claim_no, text)
+
+            self.write(Write("filing the appeal", lambda: self.desk.appeal(claim_no, text), filed,
+                             refused="Appeal not sent", after_refusal=again))
 
         self.app.push_screen(TextDialog(
             f"Appeal claim {claim_no}",
             "One appeal per claim, and it is final. Say why the decision is wrong.",
-            confirm="File the appeal (final)",
+            initial=text, confirm="File the appeal (final)",
         ), confirmed)
 
     def action_attach(self) -> None:
