@@ -22,7 +22,7 @@ from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, Select,
 from safet_tui.messages import REFUSALS, Change, Changed, ExportScope
 from safet_tui.screens.claim_actions import say
 from safet_tui.screens.dialogs import PathSuggester, _Dialog
-from safet_tui.service.desk import Desk
+from safet_tui.service.desk import Desk, reporting_waits
 from safet_tui.widgets.text import literal
 
 KINDS = [("Detect from the file", "auto"), ("Returns report", "returns"),
@@ -100,8 +100,13 @@ class ImportDialog(_Dialog):
         def progress(done: int, total: int) -> None:
             self.post_message(self.Progressed(done, total))
 
+        def waiting(busy: bool) -> None:  # another program holds the write lock
+            line = "database busy, retrying… (importing; another program is writing)" if busy else "Importing…"
+            self.app.call_from_thread(self.query_one("#summary", Static).update, Text(line, "italic"))
+
         try:
-            lines = self.desk.import_report(kind, path, account=account, dry_run=dry_run, progress=progress)
+            with reporting_waits(waiting):
+                lines = self.desk.import_report(kind, path, account=account, dry_run=dry_run, progress=progress)
         except REFUSALS as exc:  # the file, line, column and value that stopped it
             self.post_message(self.Finished(None, str(exc)))
             return
