@@ -467,7 +467,7 @@ async def test_a_busy_database_refuses_a_write_in_one_line_while_the_screen_stay
 
     from safet_tui.app import SafetApp
 
-    desk = Desk(str(demo_db), clock=clock, user="tester", lock_wait=1.0)
+    desk = Desk(str(demo_db), clock=clock, user="tester", lock_wait=3.0)  # time to see it wait
     app = SafetApp(desk, desk_config(), role="seller")
     holder = sqlite3.connect(demo_db, isolation_level=None)
     async with app.run_test(size=(120, 35), notifications=True) as pilot:

@@ -200,8 +200,14 @@ class ClaimScreen(WritingScreen):
             if text is None:
                 return
 
-            def again() -> None:  # refused (another program held the database): the text is not lost
-                if not self.desk.read_only:
+            def again() -> None:
+                """Refused while the claim can still be appealed (another program held the database):
+                the dialog comes back with the text. Refused for good: the toast said why."""
+                try:
+                    open_still = not self.desk.read_only and self.desk.why_not_appeal(claim_no) is None
+                except REFUSALS:
+                    open_still = False
+                if open_still:
                     self.start_appeal(claim_no, text)
 
             self.write(Write("filing the appeal", lambda: self.desk.appeal(claim_no, text), filed,
