@@ -174,11 +174,15 @@ def file_claim(claimed: Money, at: datetime, actor: Actor = Actor.SELLER) -> tup
     return state, Event("file", actor, at, None, Status.INVESTIGATING)
 
 
-def request_info(state: ClaimState, actor: Actor, at: datetime, reply_by: datetime) -> tuple[ClaimState, Event]:
+def _may_request_info(state: ClaimState, actor: Actor) -> None:
     _need(actor, Actor.AMAZON, "request information")
-    ensure_aware(reply_by, "reply-by")
     if state.status is not Status.INVESTIGATING:
         raise TransitionError(f"cannot request information on a claim that is {state.status.label}")
+
+
+def request_info(state: ClaimState, actor: Actor, at: datetime, reply_by: datetime) -> tuple[ClaimState, Event]:
+    _may_request_info(state, actor)
+    ensure_aware(reply_by, "reply-by")
     if reply_by <= at:
         raise TransitionError("reply-by must be in the future")
     new = replace(state, status=Status.AWAITING, reply_by=reply_by)
@@ -198,10 +202,14 @@ def reply(state: ClaimState, actor: Actor, at: datetime) -> tuple[ClaimState, Ev
     return state, None
 
 
-def _resolve(state: ClaimState, actor: Actor, at: datetime, appeal_by: datetime | None, what: str) -> None:
+def _may_decide(state: ClaimState, actor: Actor, what: str) -> None:
     _need(actor, Actor.AMAZON, what)
     if state.status is Status.RESOLVED:
         raise TransitionError("the claim is already resolved")
+
+
+def _resolve(state: ClaimState, actor: Actor, at: datetime, appeal_by: datetime | None, what: str) -> None:
+    _may_decide(state, actor, what)
     if appeal_by is not None:
         ensure_aware(appeal_by, "appeal-by")
         if appeal_by <= at:
@@ -261,6 +269,55 @@ def appeal(state: ClaimState, actor: Actor, at: datetime) -> tuple[ClaimState, E
         raise TransitionError("the appeal-by time has passed")
     new = replace(state, status=Status.INVESTIGATING, appeal_used=True, appeal_by=None)
     return new, Event("appeal", actor, at, state.status, Status.INVESTIGATING)
+
+
+def attach(state: ClaimState, actor: Actor, at: datetime) -> None:
+    """Evidence may be added while the claim is open, and to a resolved claim only while it can
+    still be appealed (the appeal is what the evidence is for)."""
+    _need(actor, Actor.SELLER, "attach evidence")
+    if state.status is Status.RESOLVED:
+        try:
+            appeal(state, actor, at)
+        except TransitionError as exc:
+            raise TransitionError(f"the claim is closed ({exc}): no more attachments") from None
+
+
+#: the steps a person takes on one claim, by who takes them: the keys a desk offers on a claim
+STEPS_BY_ACTOR = {
+    Actor.SELLER: ("reply", "appeal", "attach"),
+    Actor.AMAZON: ("request_info", "grant", "no_grant"),
+}
+
+_CHECKS = {
+    "reply": lambda state, actor, at: reply(state, actor, at),
+    "appeal": lambda state, actor, at: appeal(state, actor, at),
+    "attach": attach,
+    "request_info": lambda state, actor, at: _may_request_info(state, actor),
+    "grant": lambda state, actor, at: _may_decide(state, actor, "grant a claim"),
+    "no_grant": lambda state, actor, at: _may_decide(state, actor, "deny a claim"),
+}
+
+
+def refusal(action: str, state: ClaimState, actor: Actor, at: datetime) -> str | None:
+    """Why ``actor`` cannot take ``action`` (one of :data:`STEPS_BY_ACTOR`) on a claim in
+    ``state`` at ``at``, in words; None when the lifecycle allows it. It asks the transitions
+    themselves, so the service's writes and the desk's keys follow one rule."""
+    try:
+        _CHECKS[action](state, actor, at)
+    except TransitionError as exc:
+        return str(exc)
+    return None
+
+
+def refusals(state: ClaimState, actor: Actor, at: datetime) -> dict[str, str]:
+    """Every step of every actor that is refused now, with the reason (see :func:`refusal`)."""
+    out = {}
+    for steps in STEPS_BY_ACTOR.values():
+        for action in steps:
+            why = refusal(action, state, actor, at)
+            if why is not None:
+                out[action] = why
+    return out
 
 
 def expire_reply(state: ClaimState, now: datetime, appeal_by: datetime) -> tuple[ClaimState, Event]:

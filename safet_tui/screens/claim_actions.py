@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from safet_tui.domain.lifecycle import Actor
+from safet_tui.domain.lifecycle import STEPS_BY_ACTOR, Actor
 from safet_tui.messages import (
     REFUSALS,
     Change,
@@ -32,7 +32,15 @@ from safet_tui.widgets.text import clean
 from safet_tui.widgets.working import Working
 
 #: actions only a seller takes; an investigator (--as amazon) records Amazon's side
-SELLER_ACTIONS = frozenset({"reply", "appeal", "attach", "new_claim"})
+SELLER_ACTIONS = frozenset({*STEPS_BY_ACTOR[Actor.SELLER], "new_claim"})
+AMAZON_ACTIONS = frozenset(STEPS_BY_ACTOR[Actor.AMAZON])
+VERBS = {"request_info": "request information", "no_grant": "record a no-grant"}
+
+
+def cannot(action: str, why: str, claim_no: str = "") -> str:
+    """The one line a refused key shows: what, on which claim, and the rule that refuses it."""
+    on_claim = f" on {claim_no}" if claim_no else ""
+    return f"Cannot {VERBS.get(action, action)}{on_claim}: {why}"
 
 
 def say(screen: Screen[Any], message: str, severity: SeverityLevel = "information", timeout: float = 4) -> None:
@@ -165,12 +173,47 @@ class ClaimScreen(WritingScreen):
             return None
         return ids[0]
 
+    def refusal(self, action: str) -> str | None:
+        """Why ``action`` does not apply to the claim in view, as far as this screen knows
+        (the lifecycle's verdict, ``ClaimView.refusals``); None when it applies or is not known yet
+        (the action then asks the service before it opens anything)."""
+        return None
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """False: the key is not this desk's (the other role's; hidden, and does nothing).
+        None: it does not apply to this claim now (hidden from the footer; the key says why)."""
         if not self.is_current:  # keys still queued while another screen is on top
             return False
         if action in SELLER_ACTIONS and self.investigator:
             return False
+        if action in AMAZON_ACTIONS and not self.investigator:
+            return False
+        if self.refusal(action) is not None:
+            return None
         return True
+
+    def on_key(self, event: events.Key) -> None:
+        """A key whose action does not apply here says why in one line, before anything opens."""
+        active = self.active_bindings.get(event.key)
+        if active is None or active.enabled or active.node is not self:
+            return
+        action = active.binding.action
+        why = self.refusal(action)
+        if why:
+            event.stop()
+            event.prevent_default()
+            ids = self.claim_ids()
+            self.say(cannot(action, why, ids[0] if ids else ""), severity="warning")
+
+    def refused(self, claim_no: str, action: str) -> bool:
+        """Ask the service (the claim as it is now) whether ``action`` is refused; if so, say why."""
+        try:  # one claim by index, here so that what is typed next goes to the dialog
+            why = self.desk.refusal(claim_no, action)
+        except REFUSALS as exc:  # gone, or the database cannot be read now: say so, open nothing
+            why = str(exc)
+        if why:
+            self.say(cannot(action, why, claim_no), severity="warning")
+        return why is not None
 
     # -- the shared actions ------------------------------------------------------------------
     def action_appeal(self) -> None:
@@ -182,14 +225,7 @@ class ClaimScreen(WritingScreen):
         """The appeal dialog (with ``text``: an appeal refused a moment ago, to send again)."""
         from safet_tui.screens.dialogs import TextDialog
 
-        if not self.seller_only("appeal"):
-            return
-        try:  # one claim by index, here so that what is typed next goes to the dialog
-            why = self.desk.why_not_appeal(claim_no)
-        except REFUSALS as exc:
-            why = str(exc)
-        if why:
-            self.say(f"Cannot appeal {claim_no}: {why}", severity="warning")
+        if not self.seller_only("appeal") or self.refused(claim_no, "appeal"):
             return
 
         def filed(_: object) -> None:
@@ -227,7 +263,7 @@ class ClaimScreen(WritingScreen):
     def start_attach(self, claim_no: str) -> None:
         from safet_tui.screens.dialogs import AttachDialog
 
-        if not self.seller_only("attach evidence"):
+        if not self.seller_only("attach evidence") or self.refused(claim_no, "attach"):
             return
 
         def attached(att: Any) -> None:

@@ -12,7 +12,7 @@ from textual.containers import Horizontal
 from textual.css.query import NoMatches
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Label, Tab, Tabs
+from textual.widgets import Input, Label, Tab, Tabs
 
 from safet_tui.messages import (
     Change,
@@ -24,10 +24,11 @@ from safet_tui.messages import (
     OpenThread,
     Write,
 )
-from safet_tui.screens.claim_actions import ClaimScreen
+from safet_tui.screens.claim_actions import AMAZON_ACTIONS, SELLER_ACTIONS, ClaimScreen
 from safet_tui.service.desk import NotFound
 from safet_tui.service.views import SORTS, TAB_LABELS, TABS, ClaimView, RefundView, TabCount
 from safet_tui.widgets.claim_list import ClaimList
+from safet_tui.widgets.footer import DeskFooter
 from safet_tui.widgets.preview import Preview
 from safet_tui.widgets.working import Working
 
@@ -89,6 +90,8 @@ class HomeScreen(ClaimScreen):
         self._counts: dict[str, TabCount] = {}
         self._preview_timer: Timer | None = None
         self._filter_timer: Timer | None = None
+        #: the claim the preview shows (its ``refusals`` say which claim keys apply)
+        self._view: ClaimView | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusTabs(*[Tab(TAB_LABELS[t], id=f"tab-{t}") for t in TABS], id="tabs")
@@ -100,7 +103,7 @@ class HomeScreen(ClaimScreen):
             yield Preview(id="preview")
         yield Label("", id="status-line")
         yield Working()
-        yield Footer(compact=True)
+        yield DeskFooter()
 
     @property
     def claim_list(self) -> ClaimList:
@@ -110,11 +113,22 @@ class HomeScreen(ClaimScreen):
         allowed = super().check_action(action, parameters)
         if not allowed:
             return allowed
-        if action in ("reply", "appeal", "attach", "toggle_read") and self.claim_list.tab == "claimable":
-            return False  # a claimable refund is not a claim yet: n files it
-        if action == "toggle_read" and self.writing is not None:
+        if action == "toggle_read" and (self.claim_list.tab == "claimable" or self.writing is not None):
             return False
         return True
+
+    def refusal(self, action: str) -> str | None:
+        if action not in SELLER_ACTIONS | AMAZON_ACTIONS or action == "new_claim":
+            return None
+        row = self.claim_list.current_row
+        if row is None:
+            return "no claim under the cursor"
+        if row.kind == "refund":
+            return "a claimable refund is not a claim yet (n files it)"
+        view = self._view
+        if view is None or view.claim_no != row.claim_no:
+            return None  # its preview is on the way; the action asks the service itself
+        return view.refusals.get(action)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -218,6 +232,8 @@ class HomeScreen(ClaimScreen):
         row = event.row
         if row is None:
             self.query_one(Preview).show_nothing("")
+            self._view = None
+            self.refresh_bindings()
             return
         delay = self.ctx.config.preview_delay
         if delay <= 0:
@@ -243,6 +259,8 @@ class HomeScreen(ClaimScreen):
     def _show_preview(self, message: Previewed) -> None:
         preview = self.query_one(Preview)
         view = message.view
+        self._view = view if isinstance(view, ClaimView) else None
+        self.refresh_bindings()  # the claim keys that apply to this claim
         if view is None:
             preview.show_nothing("")
         elif isinstance(view, RefundView):
@@ -326,11 +344,7 @@ class HomeScreen(ClaimScreen):
 
     def action_reply(self) -> None:
         claim_no = self.claim_for("reply")
-        row = self.claim_list.current_row
-        if claim_no and row is not None:
-            if row.status == "resolved":
-                self.say("The claim is resolved: replies are closed (appeal with A, if allowed)", severity="warning")
-                return
+        if claim_no and not self.refused(claim_no, "reply"):
             self.post_message(OpenThread(claim_no, then="reply"))
 
     def action_new_claim(self) -> None:

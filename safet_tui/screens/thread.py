@@ -23,15 +23,15 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Static, TextArea
+from textual.widgets import Label, Static, TextArea
 
-from safet_tui.domain.lifecycle import Status
 from safet_tui.domain.money import Money, MoneyError, parse_amount
 from safet_tui.domain.reasons import DENIAL_REASONS
 from safet_tui.messages import REFUSALS, Change, DeskContext, Write
 from safet_tui.screens.claim_actions import ClaimScreen
 from safet_tui.service.desk import NotFound
 from safet_tui.service.views import ClaimView
+from safet_tui.widgets.footer import DeskFooter
 from safet_tui.widgets.preview import claim_summary
 from safet_tui.widgets.text import literal
 from safet_tui.widgets.thread_items import render_item
@@ -94,7 +94,7 @@ class ThreadScreen(ClaimScreen):
             yield TextArea(id="reply-text", soft_wrap=True)
             yield Label("", id="reply-files")
         yield Working()
-        yield Footer(compact=True)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -187,16 +187,18 @@ class ThreadScreen(ClaimScreen):
         return True
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if not self._ready or not super().check_action(action, parameters):
+        allowed = super().check_action(action, parameters)  # None: not for this claim now
+        if not self._ready or allowed is False:
             return False  # keys queued for a screen just closed or not built yet
         if self.writing is not None and action not in ("top", "bottom", "copy_claim", "copy_order"):
             return False  # one write at a time, and the screen stays until it is done
         replying = self.has_class("-replying")
         if action in ("send", "editor", "drop_file"):
             return replying
-        if action in ("request_info", "grant", "no_grant"):
-            return self.investigator
-        return True
+        return allowed
+
+    def refusal(self, action: str) -> str | None:
+        return self.view.refusals.get(action) if self.view is not None else None
 
     def claim_ids(self) -> tuple[str, str] | None:
         return self.claim_no, self.view.order_id if self.view else ""
@@ -230,8 +232,7 @@ class ThreadScreen(ClaimScreen):
 
     # -- reply ---------------------------------------------------------------------------
     def action_reply(self) -> None:
-        if self.view is not None and self.view.status is Status.RESOLVED:
-            self.say("The claim is resolved: replies are closed (appeal with A, if allowed)", severity="warning")
+        if self.refused(self.claim_no, "reply"):
             return
         self.add_class("-replying")
         # focus now (focus() waits a tick): keys typed right behind "r" are the reply's text
@@ -323,20 +324,10 @@ class ThreadScreen(ClaimScreen):
 
         self.write(Write(doing, do, recorded, refused="Not recorded"))
 
-    def _decidable(self, what: str) -> bool:
-        """Amazon decides only open claims; say so before asking for anything."""
-        if self.view is not None and self.view.status is Status.RESOLVED:
-            self.say(f"Cannot {what}: the claim is already resolved", severity="warning")
-            return False
-        return True
-
     def action_request_info(self) -> None:
         from safet_tui.screens.dialogs import TextDialog
 
-        if not self._decidable("request information"):
-            return
-        if self.view is not None and self.view.status is Status.AWAITING:
-            self.say("Information is already requested: the seller has until reply-by", severity="warning")
+        if self.refused(self.claim_no, "request_info"):
             return
 
         def done(text: str | None) -> None:
@@ -352,7 +343,7 @@ class ThreadScreen(ClaimScreen):
         from safet_tui.screens.dialogs import TextDialog
 
         view = self.view
-        if view is None or not self._decidable("grant"):
+        if view is None or self.refused(self.claim_no, "grant"):
             return
 
         def amount_of(text: str) -> Money:
@@ -388,7 +379,7 @@ class ThreadScreen(ClaimScreen):
     def action_no_grant(self) -> None:
         from safet_tui.screens.dialogs import ChoiceDialog
 
-        if not self._decidable("record a no-grant"):
+        if self.refused(self.claim_no, "no_grant"):
             return
 
         def done(reason: str | None) -> None:

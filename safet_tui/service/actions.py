@@ -14,7 +14,7 @@ from safet_tui.db import (
     Refund,
 )
 from safet_tui.domain import lifecycle as lc
-from safet_tui.domain.lifecycle import Actor, Status, TransitionError
+from safet_tui.domain.lifecycle import Actor
 from safet_tui.domain.money import Money
 from safet_tui.service.errors import ServiceError
 from safet_tui.service.reads import Reads
@@ -93,26 +93,18 @@ class SellerActions(Reads):
             self._apply(claim, new, event, ("seller", kind, body.strip()), stored)
         return self.claim(claim_no)
 
-    def _closed(self, claim: Claim) -> str | None:
-        if claim.status != Status.RESOLVED:
-            return None
-        try:
-            lc.appeal(self._held_to(claim), Actor.SELLER, self.now())
-        except TransitionError:
-            return "the claim is closed (resolved, no appeal possible): no more attachments"
-        return None
+    def _may_attach(self, claim: Claim) -> None:
+        why = lc.refusal("attach", self._held_to(claim), self.role, self.now())
+        if why:
+            raise ServiceError(why)
 
     def attach(self, claim_no: str, path: str) -> AttachmentView:
         self._may(Actor.SELLER, "attach evidence")
-        why = self._closed(self._claim(claim_no))
-        if why:
-            raise ServiceError(why)
+        self._may_attach(self._claim(claim_no))
         sf = self._store(path)
         with self._tx():
             claim = self._locked(claim_no)
-            why = self._closed(claim)
-            if why:
-                raise ServiceError(why)
+            self._may_attach(claim)
             now = self.now()
             att = self._add_attachment(claim, None, sf, now)
             Claim.update(updated_at=now).where(Claim.id == claim.id).execute()
@@ -125,12 +117,12 @@ class SellerActions(Reads):
 
     def why_not_appeal(self, claim_no: str) -> str | None:
         """None if the claim can be appealed now, else the reason in words."""
-        claim = self._claim(claim_no)
-        try:
-            lc.appeal(self._held_to(claim), Actor.SELLER, self.now())
-        except TransitionError as exc:
-            return str(exc)
-        return None
+        return lc.refusal("appeal", self._held_to(self._claim(claim_no)), Actor.SELLER, self.now())
+
+    def refusal(self, claim_no: str, action: str) -> str | None:
+        """Why this desk cannot take ``action`` on the claim now (the lifecycle's reason), or None:
+        what the desk asks before it opens an editor or a dialog for it."""
+        return lc.refusal(action, self._held_to(self._claim(claim_no)), self.role, self.now())
 
     def mark_read(self, claim_nos: Iterable[str], read: bool = True, wait: float | None = None) -> int:
         ids = [c.id for c in Claim.select(Claim.id).where(Claim.claim_no.in_([str(n) for n in claim_nos]))]

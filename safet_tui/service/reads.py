@@ -15,6 +15,7 @@ from safet_tui.db import (
     Refund,
     is_sqlite,
 )
+from safet_tui.domain import lifecycle as lc
 from safet_tui.domain.clock import from_epoch, to_epoch
 from safet_tui.domain.lifecycle import Outcome, Status
 from safet_tui.domain.money import Money
@@ -110,6 +111,8 @@ class Reads(TimePassing):
             appeal_used=c.appeal_used, appeal_decided=c.appeal_decided,
             unread=to_epoch(c.changed_at) > seen, thread=thread, attachments=atts,
             deadline_estimated=bool(c.deadline_estimated), decided_at=c.decided_at,
+            refusals=lc.refusals(self._held_to(c), self.role, self.now()),
+            timezone=self.policies[account.marketplace].timezone,
         )
 
     def _thread(self, c: Claim, atts: Sequence[AttachmentView]) -> tuple[ThreadItem, ...]:
@@ -146,6 +149,7 @@ class Reads(TimePassing):
             f.id, account.id, account.name, account.marketplace, f.order_id, f.order_item_id,
             product.sku if product else "", product.title if product else "", f.return_reason,
             Money.from_minor(f.amount_minor, f.currency), f.refund_at, f.delivered_at, f.file_by, f.basis, claim_no,
+            timezone=self.policies[account.marketplace].timezone,
         )
 
     def refunds_of_order(self, order_id: str) -> list[RefundView]:

@@ -102,6 +102,10 @@ class ClaimView:
     deadline_estimated: bool = False
     #: when Amazon first decided (best evidence for imported decisions)
     decided_at: datetime | None = None
+    #: the steps the lifecycle refuses this desk now, with the reason (``lifecycle.refusals``)
+    refusals: dict[str, str] = field(default_factory=dict)
+    #: the marketplace's time zone: its deadlines are shown in it
+    timezone: str = "UTC"
 
     @property
     def payout_mismatch(self) -> bool:
@@ -131,6 +135,8 @@ class RefundView:
     file_by: datetime | None
     basis: str
     claim_no: str | None
+    #: the marketplace's time zone: the file-by is shown in it
+    timezone: str = "UTC"
 
 
 @dataclass(frozen=True)
