@@ -18,10 +18,12 @@ from desk_support import (
 
 from safet_tui.domain import lifecycle as lc
 from safet_tui.domain.money import Money
+from safet_tui.screens.analytics import AnalyticsScreen
 from safet_tui.screens.dialogs import TextDialog
 from safet_tui.screens.home import HomeScreen
 from safet_tui.screens.thread import ThreadScreen
 from safet_tui.service.desk import Desk
+from safet_tui.service.views import TabCount
 
 
 def footer(app) -> str:
@@ -90,3 +92,68 @@ async def test_an_investigator_on_a_resolved_claim_is_offered_no_decision(demo_d
         await wait_for(pilot, lambda: toast_says(app, f"Cannot grant on {resolved}: the claim is already resolved"))
         await settle(pilot)
         assert not isinstance(app.screen, TextDialog)
+
+
+# -- 8. the desk fits 80x24, and says Amazon's names with room --------------------------------
+BIG = {"awaiting": TabCount(11_998, 3_550), "investigating": TabCount(19_009, 2_741),
+       "resolved": TabCount(68_993, 3_123), "claimable": TabCount(7_951, 0)}
+
+
+def big_counts(app) -> None:
+    """The counts of a 100k-claim database, on the small demo (the counts are the service's)."""
+    app.desk.counts = lambda text="": BIG
+
+
+async def test_at_80x24_every_tab_keeps_its_count_and_the_footer_keeps_analytics_and_quit(demo_db, clock):
+    app = make_app(demo_db, clock)
+    big_counts(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        lines = screen_text(app).splitlines()
+        tabs = lines[0]
+        for key, n, unread in (("1", "11k", "+3.5k"), ("2", "19k", "+2.7k"), ("3", "68k", "+3.1k"), ("4", "7.9k", "")):
+            label = tabs[tabs.index(f" {key} "):].split("  ")[0]
+            assert f" {n}" in label and unread in label, tabs
+        assert "," not in tabs, tabs  # one count format in the bar: never "7,951" beside "11k"
+        assert "a Analytics" in lines[-1] and "q Quit" in lines[-1], lines[-1]
+
+
+async def test_with_room_the_tabs_carry_amazons_names(demo_db, clock):
+    app = make_app(demo_db, clock)
+    big_counts(app)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        tabs = screen_text(app).splitlines()[0]
+        for name in ("1 Awaiting Seller Response", "2 Under Investigation", "3 Resolved", "4 Claimable"):
+            assert name in tabs, tabs
+
+
+async def test_the_analytics_title_is_not_cut_at_80_columns(demo_db, clock):
+    app = make_app(demo_db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        screen = await wait_for_screen(pilot, AnalyticsScreen)
+        await wait_for(pilot, lambda: screen.result is not None)
+        await pilot.press("a")  # the first account: its name, marketplace and currency in the title
+        await wait_for(pilot, lambda: screen.result is not None and screen.account_id is not None)
+        await settle(pilot)
+        shown = " ".join(screen_text(app).splitlines()[:3])
+        account = next(a for a in screen.accounts if a.id == screen.account_id)
+        assert f"{account.name} ({account.marketplace}, {account.currency})" in shown, shown
+        assert f"charts in {screen.currency}" in shown, shown
+
+
+async def test_replying_at_80x24_leaves_the_information_request_readable(demo_db, clock):
+    desk = Desk(str(demo_db), clock=clock, user="tester")
+    row = desk.window("awaiting", 0, 1)[0]
+    request = next(m for m in reversed(desk.claim(row.claim_no).thread) if m.kind == "info_request")
+    app = make_app(demo_db, clock, open_claim=row.claim_no)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, ThreadScreen)
+        await pilot.press("r")
+        await settle(pilot)
+        assert app.screen.has_class("-replying")
+        shown = screen_text(app)
+        assert "Amazon · information request" in shown, shown
+        assert request.body.split()[0] in shown and "Reply by" in shown, shown

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from enum import IntEnum
+from zoneinfo import ZoneInfo
+
+from safet_tui.domain.clock import ensure_aware
 
 
 class Urgency(IntEnum):
@@ -48,3 +51,14 @@ def humanize_left(deadline: datetime | None, now: datetime) -> str:
     else:
         text = f"{minutes}m"
     return f"overdue {text}" if overdue else f"{text} left"
+
+
+def local_time(at: datetime, zone: str | tzinfo | None = None) -> str:
+    """How the desk writes a deadline or a claim's time: ``2026-11-30 23:59 IST``, in the
+    marketplace's time zone (``zone``: its IANA name, the policy's ``timezone``; None keeps the
+    instant's own zone) and naming the zone, so one deadline reads the same in the preview, the
+    thread and the new-claim form."""
+    ensure_aware(at, "time")
+    tz = ZoneInfo(zone) if isinstance(zone, str) else zone
+    local = at.astimezone(tz) if tz is not None else at
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"

@@ -9,7 +9,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from safet_tui.domain.clock import ensure_aware
-from safet_tui.domain.deadlines import humanize_left
+from safet_tui.domain.deadlines import humanize_left, local_time
 from safet_tui.domain.marketplaces import Policy
 from safet_tui.domain.money import Money
 from safet_tui.domain.reasons import Evidence, Reason, missing_evidence
@@ -32,7 +32,8 @@ class Eligibility:
     @property
     def summary(self) -> str:
         if self.ok:
-            return f"Eligible: {self.left} (file by {self.file_by:%Y-%m-%d %H:%M %Z}, from {self.basis})"
+            assert self.file_by is not None
+            return f"Eligible: {self.left} (file by {local_time(self.file_by)}, from {self.basis})"
         return "; ".join(self.problems)
 
 
@@ -167,14 +168,16 @@ def check_filing(
     if refund_at is None and not posted:
         problems.append("the refund has not posted yet: a claim can only be filed after the refund")
     elif refund_at is not None and now < refund_at:
-        problems.append(f"the refund posts on {refund_at:%Y-%m-%d %H:%M %Z}: file after that")
+        problems.append(f"the refund posts on {local_time(refund_at, policy.tz)}: file after that")
     if refund_at is not None or delivered_at is not None or (posted and requested_at is not None):
         at, basis = policy.filing_basis_at(refund_at, delivered_at, requested_at if posted else None)
         file_by = policy.window_end(at)
     elif window is not None and posted:
         file_by, basis = window
+    if file_by is not None:
+        file_by = file_by.astimezone(policy.tz)  # shown in the marketplace's zone, as everywhere
     if file_by is not None and now > file_by:
-        problems.append(f"the filing window closed on {file_by:%Y-%m-%d %H:%M %Z} ({basis})")
+        problems.append(f"the filing window closed on {local_time(file_by)} ({basis})")
     if already_claimed:
         problems.append("this order item already has a claim (one claim per order item)")
     same = [m.minor if m is not None and m.currency == policy.currency else None for m in (refunded, order_amount)]

@@ -23,7 +23,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.signal import Signal
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 from textual_plotext import PlotextPlot
 
 from safet_tui.domain import figures as fig
@@ -32,9 +32,14 @@ from safet_tui.messages import REFUSALS, Change
 from safet_tui.service.desk import Desk
 from safet_tui.service.views import AccountView
 from safet_tui.widgets import analytics_panels as panels
+from safet_tui.widgets.footer import DeskFooter
 from safet_tui.widgets.text import clean, literal
 
 PERIOD_KEYS = {"1": "30d", "2": "90d", "3": "12m", "4": "all"}
+#: at 80 columns the footer keeps back, export and the period keys; ? lists the rest
+FOOTER_PRIORITY = {"analytics.back": 0, "analytics.export": 1, "analytics.period_30d": 2, "analytics.period_90d": 2,
+                   "analytics.period_12m": 2, "analytics.period_all": 2, "analytics.account": 3,
+                   "analytics.period_custom": 4, "analytics.currency": 4, "analytics.bucket": 4}
 
 
 class PeriodDialog(ModalScreen[str | None]):
@@ -136,7 +141,7 @@ class AnalyticsScreen(Screen):
                         if key == "series":
                             yield PlotextPlot(id="chart-paid", classes="an-chart")
                     yield Static(Text("Computing…", style="dim"), id=f"table-{key}", classes="an-table")
-        yield Footer(compact=True)
+        yield DeskFooter(FOOTER_PRIORITY)
 
     def on_mount(self) -> None:
         self.accounts = self.desk.accounts()
@@ -214,17 +219,18 @@ class AnalyticsScreen(Screen):
                 account = f"{a.name} ({a.marketplace}, {a.currency})"
         r = self.result
         period = r.period.label if r else periods.PERIOD_LABELS.get(self.period, self.period.replace(":", " to "))
+        sep = "  ·  " if self.size.width >= 120 else " · "  # at 80 the title wraps rather than cuts
         title = Text()
         title.append("Analytics", style="bold")
-        title.append("  ·  ")
+        title.append(sep)
         title.append_text(literal(account))
-        title.append(f"  ·  {period}")
+        title.append(f"{sep}{period}")
         if r:
-            title.append(f"  ·  per {r.bucket}")
+            title.append(f"{sep}per {r.bucket}")
             if self.currency:
-                title.append(f"  ·  charts in {self.currency}")
+                title.append(f"{sep}charts in {self.currency}")
         if self.has_class("-loading"):
-            title.append("  ·  computing…", style="italic")
+            title.append(f"{sep}computing…", style="italic")
         self.query_one("#an-title", Static).update(title)
 
     def _fill(self) -> None:

@@ -30,18 +30,8 @@ from safet_tui.service.views import SORTS, TAB_LABELS, TABS, ClaimView, RefundVi
 from safet_tui.widgets.claim_list import ClaimList
 from safet_tui.widgets.footer import DeskFooter
 from safet_tui.widgets.preview import Preview
+from safet_tui.widgets.tab_labels import tab_labels
 from safet_tui.widgets.working import Working
-
-SHORT = {"awaiting": "Awaiting", "investigating": "Investig.", "resolved": "Resolved", "claimable": "Claimable"}
-
-
-def compact(n: int) -> str:
-    """12,790 → 12.8k on narrow terminals; four digits stay exact."""
-    if n < 10_000:
-        return f"{n:,}"
-    if n < 100_000:
-        return f"{n / 1000:.1f}k".replace(".0k", "k")
-    return f"{n // 1000}k"
 
 
 class StatusTabs(Tabs, can_focus=False):
@@ -188,15 +178,9 @@ class HomeScreen(ClaimScreen):
         self._relabel()
 
     def _relabel(self) -> None:
-        wide = self.size.width >= 130
-        num = (lambda n: f"{n:,}") if self.size.width >= 110 else compact
-        for tab in TABS:
-            name = TAB_LABELS[tab] if wide else SHORT[tab]
-            c = self._counts.get(tab)
-            label = name if c is None else f"{name} {num(c.total)}" + (f" +{num(c.unread)}" if c.unread else "")
-            key = TABS.index(tab) + 1
+        for tab, label in tab_labels(self._counts, self.size.width).items():
             try:
-                self.query_one(f"#tab-{tab}", Tab).label = f"{key} {label}"
+                self.query_one(f"#tab-{tab}", Tab).label = label
             except NoMatches:  # a resize before the tabs are built
                 return
 

@@ -15,6 +15,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Label, Select, Static, TextArea
 
+from safet_tui.domain.deadlines import local_time
 from safet_tui.domain.eligibility import ORDER_ID, Eligibility
 from safet_tui.domain.money import Money, MoneyError, dot_decimal, format_money, parse_amount
 from safet_tui.domain.reasons import REASONS, REASONS_BY_CODE, Evidence
@@ -249,7 +250,7 @@ class NewClaimScreen(WritingScreen):
             for problem in problems:
                 text.append(f"  • {problem}\n", "red")
             if verdict.file_by:
-                text.append(f"  Window: file by {verdict.file_by:%Y-%m-%d %H:%M %Z} ({verdict.left})", "dim")
+                text.append(f"  Window: file by {local_time(verdict.file_by)} ({verdict.left})", "dim")
             verdict_box.update(text)
 
     def _checklist(self, reason_code: str | None) -> None:

@@ -32,7 +32,7 @@ from safet_tui.screens.claim_actions import ClaimScreen
 from safet_tui.service.desk import NotFound
 from safet_tui.service.views import ClaimView
 from safet_tui.widgets.footer import DeskFooter
-from safet_tui.widgets.preview import claim_summary
+from safet_tui.widgets.preview import claim_summary, deadline_line
 from safet_tui.widgets.text import literal
 from safet_tui.widgets.thread_items import render_item
 from safet_tui.widgets.working import Working
@@ -44,6 +44,8 @@ MARK_WAIT = 1.0
 
 class ThreadScreen(ClaimScreen):
     CSS_PATH = "thread.tcss"
+    #: at 24 lines the reply panel takes the header's place, so the message answered stays readable
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-short"), (30, "-tall")]
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="thread.back"),
@@ -146,6 +148,9 @@ class ThreadScreen(ClaimScreen):
         before = len(self.view.thread) if self.view else None
         self.view = view
         self.query_one("#thread-header", Static).update(claim_summary(view, self.desk.now()))
+        hint = deadline_line(view, self.desk.now()) or Text("Reply")
+        hint.append(" · ctrl+s sends · esc closes", "dim")
+        self.query_one("#reply-hint", Label).update(hint)
         self._show_items()
         self.refresh_bindings()
         if before is not None and len(view.thread) > before:  # something new: show it
@@ -165,7 +170,8 @@ class ThreadScreen(ClaimScreen):
             parts.append(Text(f"▲ {hidden} earlier item{'s' if hidden != 1 else ''} — press g or scroll up to see them",
                               style="dim italic", justify="center"))
         me = None if self.investigator else self.desk.user
-        parts += [render_item(i, me) for i in thread[hidden:]]
+        zone = self.view.timezone if self.view else "UTC"
+        parts += [render_item(i, me, zone) for i in thread[hidden:]]
         if not thread:
             parts = [Text("No messages yet.", "dim")]
         self.hidden = hidden

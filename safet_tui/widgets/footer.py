@@ -32,7 +32,7 @@ def fit_keys(keys: list[tuple[int, int]], width: int) -> set[int]:
     """Which of ``keys`` (rank, cells) to show in ``width`` cells: drop the highest rank first,
     the later of equal ranks first. Returns the indexes kept."""
     kept = set(range(len(keys)))
-    order = sorted(kept, key=lambda i: (keys[i][0], -i), reverse=True)
+    order = sorted(kept, key=lambda i: (keys[i][0], i), reverse=True)
     for i in order:
         if sum(keys[j][1] for j in kept) <= width:
             break

@@ -6,6 +6,7 @@ from rich.console import Group
 from rich.text import Text
 from textual.widgets import Static
 
+from safet_tui.domain.deadlines import local_time
 from safet_tui.domain.money import format_money
 from safet_tui.domain.reasons import REASONS_BY_CODE
 from safet_tui.service.views import ClaimView, RefundView
@@ -33,24 +34,34 @@ def claim_summary(view: ClaimView, now, compact: bool = False) -> Text:
     if view.denial_reason:
         t.append("\nDenied: ")
         t.append_text(literal(view.denial_reason))
-    deadline = view.deadline
-    if deadline is not None:
-        reply = view.reply_by is not None and deadline == view.reply_by
-        label = "Reply by" if reply else "Appeal by"
-        about = "~" if view.deadline_estimated else ""
-        guess = ", estimated" if view.deadline_estimated else ""
-        if deadline < now:
-            gone = "reply window closed: Amazon decides without a reply" if reply else "appeal window closed"
-            t.append(f"\n{label} {about}{deadline:%Y-%m-%d %H:%M} UTC ({gone}{guess})", "dim")
-        else:
-            left, _ = deadline_text(deadline, now, view.deadline_estimated)
-            t.append(f"\n{label} {about}{deadline:%Y-%m-%d %H:%M} UTC ({left}{guess})", "bold")
+    line = deadline_line(view, now)
+    if line is not None:
+        t.append("\n")
+        t.append_text(line)
     if view.appeal_used:
         t.append("\nAppeal: used" + (" (decided)" if view.appeal_decided else " (pending)"))
     if view.payout_mismatch and view.paid is not None and view.reimbursed is not None:
         t.append(f"\nPaid {format_money(view.paid)} in settlements: not the {format_money(view.reimbursed)} granted",
                  "bold")
     return t
+
+
+def deadline_line(view: ClaimView, now) -> Text | None:
+    """``Reply by 2026-11-30 23:59 IST (3h left)``: the deadline that matters now, in the
+    marketplace's time zone; None when nothing is due."""
+    deadline = view.deadline
+    if deadline is None:
+        return None
+    reply = view.reply_by is not None and deadline == view.reply_by
+    label = "Reply by" if reply else "Appeal by"
+    about = "~" if view.deadline_estimated else ""
+    guess = ", estimated" if view.deadline_estimated else ""
+    when = local_time(deadline, view.timezone)
+    if deadline < now:
+        gone = "reply window closed: Amazon decides without a reply" if reply else "appeal window closed"
+        return Text(f"{label} {about}{when} ({gone}{guess})", "dim")
+    left, _ = deadline_text(deadline, now, view.deadline_estimated)
+    return Text(f"{label} {about}{when} ({left}{guess})", "bold")
 
 
 class Preview(Static):
@@ -60,7 +71,7 @@ class Preview(Static):
         parts = [claim_summary(view, now, compact=True)]
         last = next((m for m in reversed(view.thread) if m.kind != "status"), None)
         if last is not None:
-            latest = Text(f"{last.side.title()} · {last.at:%Y-%m-%d %H:%M}: ", "italic")
+            latest = Text(f"{last.side.title()} · {local_time(last.at, view.timezone)}: ", "italic")
             latest.append_text(literal(last.body, newlines=True))
             parts.append(latest)
         self.update(Group(*parts))
@@ -77,7 +88,7 @@ class Preview(Static):
         t.append_text(literal(view.return_reason))
         if view.file_by:
             left, _ = deadline_text(view.file_by, now)
-            t.append(f"\nFile by {view.file_by:%Y-%m-%d %H:%M} UTC ({left})", "bold")
+            t.append(f"\nFile by {local_time(view.file_by, view.timezone)} ({left})", "bold")
             t.append(f"\nWindow counted from the {clean(view.basis)}")
         t.append("\n\nPress n to file a claim for it.", "italic")
         self.update(t)

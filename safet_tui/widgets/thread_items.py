@@ -7,6 +7,7 @@ from rich.padding import Padding
 from rich.panel import Panel
 from rich.text import Text
 
+from safet_tui.domain.deadlines import local_time
 from safet_tui.domain.units import human_size
 from safet_tui.service.views import ThreadItem
 from safet_tui.widgets.text import clean, literal
@@ -15,9 +16,10 @@ KIND_LABELS = {"message": "", "info_request": "information request", "decision":
                "appeal": "appeal", "note": "note (private)", "attachment": "attachment"}
 
 
-def render_item(item: ThreadItem, me: str | None = "") -> RenderableType:
-    """One thread item; ``me`` is the seller user reading it (None: an investigator is)."""
-    when = f"{item.at:%Y-%m-%d %H:%M} UTC"
+def render_item(item: ThreadItem, me: str | None = "", zone: str = "UTC") -> RenderableType:
+    """One thread item; ``me`` is the seller user reading it (None: an investigator is); times in
+    the claim's marketplace ``zone``, as its deadlines."""
+    when = local_time(item.at, zone)
     if item.kind == "status":
         return Text(f"── {clean(item.body)} · {item.side} · {when} ──", style="dim italic", justify="center")
     amazon = item.side == "amazon"
