@@ -19,7 +19,7 @@ def steady_cursor(app) -> None:
         widget.cursor_blink = False
 
 
-@pytest.mark.parametrize("size", [(80, 24), (160, 45)], ids=["80x24", "160x45"])
+@pytest.mark.parametrize("size", [(80, 24), (120, 35), (160, 45)], ids=["80x24", "120x35", "160x45"])
 def test_home_screen(snap_compare, demo_db, clock, size):
     """The desk as it opens: Awaiting tab, most urgent first, the first claim previewed."""
     assert snap_compare(make_app(demo_db, clock), terminal_size=size, run_before=_settled)
@@ -32,6 +32,21 @@ def test_thread(snap_compare, demo_db, clock):
     desk.close()
     assert snap_compare(make_app(demo_db, clock, open_claim=claim_no), terminal_size=(120, 40),
                         run_before=_settled)
+
+
+def test_reply_at_80x24(snap_compare, demo_db, clock):
+    """Replying in 24 lines: the reply-by in the hint, the information request above the editor."""
+    desk = Desk(str(demo_db), clock=clock, user="tester")
+    claim_no = desk.window("awaiting", 0, 1)[0].claim_no
+    desk.close()
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("r")
+        await _settled(pilot)
+
+    assert snap_compare(make_app(demo_db, clock, open_claim=claim_no), terminal_size=(80, 24),
+                        run_before=run_before)
 
 
 def test_new_claim_form_from_claimable_refund(snap_compare, demo_db, clock):
