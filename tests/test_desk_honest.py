@@ -12,6 +12,7 @@ from desk_support import (
     screen_text,
     settle,
     toast_says,
+    type_text,
     wait_for,
     wait_for_screen,
 )
@@ -157,3 +158,19 @@ async def test_replying_at_80x24_leaves_the_information_request_readable(demo_db
         shown = screen_text(app)
         assert "Amazon · information request" in shown, shown
         assert request.body.split()[0] in shown and "Reply by" in shown, shown
+
+
+# -- 10. a filter says where its matches are ---------------------------------------------------
+async def test_a_claim_id_from_another_tab_says_where_it_is(demo_db, clock):
+    desk = Desk(str(demo_db), clock=clock, user="tester")
+    claim_no = desk.window("investigating", 0, 1)[0].claim_no
+    app = make_app(demo_db, clock)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await type_text(pilot, claim_no)
+        await wait_for(pilot, lambda: "0 here · 1 in Under Investigation — 2" in screen_text(app).splitlines()[2])
+        await pilot.press("enter", "2")
+        await wait_for(pilot, lambda: screen_text(app).splitlines()[2].endswith("1 match"))
+        await settle(pilot)
+        assert app.screen.claim_list.current_row.claim_no == claim_no

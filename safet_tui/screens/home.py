@@ -30,7 +30,7 @@ from safet_tui.service.views import SORTS, TAB_LABELS, TABS, ClaimView, RefundVi
 from safet_tui.widgets.claim_list import ClaimList
 from safet_tui.widgets.footer import DeskFooter
 from safet_tui.widgets.preview import Preview
-from safet_tui.widgets.tab_labels import tab_labels
+from safet_tui.widgets.tab_labels import NAMES, tab_labels
 from safet_tui.widgets.working import Working
 
 
@@ -78,6 +78,8 @@ class HomeScreen(ClaimScreen):
         #: a change came while another screen was on top: reload when the list is shown again
         self._stale = False
         self._counts: dict[str, TabCount] = {}
+        #: the filter text the counts are for
+        self._counts_text = ""
         self._preview_timer: Timer | None = None
         self._filter_timer: Timer | None = None
         #: the claim the preview shows (its ``refusals`` say which claim keys apply)
@@ -175,6 +177,8 @@ class HomeScreen(ClaimScreen):
         if message.text != self.claim_list.text:  # a slower answer for an older filter
             return
         self._counts = message.counts
+        self._counts_text = message.text
+        self._show_matches()
         self._relabel()
 
     def _relabel(self) -> None:
@@ -183,6 +187,23 @@ class HomeScreen(ClaimScreen):
                 self.query_one(f"#tab-{tab}", Tab).label = label
             except NoMatches:  # a resize before the tabs are built
                 return
+
+    def _show_matches(self) -> None:
+        """How many claims the filter matches here and, when other tabs hold matches too, how
+        many in each and the key that goes there: ``0 here · 1 in Under Investigation — 2``.
+        The per-tab counts come from the counting worker that also labels the tabs."""
+        cl = self.claim_list
+        if not cl.text:
+            self.query_one("#filter-count", Label).update("")
+            return
+        text = f"{cl.total:,} match{'es' if cl.total != 1 else ''}"
+        if self._counts_text == cl.text:
+            level = 0 if self.size.width >= 120 else 2
+            elsewhere = [f"{c.total:,} in {NAMES[tab][level]} — {TABS.index(tab) + 1}"
+                         for tab, c in self._counts.items() if tab != cl.tab and c.total]
+            if elsewhere:
+                text = " · ".join([f"{cl.total:,} here", *elsewhere])
+        self.query_one("#filter-count", Label).update(text)
 
     def _update_status(self) -> None:
         cl = self.claim_list
@@ -205,8 +226,7 @@ class HomeScreen(ClaimScreen):
 
     @on(ClaimList.Loaded)
     def _loaded(self, event: ClaimList.Loaded) -> None:
-        if self.claim_list.text:
-            self.query_one("#filter-count", Label).update(f"{event.total:,} match{'es' if event.total != 1 else ''}")
+        self._show_matches()
         self._update_status()
 
     @on(ClaimList.CursorMoved)
