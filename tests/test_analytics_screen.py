@@ -119,6 +119,9 @@ async def test_export_writes_csv_and_json(demo_db, tmp_path):
     async with app.run_test(size=(160, 45), notifications=True) as pilot:
         await settle(pilot)
         await pilot.press("e")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "TextDialog" and app.screen.is_mounted)
+        await pilot.press("enter")  # the folder shown: the screen's export folder
+        await settle(pilot)
         csv_path, json_path = app.screen.export_paths()
         await wait_for(pilot, lambda: toast_says(app, f"Exported to {csv_path} and {json_path.name}"))
         assert csv_path.exists() and json_path.exists()

@@ -11,11 +11,13 @@ from desk_support import (
     rows,
     screen_text,
     settle,
+    text,
     toast_says,
     type_text,
     wait_for,
     wait_for_screen,
 )
+from textual.widgets import Input
 
 from safet_tui.domain import lifecycle as lc
 from safet_tui.domain.money import Money
@@ -23,6 +25,7 @@ from safet_tui.screens.analytics import AnalyticsScreen
 from safet_tui.screens.dialogs import TextDialog
 from safet_tui.screens.home import HomeScreen
 from safet_tui.screens.thread import ThreadScreen
+from safet_tui.screens.transfer import ExportDialog
 from safet_tui.service.desk import Desk
 from safet_tui.service.views import TabCount
 
@@ -174,3 +177,94 @@ async def test_a_claim_id_from_another_tab_says_where_it_is(demo_db, clock):
         await wait_for(pilot, lambda: screen_text(app).splitlines()[2].endswith("1 match"))
         await settle(pilot)
         assert app.screen.claim_list.current_row.claim_no == claim_no
+
+
+# -- 11. exports go to a folder the dialog names, and ask before replacing -----------------------
+async def test_export_defaults_to_the_downloads_folder_not_the_current_directory(demo_db, clock, tmp_path,
+                                                                                  monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    downloads = tmp_path / "home" / "Downloads"
+    downloads.mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    app = make_app(demo_db, clock)
+    async with app.run_test(size=(120, 35), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        dialog = await wait_for_screen(pilot, ExportDialog)
+        assert text(dialog.query_one("#folder")).startswith(f"Saved in {downloads} ")
+        assert dialog.query_one("#path", Input).value == str(downloads / "safet-claims-awaiting.csv")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: toast_says(app, f"to {downloads / 'safet-claims-awaiting.csv'}"))
+    assert (downloads / "safet-claims-awaiting.csv").exists()
+    assert not list(tmp_path.glob("*.csv"))  # nothing in the current directory
+
+
+async def test_analytics_e_names_the_folder_and_asks_before_replacing(demo_db, clock, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "home" / ".local" / "share" / "safet" / "exports"  # no Downloads folder here
+    app = make_app(demo_db, clock)
+    async with app.run_test(size=(120, 35), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        screen = await wait_for_screen(pilot, AnalyticsScreen)
+        await wait_for(pilot, lambda: screen.result is not None)
+        csv_path, json_path = screen.export_paths()
+        assert csv_path.parent == folder
+        folder.mkdir(parents=True)
+        csv_path.write_text("keep me", encoding="utf-8")
+        await pilot.press("e")
+        dialog = await wait_for_screen(pilot, TextDialog)
+        assert text(dialog.query_one(".dialog-hint")) == f"Into this folder: {csv_path.name} and {json_path.name}"
+        assert dialog.query_one(Input).value == str(folder)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: f"{csv_path.name} exists there" in text(dialog.query_one("#error")))
+        assert app.screen is dialog and csv_path.read_text(encoding="utf-8") == "keep me"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: json_path.exists())
+        await settle(pilot)
+    assert csv_path.read_text(encoding="utf-8").startswith("section,")
+    assert not list(tmp_path.glob("*.csv"))
+
+
+def test_gitignore_keeps_attachment_stores_out():
+    from pathlib import Path
+
+    lines = (Path(__file__).resolve().parent.parent / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert "*.db.attachments/" in lines
+
+
+# -- 9. deadlines in the marketplace's time zone, the same everywhere -----------------------------
+async def test_a_file_by_reads_the_same_in_ist_in_the_preview_and_the_form(demo_db, clock):
+    from zoneinfo import ZoneInfo
+
+    from safet_tui.screens.new_claim import NewClaimScreen
+
+    app = make_app(demo_db, clock)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        index, row = next((i, r) for i, r in enumerate(rows(app, 100)) if r.marketplace == "amazon.in")
+        expected = f"{row.deadline.astimezone(ZoneInfo('Asia/Kolkata')):%Y-%m-%d %H:%M} IST"
+        for _ in range(index):
+            await pilot.press("j")
+        await wait_for(pilot, lambda: f"File by {expected} (" in screen_text(app))
+        await settle(pilot)
+        await pilot.press("n")
+        await wait_for_screen(pilot, NewClaimScreen)
+        await wait_for(pilot, lambda: f"file by {expected} (" in screen_text(app))
+
+
+async def test_a_thread_header_and_its_messages_read_in_the_marketplace_zone(demo_db, clock):
+    desk = Desk(str(demo_db), clock=clock, user="tester")
+    row = next(r for r in desk.window("awaiting", 0, 100) if r.marketplace == "amazon.in")
+    app = make_app(demo_db, clock, open_claim=row.claim_no)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await wait_for_screen(pilot, ThreadScreen)
+        shown = screen_text(app)
+        assert " IST (" in shown.split("Reply by ", 1)[1], shown
+        assert "UTC" not in shown, shown

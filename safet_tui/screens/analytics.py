@@ -294,19 +294,49 @@ class AnalyticsScreen(Screen):
     def action_reload(self) -> None:
         self.reload()
 
-    def export_paths(self) -> tuple[Path, Path]:
+    def export_paths(self, folder: Path | None = None) -> tuple[Path, Path]:
+        from safet_tui.screens.transfer import export_folder
+
         r = self.result
         assert r is not None
-        folder = self.export_dir or Path.cwd()
+        folder = folder or self.export_dir or export_folder()
         scope = re.sub(r"[^A-Za-z0-9]+", "-", r.scope.label).strip("-").lower() or "all"
         stem = f"safet-analytics-{r.period.spec.replace(':', '_')}-{scope}-{r.generated_at:%Y%m%d-%H%M%S}"
         return folder / f"{stem}.csv", folder / f"{stem}.json"
 
     def action_export(self) -> None:
+        """Ask where (the default folder shown), and before replacing a file; then write."""
+        from safet_tui.screens.dialogs import TextDialog
+        from safet_tui.screens.transfer import ready_folder
+
         if self.result is None:
             self.notify("Still computing: export when the figures are on screen", severity="warning")
             return
         csv_path, json_path = self.export_paths()
+        warned: set[Path] = set()
+
+        def check(text: str) -> str | None:
+            folder = Path(text.strip()).expanduser()
+            why = ready_folder(folder, self.export_dir)
+            if why:
+                return f"Cannot export there: {why}"
+            there = [p.name for p in self.export_paths(folder) if p.exists()]
+            if there and folder not in warned:
+                warned.add(folder)
+                return f"{' and '.join(there)} exists there: confirm again to replace it"
+            return None
+
+        def chosen(text: str | None) -> None:
+            if text:
+                self._export_to(Path(text.strip()).expanduser())
+
+        self.app.push_screen(TextDialog(
+            "Export the figures (CSV + JSON)", f"Into this folder: {csv_path.name} and {json_path.name}",
+            initial=str(csv_path.parent), confirm="Export", single_line=True, validate=check), chosen)
+
+    def _export_to(self, folder: Path) -> None:
+        assert self.result is not None
+        csv_path, json_path = self.export_paths(folder)
         try:
             self.desk.export_analytics(self.result, csv_path, json_path)
         except OSError as exc:

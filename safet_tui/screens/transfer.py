@@ -25,6 +25,33 @@ from safet_tui.screens.dialogs import PathSuggester, _Dialog
 from safet_tui.service.desk import Desk, reporting_waits
 from safet_tui.widgets.text import literal
 
+
+def export_folder() -> Path:
+    """Where exports go unless another path is typed: your Downloads folder when there is one,
+    else ``exports/`` in safet's data folder (made when the first export is written). Never the
+    current directory, which is wherever the desk happened to be started (a checkout, /)."""
+    from platformdirs import user_data_dir, user_downloads_dir
+
+    downloads = Path(user_downloads_dir())
+    return downloads if downloads.is_dir() else Path(user_data_dir("safet")) / "exports"
+
+
+def ready_folder(folder: Path, default: Path | None = None) -> str | None:
+    """Make the default export folder (``default``, else :func:`export_folder`) when it is
+    missing; any other folder must exist. Returns why the folder cannot take an export, or None."""
+    if folder.is_dir():
+        return None
+    if folder.exists():
+        return f"{folder} is not a folder"
+    if folder != (default or export_folder()):
+        return f"there is no folder {folder}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"cannot make {folder}: {exc.strerror or exc}"
+    return None
+
+
 KINDS = [("Detect from the file", "auto"), ("Returns report", "returns"),
          ("Settlement report V2", "settlement"), ("Claims JSON (safet export)", "claims")]
 
@@ -159,12 +186,16 @@ class ExportDialog(_Dialog):
             scope = f"the {self.status or ''} claims matching the filter".replace("  ", " ")
         else:
             scope = f"every {self.status} claim" if self.status else "every claim"
+        folder = export_folder()
         with Vertical(classes="dialog"):
             yield Label(f"Export {scope}", classes="dialog-title")
             yield Select([("CSV (opens in a spreadsheet)", "csv"), ("JSON", "json")], value="csv",
                          allow_blank=False, id="fmt")
             yield Checkbox("With threads (JSON only)", id="threads")
-            yield Input(str(Path.cwd() / "safet-claims.csv"), id="path", suggester=PathSuggester())
+            yield Label(literal(f"Saved in {folder} (type another path to change it; an existing file is "
+                                "replaced only when you confirm)"), classes="dialog-hint", id="folder")
+            name = f"safet-claims-{self.status or 'all'}.csv"
+            yield Input(str(folder / name), id="path", suggester=PathSuggester())
             yield Label("", classes="dialog-error", id="error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel (esc)", id="close")
@@ -184,8 +215,9 @@ class ExportDialog(_Dialog):
     @on(Button.Pressed, "#go")
     def _go(self) -> None:
         path = Path(self.query_one("#path", Input).value.strip()).expanduser()
-        if path.is_dir() or not path.parent.is_dir():
-            self.query_one("#error", Label).update(literal(f"Cannot write {path}: choose a file in an existing folder"))
+        why = "it is a folder: add a file name" if path.is_dir() else ready_folder(path.parent)
+        if why:
+            self.query_one("#error", Label).update(literal(f"Cannot write {path}: {why}"))
             return
         if path.exists() and self._confirm_overwrite != str(path):
             self._confirm_overwrite = str(path)
