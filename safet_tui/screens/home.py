@@ -30,7 +30,7 @@ from safet_tui.service.views import SORTS, TAB_LABELS, TABS, ClaimView, RefundVi
 from safet_tui.widgets.claim_list import ClaimList
 from safet_tui.widgets.footer import DeskFooter
 from safet_tui.widgets.preview import Preview
-from safet_tui.widgets.tab_labels import NAMES, tab_labels
+from safet_tui.widgets.tab_labels import matches_text, tab_labels
 from safet_tui.widgets.working import Working
 
 
@@ -189,20 +189,10 @@ class HomeScreen(ClaimScreen):
                 return
 
     def _show_matches(self) -> None:
-        """How many claims the filter matches here and, when other tabs hold matches too, how
-        many in each and the key that goes there: ``0 here · 1 in Under Investigation — 2``.
-        The per-tab counts come from the counting worker that also labels the tabs."""
+        """How many claims the filter matches here, and where else (``matches_text``)."""
         cl = self.claim_list
-        if not cl.text:
-            self.query_one("#filter-count", Label).update("")
-            return
-        text = f"{cl.total:,} match{'es' if cl.total != 1 else ''}"
-        if self._counts_text == cl.text:
-            level = 0 if self.size.width >= 120 else 2
-            elsewhere = [f"{c.total:,} in {NAMES[tab][level]} — {TABS.index(tab) + 1}"
-                         for tab, c in self._counts.items() if tab != cl.tab and c.total]
-            if elsewhere:
-                text = " · ".join([f"{cl.total:,} here", *elsewhere])
+        counts = self._counts if self._counts_text == cl.text else {}
+        text = matches_text(cl.total, cl.tab, counts, self.size.width) if cl.text else ""
         self.query_one("#filter-count", Label).update(text)
 
     def _update_status(self) -> None:

@@ -45,7 +45,7 @@ MARK_WAIT = 1.0
 class ThreadScreen(ClaimScreen):
     CSS_PATH = "thread.tcss"
     #: at 24 lines the reply panel takes the header's place, so the message answered stays readable
-    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-short"), (30, "-tall")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="thread.back"),
