@@ -253,8 +253,10 @@ class HomeScreen(ClaimScreen):
     def _show_preview(self, message: Previewed) -> None:
         preview = self.query_one(Preview)
         view = message.view
+        before = self._view.refusals if self._view is not None else None
         self._view = view if isinstance(view, ClaimView) else None
-        self.refresh_bindings()  # the claim keys that apply to this claim
+        if (self._view.refusals if self._view is not None else None) != before:
+            self.refresh_bindings()  # other claim keys apply to this claim: the footer shows them
         if view is None:
             preview.show_nothing("")
         elif isinstance(view, RefundView):
