@@ -57,11 +57,12 @@ def tab_labels(counts: Mapping[str, TabCount], width: int) -> dict[str, str]:
 
 def matches_text(here: int, tab: str, counts: Mapping[str, TabCount], width: int) -> str:
     """What a filter matched: ``3 matches``, or, when other tabs hold matches too, how many in
-    each and the key that goes there: ``0 here · 1 in Under Investigation — 2`` (short names
-    under 120 columns). ``counts``: the filter's counts per tab, {} while they are on the way."""
-    level = 0 if width >= 120 else 2
-    elsewhere = [f"{c.total:,} in {NAMES[t][level]} — {TABS.index(t) + 1}"
+    each and the key that goes there: ``0 here · 1 in Under Investigation — 2`` (under 120
+    columns the tab bar's short names and counts). ``counts``: the filter's counts per tab, {} while they are on the way."""
+    wide = width >= 120
+    level, short = (0, False) if wide else (2, True)  # narrow: the tab bar's names and counts
+    elsewhere = [f"{count_text(c.total, short)} in {NAMES[t][level]} — {TABS.index(t) + 1}"
                  for t, c in counts.items() if t != tab and c.total]
     if not elsewhere:
         return f"{here:,} match{'es' if here != 1 else ''}"
-    return " · ".join([f"{here:,} here", *elsewhere])
+    return " · ".join([f"{count_text(here, short)} here", *elsewhere])
