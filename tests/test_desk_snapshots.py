@@ -41,9 +41,18 @@ def test_reply_at_80x24(snap_compare, demo_db, clock):
     desk.close()
 
     async def run_before(pilot) -> None:
+        from desk_support import wait_for
+
         await settle(pilot)
         await pilot.press("r")
         await _settled(pilot)
+        scroll = pilot.app.screen.query_one("#thread-scroll")
+        bar = scroll.vertical_scrollbar
+        # the thread at its end and its scrollbar drawn there (a loaded machine paints it late)
+        await wait_for(pilot, lambda: scroll.scroll_y == scroll.max_scroll_y and bar.position == scroll.scroll_y
+                       and bar.window_virtual_size == scroll.virtual_size.height
+                       and bar.window_size == scroll.scrollable_content_region.height)
+        await settle(pilot)
 
     assert snap_compare(make_app(demo_db, clock, open_claim=claim_no), terminal_size=(80, 24),
                         run_before=run_before)
