@@ -268,3 +268,39 @@ async def test_a_thread_header_and_its_messages_read_in_the_marketplace_zone(dem
         shown = screen_text(app)
         assert " IST (" in shown.split("Reply by ", 1)[1], shown
         assert "UTC" not in shown, shown
+
+
+# -- the pure pieces behind them ---------------------------------------------------------------
+def test_one_count_format_and_labels_that_fit():
+    from safet_tui.widgets.tab_labels import count_text, matches_text, tab_labels
+
+    assert [count_text(n, short=True) for n in (951, 7_951, 11_998, 123_456, 1_234_567)] == [
+        "951", "7.9k", "11k", "123k", "1.2M"]
+    assert count_text(7_951) == "7,951"
+    for width in (80, 100, 120, 160):
+        labels = tab_labels(BIG, width)
+        assert sum(len(v) + 2 for v in labels.values()) <= width
+        assert all(str(i) in labels[t][:1] for i, t in enumerate(BIG, 1))
+    assert tab_labels(BIG, 160)["awaiting"] == "1 Awaiting Seller Response 11,998 +3,550"
+    assert matches_text(0, "awaiting", {"investigating": TabCount(1, 0)}, 120) == "0 here · 1 in Under Investigation — 2"
+    assert matches_text(3, "awaiting", {"awaiting": TabCount(3, 0)}, 120) == "3 matches"
+
+
+def test_the_footer_drops_the_least_important_keys_first():
+    from safet_tui.widgets.footer import fit_keys
+
+    keys = [(0, 7), (1, 7), (4, 7), (4, 7), (0, 7)]  # help, analytics, two low ones, quit
+    assert fit_keys(keys, 35) == {0, 1, 2, 3, 4}
+    assert fit_keys(keys, 28) == {0, 1, 2, 4}  # the later of equal ranks goes first
+    assert fit_keys(keys, 10) == {0, 4}  # rank 0 always stays
+
+
+def test_a_deadline_is_written_in_the_marketplace_zone_with_the_zone():
+    from datetime import UTC, datetime
+
+    from safet_tui.domain.deadlines import local_time
+
+    at = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    assert local_time(at, "Asia/Kolkata") == "2026-11-23 17:30 IST"
+    assert local_time(at, "America/Los_Angeles") == "2026-11-23 04:00 PST"
+    assert local_time(at) == "2026-11-23 12:00 UTC"
