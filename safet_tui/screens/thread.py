@@ -32,7 +32,7 @@ from safet_tui.screens.claim_actions import ClaimScreen
 from safet_tui.service.desk import NotFound
 from safet_tui.service.views import ClaimView
 from safet_tui.widgets.footer import DeskFooter
-from safet_tui.widgets.preview import claim_summary, deadline_line
+from safet_tui.widgets.preview import claim_summary, reply_hint
 from safet_tui.widgets.text import literal
 from safet_tui.widgets.thread_items import render_item
 from safet_tui.widgets.working import Working
@@ -148,9 +148,7 @@ class ThreadScreen(ClaimScreen):
         before = len(self.view.thread) if self.view else None
         self.view = view
         self.query_one("#thread-header", Static).update(claim_summary(view, self.desk.now()))
-        hint = deadline_line(view, self.desk.now()) or Text("Reply")
-        hint.append(" · ctrl+s sends · esc closes", "dim")
-        self.query_one("#reply-hint", Label).update(hint)
+        self.query_one("#reply-hint", Label).update(reply_hint(view, self.desk.now()))
         self._show_items()
         self.refresh_bindings()
         if before is not None and len(view.thread) > before:  # something new: show it

@@ -64,6 +64,13 @@ def deadline_line(view: ClaimView, now) -> Text | None:
     return Text(f"{label} {about}{when} ({left}{guess})", "bold")
 
 
+def reply_hint(view: ClaimView, now) -> Text:
+    """The line over the reply editor: the deadline it answers (the header makes room at 24 lines)."""
+    hint = deadline_line(view, now) or Text("Reply")
+    hint.append(" · ctrl+s sends · esc closes", "dim")
+    return hint
+
+
 class Preview(Static):
     """Shows a claim, a claimable refund, or a hint."""
 
