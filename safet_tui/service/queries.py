@@ -7,6 +7,7 @@ list never asks for more than the rows in view.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from safet_tui.db import is_sqlite, sql_for
@@ -32,16 +33,44 @@ def fts_query(text: str) -> str:
     return " ".join(f'"{w}"*' for w in words)
 
 
+#: ``account:Saffron`` or ``account:"Saffron Home"`` in the filter text: only that seller's claims
+_ACCOUNT_TOKEN = re.compile(r'(?<!\S)account:(?:"([^"]*)"?|(\S*))', re.IGNORECASE)
+
+#: the claims (and refunds) of the accounts whose name contains a text: accounts are few, so the
+#: names are matched first and the claims are then read by the account index
+_ACCOUNT_IDS = "SELECT id FROM account WHERE name LIKE ? ESCAPE '\\'"
+
+
+def split_account(text: str) -> tuple[str, str]:
+    """``'account:"Saffron Home" mixer'`` → ``('mixer', 'Saffron Home')``: the free text and the
+    account asked for ('' when none; the last one counts)."""
+    account = ""
+    for match in _ACCOUNT_TOKEN.finditer(text or ""):
+        account = (match.group(1) if match.group(1) is not None else match.group(2) or "").strip()
+    return " ".join(_ACCOUNT_TOKEN.sub(" ", text or "").split()), account
+
+
 class Filter:
-    """The text filter, as SQL over claims (ids, order, product fields, message text)."""
+    """The text filter, as SQL over claims (ids, order, product fields, account name, message
+    text), and an ``account:NAME`` part that keeps only the claims of the accounts so named."""
 
     def __init__(self, text: str) -> None:
-        self.text = (text or "").strip()
+        self.text, self.account = split_account((text or "").strip())
 
     def __bool__(self) -> bool:
-        return bool(self.text)
+        return bool(self.text or self.account)
+
+    def _account_clause(self, column: str) -> tuple[str, list]:
+        if not self.account:
+            return "", []
+        return f" AND {column} IN ({_ACCOUNT_IDS})", [_like(self.account)]
 
     def claim_clause(self) -> tuple[str, list]:
+        where, params = self._account_clause("c.account_id")
+        text, more = self._text_claim_clause()
+        return where + text, params + more
+
+    def _text_claim_clause(self) -> tuple[str, list]:
         if not self.text:
             return "", []
         like = _like(self.text)
@@ -55,8 +84,9 @@ class Filter:
                 "SELECT id FROM claim WHERE order_id LIKE ? ESCAPE '\\'",
                 "SELECT id FROM claim WHERE product_id IN (SELECT id FROM product WHERE sku LIKE ? ESCAPE '\\' "
                 "OR asin LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\')",
+                f"SELECT id FROM claim WHERE account_id IN ({_ACCOUNT_IDS})",
             ]
-            params: list = [like] * 5
+            params: list = [like] * 6
             if match:
                 parts.append("SELECT m.claim_id FROM message m WHERE m.id IN "
                              "(SELECT rowid FROM message_fts WHERE message_fts MATCH ?)")
@@ -67,28 +97,32 @@ class Filter:
             "c.order_id LIKE ? ESCAPE '\\'",
             "c.product_id IN (SELECT id FROM product WHERE sku LIKE ? ESCAPE '\\' OR asin LIKE ? ESCAPE '\\' "
             "OR title LIKE ? ESCAPE '\\')",
+            f"c.account_id IN ({_ACCOUNT_IDS})",
         ]
-        params = [like] * 5
+        params = [like] * 6
         if match:
             parts.append("c.id IN (SELECT m.claim_id FROM message m WHERE m.body LIKE ? ESCAPE '\\')")
             params.append(like)
         return " AND (" + " OR ".join(parts) + ")", params
 
     def refund_clause(self) -> tuple[str, list]:
+        where, params = self._account_clause("f.account_id")
         if not self.text:
-            return "", []
+            return where, params
         like = _like(self.text)
         return (
-            " AND (f.order_id LIKE ? ESCAPE '\\' OR f.product_id IN (SELECT id FROM product WHERE "
-            "sku LIKE ? ESCAPE '\\' OR asin LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\'))",
-            [like] * 4,
+            where + " AND (f.order_id LIKE ? ESCAPE '\\' OR f.product_id IN (SELECT id FROM product WHERE "
+            "sku LIKE ? ESCAPE '\\' OR asin LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\') "
+            f"OR f.account_id IN ({_ACCOUNT_IDS}))",
+            params + [like] * 5,
         )
 
 
 _CLAIM_COLUMNS = (
     "c.id, c.claim_no, c.order_id, COALESCE(p.sku, ''), COALESCE(p.title, ''), c.reason, c.claimed_minor, "
     "c.reimbursed_minor, c.currency, c.due_at, c.updated_at, c.status, c.outcome, "
-    "CASE WHEN c.changed_at > COALESCE(r.seen_at, ?) THEN 1 ELSE 0 END, a.marketplace, c.deadline_estimated"
+    "CASE WHEN c.changed_at > COALESCE(r.seen_at, ?) THEN 1 ELSE 0 END, a.marketplace, c.deadline_estimated, "
+    "a.name"
 )
 _CLAIM_FROM = (
     " FROM claim c JOIN account a ON a.id = c.account_id LEFT JOIN product p ON p.id = c.product_id"
@@ -101,7 +135,7 @@ CLAIMABLE = "f.claim_id IS NULL AND f.not_claimable = ''"
 
 _REFUND_COLUMNS = (
     "f.id, '', f.order_id, COALESCE(p.sku, ''), COALESCE(p.title, ''), f.return_reason, f.amount_minor, "
-    "NULL, f.currency, f.file_by, f.created_at, 'claimable', NULL, 0, a.marketplace, 0"
+    "NULL, f.currency, f.file_by, f.created_at, 'claimable', NULL, 0, a.marketplace, 0, a.name"
 )
 _REFUND_FROM = (
     " FROM refund f JOIN account a ON a.id = f.account_id LEFT JOIN product p ON p.id = f.product_id"
@@ -127,7 +161,7 @@ def _row(t: tuple, kind: str) -> ListRow:
         claimed=Money.from_minor(t[6], currency),
         reimbursed=None if t[7] is None else Money.from_minor(t[7], currency),
         deadline=from_epoch(t[9]), updated_at=from_epoch(t[10]), status=t[11], outcome=t[12],
-        unread=bool(t[13]), marketplace=t[14], estimated=bool(t[15]),
+        unread=bool(t[13]), marketplace=t[14], estimated=bool(t[15]), account=t[16],
     )
 
 
@@ -184,6 +218,22 @@ class ListQueries:
         where, params = flt.claim_clause()
         return execute(f"SELECT COUNT(*) FROM claim c WHERE c.status = ?{where}", [tab, *params]).fetchone()[0]
 
+    def due_within(self, seconds: int) -> dict[str, int]:
+        """How many reply-by (Awaiting), appeal-by (Resolved, appealable) and file-by (claimable
+        refunds) fall from now to ``seconds`` ahead: one query, each part an index range
+        (``claim (status, due_at)``, ``refund (claim, not_claimable, file_by)``)."""
+        end = self.now + seconds
+        found = {"reply_by": 0, "appeal_by": 0, "file_by": 0}
+        for what, n in execute(
+            "SELECT 'reply_by', COUNT(*) FROM claim c WHERE c.status = 'awaiting' AND c.due_at >= ? AND c.due_at < ? "
+            "UNION ALL SELECT 'appeal_by', COUNT(*) FROM claim c WHERE c.status = 'resolved' "
+            "AND c.due_at >= ? AND c.due_at < ? "
+            f"UNION ALL SELECT 'file_by', COUNT(*) FROM refund f WHERE {CLAIMABLE} AND f.file_by >= ? AND f.file_by < ?",
+            [self.now, end] * 3,
+        ):
+            found[what] = n
+        return found
+
     # -- windows ------------------------------------------------------------
     def window(self, tab: str, offset: int, limit: int, sort: str = "deadline",
                flt: Filter | None = None) -> list[ListRow]:
@@ -205,7 +255,7 @@ class ListQueries:
         where, params = flt.claim_clause()
         if sort != "deadline":
             return self._segment(tab, "1=1", [], _ORDER[sort], where, params, offset, limit)
-        if flt:
+        if flt.text:
             # Filtered: the matching claims are few enough to sort in one query, which
             # evaluates the filter once instead of once per segment count and segment.
             now = self.now

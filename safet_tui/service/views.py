@@ -45,6 +45,8 @@ class ListRow:
     marketplace: str = ""
     #: the deadline is an estimate (no report or message stated it)
     estimated: bool = False
+    #: the seller account (an agency runs many)
+    account: str = ""
 
 
 @dataclass(frozen=True)

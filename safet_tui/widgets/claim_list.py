@@ -120,9 +120,11 @@ class ClaimList(ScrollView, can_focus=True):
         self._pages: dict[int, list[ListRow]] = {}
         self._pending: set[int] = set()
         self._generation = 0
-        self._layout_width: tuple[int, str] = (-1, "")
+        self._layout_width: tuple[int, str, bool] = (-1, "", False)
         self._layout: list[tuple[Column, int]] = []
         self._keep_key: tuple[str, int] | None = None
+        #: show the seller account of each row (a desk with several accounts)
+        self.show_account = False
 
     # -- what to show ---------------------------------------------------------------
     def show(self, tab: str | None = None, sort: str | None = None, text: str | None = None,
@@ -295,9 +297,9 @@ class ClaimList(ScrollView, can_focus=True):
     # -- rendering --------------------------------------------------------------------------
     def _columns(self) -> list[tuple[Column, int]]:
         width = self.scrollable_content_region.width
-        if (width, self.tab) != self._layout_width:
-            self._layout_width = (width, self.tab)
-            self._layout = layout(width, self.tab)
+        if (width, self.tab, self.show_account) != self._layout_width:
+            self._layout_width = (width, self.tab, self.show_account)
+            self._layout = layout(width, self.tab, self.show_account)
         return self._layout
 
     def render_line(self, y: int) -> Strip:
@@ -346,6 +348,8 @@ class ClaimList(ScrollView, can_focus=True):
                 text = row.claim_no or "—"
             elif col.name == "order":
                 text = row.order_id
+            elif col.name == "account":
+                text = row.account
             elif col.name == "product":
                 text = f"{row.sku} · {row.title}" if row.title else row.sku
             elif col.name == "reason":

@@ -21,6 +21,9 @@ COLUMNS = (
     Column("mark", "", 2),
     Column("claim", "Claim", 10),
     Column("order", "Order", 19, drop=3),
+    # the seller, where a desk holds several (an agency's): worth more than the order id, which the
+    # preview shows (a tie drops the column listed first)
+    Column("account", "Account", 14, drop=3),
     Column("product", "Product", 0),
     Column("reason", "Reason", 17, drop=1),
     Column("claimed", "Claimed", 11, "right"),
@@ -32,11 +35,13 @@ COLUMNS = (
 MIN_PRODUCT = 18
 
 
-def layout(width: int, tab: str = "resolved") -> list[tuple[Column, int]]:
+def layout(width: int, tab: str = "resolved", accounts: bool = False) -> list[tuple[Column, int]]:
     """Columns that fit in ``width`` cells, with the flexible product column sized to fill.
 
-    Reimbursed only means something on the Resolved tab; there it matters more than the reason."""
-    chosen = [c for c in COLUMNS if c.name != "reimbursed" or tab == "resolved"]
+    Reimbursed only means something on the Resolved tab; there it matters more than the reason.
+    The account column only with ``accounts`` (the desk holds more than one seller)."""
+    chosen = [c for c in COLUMNS if (c.name != "reimbursed" or tab == "resolved")
+              and (c.name != "account" or accounts)]
     if tab == "resolved":
         chosen = [Column(c.name, c.title, c.width, c.align, {"reimbursed": 1, "reason": 4}.get(c.name, c.drop))
                   for c in chosen]
