@@ -31,6 +31,9 @@ class Config:
     preview_delay: float = 0.08
     #: seconds after the last key in the filter before the list is searched (0: search at once)
     filter_delay: float = 0.12
+    #: ``[canned_replies]``: reply text per claim reason code ("default": any other reason),
+    #: over the shipped ones (see widgets/canned.py)
+    canned_replies: dict[str, str] = field(default_factory=dict)
 
 
 def default_config_path() -> Path:
@@ -70,7 +73,7 @@ def parse_config(data: dict, path: Path | None = None) -> Config:
     where = str(path) if path else "config"
     cfg = Config(path=path)
     known = {"theme", "keymap", "attachment_limit_mb", "refresh_interval", "policies", "animations",
-             "preview_delay", "filter_delay"}
+             "preview_delay", "filter_delay", "canned_replies"}
     unknown = set(data) - known
     if unknown:
         raise ConfigError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}")
@@ -98,6 +101,8 @@ def parse_config(data: dict, path: Path | None = None) -> Config:
             if not isinstance(sec, int | float) or isinstance(sec, bool) or not 0 <= sec <= 5:
                 raise ConfigError(f"{where}: {key} must be a number of seconds from 0 to 5")
             setattr(cfg, key, float(sec))
+    if "canned_replies" in data:
+        cfg.canned_replies = _canned(_typed(data, "canned_replies", dict, where), where)
     if "animations" in data:
         cfg.animations = bool(_typed(data, "animations", bool, where))
     if "policies" in data:
@@ -106,6 +111,20 @@ def parse_config(data: dict, path: Path | None = None) -> Config:
         except PolicyError as exc:
             raise ConfigError(f"{where}: {exc}") from exc
     return cfg
+
+
+def _canned(table: dict, where: str) -> dict[str, str]:
+    """Reply texts by reason code; an unknown code is an error that lists the known ones."""
+    from safet_tui.domain.reasons import REASONS_BY_CODE
+
+    known = {*REASONS_BY_CODE, "default"}
+    for code, text in table.items():
+        if code not in known:
+            raise ConfigError(f"{where}: canned_replies.{code} is not a claim reason; use one of "
+                              + ", ".join(sorted(known)))
+        if not isinstance(text, str):
+            raise ConfigError(f"{where}: canned_replies.{code} must be a string (the reply's text)")
+    return dict(table)
 
 
 def _typed(data: dict, key: str, kind: type, where: str):
