@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time as clock
 from collections.abc import Iterator
 from datetime import datetime, time, tzinfo
@@ -23,7 +24,7 @@ from safet_tui.messages import REFUSALS, Write
 from safet_tui.screens.claim_actions import WritingScreen
 from safet_tui.service.desk import Desk, Evidenced
 from safet_tui.service.views import ClaimView, RefundView
-from safet_tui.widgets.text import literal
+from safet_tui.widgets.evidence_files import EvidenceFiles
 from safet_tui.widgets.working import Working
 
 
@@ -89,6 +90,7 @@ class NewClaimScreen(WritingScreen):
             yield TextArea(id="description", soft_wrap=True)
             yield Label("Evidence", classes="field-wide")
             yield Static(id="checklist")
+            yield EvidenceFiles(id="evidence-files", classes="-empty")
             with Horizontal(classes="buttons"):
                 yield Button("Attach evidence (ctrl+t)", id="attach")
                 yield Button("File claim (ctrl+s)", variant="primary", id="file")
@@ -266,11 +268,18 @@ class NewClaimScreen(WritingScreen):
             for ev in reason.evidence:
                 mark = "☑" if ev in have else "☐"
                 text.append(f"{mark} {ev.label}\n", "green" if ev in have else "")
-        for f in self.files:
-            text.append("↳ ")
-            text.append_text(literal(f.path))
-            text.append(f"  ({f.evidence.label if f.evidence else 'other'})\n", "dim")
+        if self.files:
+            text.append("Files (select one, delete removes it):", "dim")
         box.update(text)
+        self.query_one(EvidenceFiles).show_files([(f.path, f.evidence.label if f.evidence else "other")
+                                                  for f in self.files])
+
+    @on(EvidenceFiles.Removed)
+    def _remove_file(self, event: EvidenceFiles.Removed) -> None:
+        if 0 <= event.index < len(self.files):
+            gone = self.files.pop(event.index)
+            self.say(f"Removed {os.path.basename(gone.path)} from the evidence")
+            self.recheck()
 
     def action_attach(self) -> None:
         from safet_tui.screens.dialogs import AttachDialog, ChoiceDialog
