@@ -52,6 +52,11 @@ class Reads(TimePassing):
         self.catch_up()
         return self.lists().window(tab, offset, limit, sort, Filter(text))
 
+    def due_soon(self, hours: int = 24) -> dict[str, int]:
+        """Reply-by, appeal-by and file-by counts in the next ``hours`` (see ListQueries.due_within)."""
+        self.catch_up()
+        return self.lists().due_within(hours * 3600)
+
     def data_version(self) -> int:
         """Changes whenever another connection commits (cheap to poll)."""
         if is_sqlite(self.database):
