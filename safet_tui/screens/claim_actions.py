@@ -8,6 +8,7 @@ each declared once with one binding id, and listens to the App's data-changed si
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from textual import events, on, work
@@ -139,6 +140,7 @@ class ClaimScreen(WritingScreen):
         Binding("r", "reply", "Reply", id="claim.reply"),
         Binding("A", "appeal", "Appeal", id="claim.appeal"),
         Binding("t", "attach", "Attach", show=False, id="claim.attach"),
+        Binding("v", "attachments", "Files", show=False, id="claim.attachments"),
         Binding("y", "copy_claim", "Copy id", show=False, id="claim.copy_claim"),
         Binding("Y", "copy_order", "Copy order", show=False, id="claim.copy_order"),
     ]
@@ -221,9 +223,9 @@ class ClaimScreen(WritingScreen):
         if claim_no:
             self.start_appeal(claim_no)
 
-    def start_appeal(self, claim_no: str, text: str = "") -> None:
-        """The appeal dialog (with ``text``: an appeal refused a moment ago, to send again)."""
-        from safet_tui.screens.dialogs import TextDialog
+    def start_appeal(self, claim_no: str, text: str = "", files: Sequence[str] = ()) -> None:
+        """The appeal dialog (with ``text`` and ``files``: an appeal refused a moment ago, to send again)."""
+        from safet_tui.screens.appeal import AppealDialog
 
         if not self.seller_only("appeal") or self.refused(claim_no, "appeal"):
             return
@@ -232,28 +234,32 @@ class ClaimScreen(WritingScreen):
             self.say(f"Appeal filed for {claim_no}: now Under Investigation")
             self.changed(claim_no, done=True)
 
+        dialog = AppealDialog(
+            f"Appeal claim {claim_no}",
+            "One appeal per claim, and it is final. Say why the decision is wrong.",
+            initial=text, confirm="File the appeal (final)", check=self.desk.check_attachment,
+        )
+        dialog.files = list(files)
+
         def confirmed(text: str | None) -> None:
             if text is None:
                 return
+            files = list(dialog.files)
 
             def again() -> None:
                 """Refused while the claim can still be appealed (another program held the database):
-                the dialog comes back with the text. Refused for good: the toast said why."""
+                the dialog comes back with the text and the files. Refused for good: the toast said why."""
                 try:
                     open_still = not self.desk.read_only and self.desk.why_not_appeal(claim_no) is None
                 except REFUSALS:
                     open_still = False
                 if open_still:
-                    self.start_appeal(claim_no, text)
+                    self.start_appeal(claim_no, text, files)
 
-            self.write(Write("filing the appeal", lambda: self.desk.appeal(claim_no, text), filed,
+            self.write(Write("filing the appeal", lambda: self.desk.appeal(claim_no, text, files), filed,
                              refused="Appeal not sent", after_refusal=again))
 
-        self.app.push_screen(TextDialog(
-            f"Appeal claim {claim_no}",
-            "One appeal per claim, and it is final. Say why the decision is wrong.",
-            initial=text, confirm="File the appeal (final)",
-        ), confirmed)
+        self.app.push_screen(dialog, confirmed)
 
     def action_attach(self) -> None:
         claim_no = self.claim_for("attach")
@@ -278,6 +284,13 @@ class ClaimScreen(WritingScreen):
 
         self.app.push_screen(AttachDialog(f"Attach a file to claim {claim_no}", self.desk.check_attachment),
                              picked)
+
+    def action_attachments(self) -> None:
+        from safet_tui.screens.attachments import AttachmentsScreen
+
+        claim_no = self.claim_for("see its files")
+        if claim_no:
+            self.app.push_screen(AttachmentsScreen(self.desk, claim_no))
 
     def action_copy_claim(self) -> None:
         ids = self.claim_ids()

@@ -25,6 +25,7 @@ from safet_tui.messages import (
     Write,
 )
 from safet_tui.screens.claim_actions import AMAZON_ACTIONS, SELLER_ACTIONS, ClaimScreen
+from safet_tui.screens.due_soon import announce_due_soon
 from safet_tui.service.desk import NotFound
 from safet_tui.service.views import SORTS, TAB_LABELS, TABS, ClaimView, RefundView, TabCount
 from safet_tui.widgets.claim_list import ClaimList
@@ -127,11 +128,14 @@ class HomeScreen(ClaimScreen):
         # Time left changes while nobody types: repaint deadlines every 20 s.
         self.set_interval(20, self._tick)
         self.claim_list.focus()
+        # an agency's desk holds several sellers: the list shows whose each claim is
+        self.claim_list.show_account = len(self.desk.accounts()) > 1
         # First load in this thread (quick even at 100k): the first frame shows rows and counts.
         self.claim_list.show("awaiting", now=True)
         self._set_counts(self.Counted(self.claim_list.text, self.desk.counts(self.claim_list.text)))
         self._update_status()
         self._relabel()
+        announce_due_soon(self)
 
     def _tick(self) -> None:
         self.claim_list.refresh()

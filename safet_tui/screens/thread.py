@@ -28,6 +28,7 @@ from textual.widgets import Label, Static, TextArea
 from safet_tui.domain.money import Money, MoneyError, parse_amount
 from safet_tui.domain.reasons import DENIAL_REASONS
 from safet_tui.messages import REFUSALS, Change, DeskContext, Write
+from safet_tui.screens.canned_reply import CannedReplies
 from safet_tui.screens.claim_actions import ClaimScreen
 from safet_tui.service.desk import NotFound
 from safet_tui.service.views import ClaimView
@@ -42,7 +43,7 @@ SHOW_LAST = 40
 MARK_WAIT = 1.0
 
 
-class ThreadScreen(ClaimScreen):
+class ThreadScreen(CannedReplies):
     CSS_PATH = "thread.tcss"
     #: at 24 lines the reply panel takes the header's place, so the message answered stays readable
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
