@@ -29,7 +29,6 @@ from safet_tui.domain.money import Money, MoneyError, parse_amount
 from safet_tui.domain.reasons import DENIAL_REASONS
 from safet_tui.messages import REFUSALS, Change, DeskContext, Write
 from safet_tui.screens.canned_reply import CannedReplies
-from safet_tui.screens.claim_actions import ClaimScreen
 from safet_tui.service.desk import NotFound
 from safet_tui.service.views import ClaimView
 from safet_tui.widgets.footer import DeskFooter
@@ -51,7 +50,7 @@ class ThreadScreen(CannedReplies):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="thread.back"),
         Binding("q", "back", "Back", show=False, id="thread.back_q"),
-        *ClaimScreen.CLAIM_BINDINGS,
+        *CannedReplies.CLAIM_BINDINGS,
         Binding("ctrl+s", "send", "Send", id="thread.send"),
         Binding("ctrl+e", "editor", "$EDITOR", priority=True, id="thread.editor"),
         Binding("ctrl+t", "attach", "Attach", id="thread.attach_reply"),
