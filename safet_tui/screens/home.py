@@ -78,6 +78,8 @@ class HomeScreen(ClaimScreen):
         super().__init__(ctx)
         #: a change came while another screen was on top: reload when the list is shown again
         self._stale = False
+        #: what falls due in the next 24 h, for the status line (see screens/due_soon.py)
+        self.due_line = ""
         self._counts: dict[str, TabCount] = {}
         #: the filter text the counts are for
         self._counts_text = ""
@@ -135,7 +137,7 @@ class HomeScreen(ClaimScreen):
         self._set_counts(self.Counted(self.claim_list.text, self.desk.counts(self.claim_list.text)))
         self._update_status()
         self._relabel()
-        announce_due_soon(self)
+        announce_due_soon(self, self._show_due)
 
     def _tick(self) -> None:
         self.claim_list.refresh()
@@ -162,6 +164,7 @@ class HomeScreen(ClaimScreen):
 
     def _reload(self) -> None:
         self._stale = False
+        announce_due_soon(self, self._show_due)
         self.claim_list.reload()
         self.refresh_counts()
         self._update_status()
@@ -199,14 +202,19 @@ class HomeScreen(ClaimScreen):
         text = matches_text(cl.total, cl.tab, counts, self.size.width) if cl.text else ""
         self.query_one("#filter-count", Label).update(text)
 
+    def _show_due(self, line: str) -> None:
+        self.due_line = line
+        self._update_status()
+
     def _update_status(self) -> None:
         cl = self.claim_list
         sel = f" · {len(cl.selected)} selected" if cl.selected else ""
         who = f"{self.desk.user} ({self.desk.role.value})"
         # first, where a narrow terminal cannot cut it off: why nothing can be changed here
         ro = f" read-only: {self.desk.read_only} ·" if self.desk.read_only else ""
+        due = f" · {self.due_line}" if self.due_line else ""
         self.query_one("#status-line", Label).update(
-            f"{ro} sort: {cl.sort} · {TAB_LABELS[cl.tab]}: {cl.total:,}{sel} · {who} · {self.desk.target.name}"
+            f"{ro} sort: {cl.sort}{due} · {TAB_LABELS[cl.tab]}: {cl.total:,}{sel} · {who} · {self.desk.target.name}"
         )
 
     # -- list events ----------------------------------------------------------------------
