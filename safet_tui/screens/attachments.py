@@ -160,6 +160,7 @@ class SaveDialog(_Dialog):
         self.att = att
         #: the path the person agreed to replace (enter a second time on the same folder)
         self.replace: Path | None = None
+        self.saving = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -183,7 +184,10 @@ class SaveDialog(_Dialog):
 
     @on(Input.Submitted, "#folder")
     def _submitted(self, event: Input.Submitted) -> None:
+        if self.saving:
+            return
         folder, replace = event.value, self.replace
+        self.saving = True
 
         def run() -> None:
             try:
@@ -196,11 +200,13 @@ class SaveDialog(_Dialog):
             else:
                 self.app.call_from_thread(self.dismiss, str(path))
 
-        self.run_worker(run, thread=True, group="files-save", exclusive=True)
+        self.run_worker(run, thread=True, group="files-save")
 
     def _exists(self, path: Path) -> None:
+        self.saving = False
         self.replace = path
         self._error(f"{path} exists: enter again replaces it (or change the folder)")
 
     def _error(self, text: str) -> None:
+        self.saving = False
         self.query_one("#error", Label).update(literal(text))

@@ -43,7 +43,7 @@ class CannedReplies(ClaimScreen):
                 return
             self.app.call_from_thread(self._insert, fill(template, fields))
 
-        self.run_worker(run, thread=True, group="canned-reply", exclusive=True)
+        self.run_worker(run, thread=True, group="canned-reply")
 
     def _insert(self, text: str) -> None:
         area = self.query_one("#reply-text", TextArea)

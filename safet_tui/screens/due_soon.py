@@ -27,4 +27,4 @@ def announce_due_soon(screen: WritingScreen, show: Callable[[str], None], hours:
             return
         screen.app.call_from_thread(show, line)
 
-    screen.run_worker(count, thread=True, group="due-soon", exclusive=True, name="due-soon")
+    screen.run_worker(count, thread=True, group="due-soon", name="due-soon")
