@@ -275,5 +275,5 @@ async def test_desk_opens_saying_what_is_due_in_24_hours(demo_db, clock):
     async with app.run_test(size=(120, 35)) as pilot:
         home = await wait_for_screen(pilot, HomeScreen)
         line = "due in 24 h: " + ", ".join(f"{n:,} {k}" for k, n in expected.items() if n)
-        await wait_for(pilot, lambda: f"sort: deadline · {line} · Awaiting" in text(home.query_one("#status-line")))
+        await wait_for(pilot, lambda: f"Awaiting Seller Response: {home.claim_list.total:,} · {line} · tester" in text(home.query_one("#status-line")))
         assert line in screen_text(app)

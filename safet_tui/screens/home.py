@@ -214,7 +214,7 @@ class HomeScreen(ClaimScreen):
         ro = f" read-only: {self.desk.read_only} ·" if self.desk.read_only else ""
         due = f" · {self.due_line}" if self.due_line else ""
         self.query_one("#status-line", Label).update(
-            f"{ro} sort: {cl.sort}{due} · {TAB_LABELS[cl.tab]}: {cl.total:,}{sel} · {who} · {self.desk.target.name}"
+            f"{ro} sort: {cl.sort} · {TAB_LABELS[cl.tab]}: {cl.total:,}{sel}{due} · {who} · {self.desk.target.name}"
         )
 
     # -- list events ----------------------------------------------------------------------
