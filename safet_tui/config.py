@@ -1,4 +1,4 @@
-"""The config file (TOML): theme, keymap, attachment limit, policies, refresh, debounces.
+"""The config file (TOML): theme, keymap, attachment limit, policies, refresh, debounces, notifications.
 
 Found at ``--config``, else ``SAFET_CONFIG``, else ``config.toml`` in the user
 config directory. A missing file means defaults; a broken one is an error that
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from safet_tui.domain.marketplaces import Policies, PolicyError, build_policies
+from safet_tui.notify.settings import NotifySettings, SettingsError, parse_notifications
 
 
 class ConfigError(ValueError):
@@ -34,6 +35,8 @@ class Config:
     #: ``[canned_replies]``: reply text per claim reason code ("default": any other reason),
     #: over the shipped ones (see widgets/canned.py)
     canned_replies: dict[str, str] = field(default_factory=dict)
+    #: e-mail notifications and the desk's alerts (``[notifications]``, see safet_tui.notify.settings)
+    notifications: NotifySettings = field(default_factory=NotifySettings)
 
 
 def default_config_path() -> Path:
@@ -73,7 +76,7 @@ def parse_config(data: dict, path: Path | None = None) -> Config:
     where = str(path) if path else "config"
     cfg = Config(path=path)
     known = {"theme", "keymap", "attachment_limit_mb", "refresh_interval", "policies", "animations",
-             "preview_delay", "filter_delay", "canned_replies"}
+             "preview_delay", "filter_delay", "canned_replies", "notifications"}
     unknown = set(data) - known
     if unknown:
         raise ConfigError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}")
@@ -110,6 +113,11 @@ def parse_config(data: dict, path: Path | None = None) -> Config:
             cfg.policies = Policies(build_policies(_typed(data, "policies", dict, where)))
         except PolicyError as exc:
             raise ConfigError(f"{where}: {exc}") from exc
+    if "notifications" in data:
+        try:
+            cfg.notifications = parse_notifications(data["notifications"], where)
+        except SettingsError as exc:
+            raise ConfigError(str(exc)) from None
     return cfg
 
 

@@ -36,6 +36,7 @@ from safet_tui.domain.clock import Clock, to_epoch
 from safet_tui.domain.lifecycle import Actor, ClaimState, Status
 from safet_tui.domain.marketplaces import Policies, Policy
 from safet_tui.domain.reasons import Evidence
+from safet_tui.outbox import queue_status_changes
 from safet_tui.service.errors import AttachmentRefused, Busy, NotFound, ReadOnly, ServiceError
 from safet_tui.transactions import DatabaseBusy, DatabaseReadOnly, write_transaction
 
@@ -209,11 +210,12 @@ class Session:
                                  media_type=sf.media_type, created_at=at)
 
     def _event(self, claim: Claim, event: lc.Event, user: str | None = None) -> None:
-        StatusEvent.create(
+        row = StatusEvent.create(
             claim=claim, at=event.at, actor=event.actor.value, user=user or self.user, action=event.action,
             from_status=event.from_status.value if event.from_status else None,
             to_status=event.to_status.value, note=event.note,
         )
+        queue_status_changes(self.database, row.id - 1)  # its notification, in this transaction
 
     def _mark(self, claim_id: int, at: datetime | None) -> None:
         seen = to_epoch(at) if at is not None else 0

@@ -17,6 +17,7 @@ from operator import attrgetter
 import peewee as pw
 
 from safet_tui.db import Product, sql_for
+from safet_tui.outbox import last_event_id, queue_status_changes
 
 CHUNK = 500
 
@@ -307,10 +308,12 @@ class Store:
             self.executemany(f"UPDATE claim SET {sets} WHERE id = ?",
                              [(*c.values(CLAIM_STATE_COLUMNS), c.id) for c in dirty])
         if self.events:
+            floor = last_event_id(self.database)
             self.executemany(
                 insert_sql("status_event", EVENT_COLUMNS),
                 [(e.claim.id, e.at, e.actor, self.user, e.action, e.from_status, e.to_status, e.note)
                  for e in self.events])
+            queue_status_changes(self.database, floor, via="import")  # their notifications, in this transaction
         if self.new_refunds:
             for r in self.new_refunds:
                 if r.claim is not None:

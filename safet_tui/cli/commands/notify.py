@@ -1,0 +1,101 @@
+"""``safet notify``: e-mail what changed and what is due (cron, a systemd timer, or ``--watch``)."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser(
+        "notify", parents=[common], help="e-mail status changes and deadline reminders",
+        description="Send the e-mails owed: every claim status change (made in the desk, by an investigator, "
+                    "by a report import or by a reply-by passing) and deadline reminders (reply-by and appeal-by "
+                    "within 48 h and 24 h, claimable refunds whose file-by is within 3 days, and each one that "
+                    "passed unanswered). Recipients, subscriptions and the SMTP server are in the config's "
+                    "[notifications] table. Each e-mail is sent once, however often this runs.")
+    p.add_argument("--watch", action="store_true", help="keep running and send as changes happen (ctrl+c stops)")
+    p.add_argument("--dry-run", action="store_true", help="print what would be sent; send and change nothing")
+    p.add_argument("--no-reminders", dest="reminders", action="store_false",
+                   help="send status changes only; queue no deadline reminders")
+    p.add_argument("--quiet", action="store_true", help="print nothing when all went well")
+    p.set_defaults(handler=run)
+
+
+def links_for(args: argparse.Namespace, settings):
+    from safet_tui.notify.compose import Links
+
+    command = ["safet"]
+    for flag in ("db", "config"):
+        if value := getattr(args, flag, None):
+            command += [f"--{flag}", str(value)]
+    return Links(tuple(command), settings.ssh_host, settings.public_url)
+
+
+def run(args: argparse.Namespace) -> int:
+    from safet_tui.cli.commands.context import open_desk
+    from safet_tui.notify.runner import Notifier, RunResult
+    from safet_tui.notify.smtp import SmtpTransport
+    from safet_tui.widgets.text import clean
+
+    desk, config = open_desk(args)
+    settings = config.notifications
+    notifier = Notifier(desk, settings, links_for(args, settings), reminders=args.reminders)
+    failed = False
+
+    def report(result: RunResult) -> None:
+        nonlocal failed
+        for line in result.refused:
+            print(f"safet notify: refused: {clean(line)}", file=sys.stderr)
+        if result.error:
+            failed = True
+            print(f"safet notify: {clean(result.error)}; nothing was lost, the outbox keeps it for the next run",
+                  file=sys.stderr)
+        if not args.quiet or result.error:
+            print(clean(result.line()), file=sys.stdout if not result.error else sys.stderr)
+        sys.stdout.flush()
+
+    try:
+        if args.dry_run:
+            printer = _Printer(clean)
+            result = notifier.run(printer, dry_run=True)
+            print(clean(f"{printer.count} e-mail(s) would be sent; {result.reminders} reminder(s) due"))
+            if result.error:
+                print(f"safet notify: {clean(result.error)}", file=sys.stderr)
+            return 0
+        if args.watch:
+            stopping = []
+            signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+            print("safet notify: watching for changes (ctrl+c stops)", file=sys.stderr)
+            try:
+                notifier.watch(lambda: SmtpTransport(settings.smtp, settings.sender), report,
+                               stop=lambda: bool(stopping))
+            except KeyboardInterrupt:
+                pass
+            print("safet notify: stopped", file=sys.stderr)
+            return 0
+        report(notifier.run(SmtpTransport(settings.smtp, settings.sender)))
+        return 1 if failed else 0
+    finally:
+        desk.close()
+
+
+class _Printer:
+    """The dry run's transport: prints each e-mail's headers and text part, made safe for a terminal."""
+
+    def __init__(self, clean) -> None:
+        self.clean = clean
+        self.count = 0
+
+    def send(self, msg, recipient: str) -> None:
+        self.count += 1
+        out = [f"--- e-mail {self.count} ---"]
+        for header in ("To", "From", "Subject", "Message-ID"):
+            out.append(self.clean(f"{header}: {msg[header]}"))
+        body = msg.get_body(preferencelist=("plain",))
+        out += ["", self.clean(body.get_content() if body is not None else "", newlines=True)]
+        print("\n".join(out))
+
+    def close(self) -> None:
+        pass

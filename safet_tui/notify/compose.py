@@ -1,0 +1,193 @@
+"""Writing notices as e-mails: a subject with the claim id, the new status and the marketplace;
+a plain-text part and an HTML part (every value escaped); the link that opens the claim.
+
+Nothing from the data reaches a header raw: values are made one line with control characters
+shown as symbols, and the message uses ``email.policy.SMTP``, which refuses a header holding a
+line break anyway. Bodies keep their line breaks but no other control character.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime
+from zoneinfo import ZoneInfo
+
+from safet_tui.domain.deadlines import humanize_left
+from safet_tui.domain.money import format_money
+from safet_tui.domain.notices import Deadline, Level
+from safet_tui.notify.gather import Notice
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+#: longest text of Amazon's message quoted in an e-mail
+QUOTE_LIMIT = 2000
+
+
+def _visible(match: re.Match) -> str:
+    code = ord(match.group())
+    return chr(0x2400 + code) if code < 0x20 else ("\u2421" if code == 0x7F else "\ufffd")
+
+
+def one_line(value: object) -> str:
+    """For a header or a label: line breaks become spaces, other control characters symbols."""
+    text = "" if value is None else str(value)
+    text = text.replace("\r\n", " ").replace("\r", " ").replace("\n", " ").replace("\t", " ")
+    return _CONTROL.sub(_visible, text)
+
+
+def body_text(value: object) -> str:
+    """For a paragraph: line breaks kept, other control characters shown as symbols."""
+    text = ("" if value is None else str(value)).replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
+    return _CONTROL.sub(_visible, text)
+
+
+@dataclass(frozen=True)
+class Links:
+    """How a recipient opens a claim: the command (over SSH when a host is set), and the URL of
+    ``safet serve`` when it has a public one."""
+
+    command: tuple[str, ...] = ("safet",)
+    ssh_host: str = ""
+    public_url: str = ""
+
+    def open_command(self, claim_no: str) -> str:
+        cmd = shlex.join([*self.command, "open", claim_no])
+        return f"ssh {shlex.quote(self.ssh_host)} -t {cmd}" if self.ssh_host else cmd
+
+    def url(self, claim_no: str) -> str:
+        if not self.public_url:
+            return ""
+        from urllib.parse import quote
+
+        return f"{self.public_url.rstrip('/')}/?claim={quote(claim_no)}"
+
+
+def _when(at: datetime, tz: str) -> str:
+    local = at.astimezone(ZoneInfo(tz))
+    return f"{local:%Y-%m-%d %H:%M %Z} ({tz})"
+
+
+def subject(n: Notice) -> str:
+    if n.reminder is not None:
+        kind, level, _at = n.reminder
+        what = f"{kind.label.lower()} {'passed' if level is Level.PASSED else level.label}"
+    else:
+        what = n.status + (f" ({n.outcome})" if n.outcome else "")
+    return one_line(f"{n.subject_id}: {what} · {n.marketplace}")
+
+
+def facts(n: Notice, now: datetime) -> list[tuple[str, str]]:
+    """The label/value rows of a notice (plain strings, not yet cleaned)."""
+    rows: list[tuple[str, str]] = []
+    if n.change is not None:
+        old, new, action, actor, user, at, note = n.change
+        who = "Amazon" if actor == "amazon" else "the seller"
+        if user == "safet":
+            who = "safet (a deadline passed)"
+        rows.append(("Change", f"{old} → {new} ({action.replace('_', ' ')} by {who}, {_when(at, n.timezone)})"))
+        if note:
+            rows.append(("Note", note))
+    if n.reminder is not None:
+        kind, level, at = n.reminder
+        state = "passed unanswered" if level is Level.PASSED else humanize_left(at, now)
+        rows.append(("Reminder", f"{kind.label} {_when(at, n.timezone)}: {state}"))
+    if n.claim_no:
+        rows.append(("Claim", n.claim_no))
+        rows.append(("Status", n.status + (f" · {n.outcome}" if n.outcome else "")))
+        if n.denial_reason:
+            rows.append(("Denial reason", n.denial_reason))
+    rows.append(("Product", " · ".join(p for p in (n.sku, n.title) if p) or "(unknown)"))
+    rows.append(("Order", n.order_id))
+    rows.append(("Account", f"{n.account} ({n.marketplace})"))
+    if n.claimed is not None:
+        rows.append(("Claimed" if n.claim_no else "Refunded", format_money(n.claimed)))
+    if n.reimbursed is not None:
+        rows.append(("Reimbursed", format_money(n.reimbursed)))
+    if n.paid is not None:
+        rows.append(("Paid out", format_money(n.paid)))
+    if n.deadline is not None:
+        kind, at, estimated = n.deadline
+        left = humanize_left(at, now)
+        rows.append((kind.label, f"{'~' if estimated else ''}{_when(at, n.timezone)}, {left}"
+                     + (" (estimated)" if estimated else "")))
+    return rows
+
+
+def _links(n: Notice, links: Links) -> list[tuple[str, str]]:
+    if not n.claim_no:
+        return [("Open", shlex.join([*links.command])), ("", "then 4 (Claimable) and n to file the claim")] \
+            if not links.ssh_host else [("Open", f"ssh {shlex.quote(links.ssh_host)} -t {shlex.join(links.command)}")]
+    out = [("Open", links.open_command(n.claim_no))]
+    if url := links.url(n.claim_no):
+        out.append(("In a browser", url))
+    return out
+
+
+def _plain_section(n: Notice, links: Links, now: datetime) -> str:
+    lines = [subject(n), ""]
+    lines += [f"{one_line(label)}: {one_line(value)}" if label else f"  {one_line(value)}"
+              for label, value in facts(n, now)]
+    if n.latest is not None:
+        at, text = n.latest
+        lines += ["", f"Amazon's latest message ({_when(at, n.timezone)}):"]
+        lines += ["> " + line for line in body_text(text[:QUOTE_LIMIT]).split("\n")]
+    lines.append("")
+    lines += [f"{label}: {one_line(value)}" if label else f"  {one_line(value)}" for label, value in _links(n, links)]
+    return "\n".join(lines)
+
+
+def _html_section(n: Notice, links: Links, now: datetime) -> str:
+    e = html.escape
+    rows = "".join(f"<tr><th align=\"left\">{e(one_line(k))}</th><td>{e(one_line(v))}</td></tr>"
+                   for k, v in facts(n, now))
+    out = [f"<h2>{e(subject(n))}</h2>", f"<table>{rows}</table>"]
+    if n.latest is not None:
+        at, text = n.latest
+        out.append(f"<p>Amazon's latest message ({e(_when(at, n.timezone))}):</p>")
+        out.append(f"<blockquote><pre>{e(body_text(text[:QUOTE_LIMIT]))}</pre></blockquote>")
+    for label, value in _links(n, links):
+        if value.startswith(("https://", "http://")):
+            out.append(f"<p>{e(label)}: <a href=\"{e(value, quote=True)}\">{e(value)}</a></p>")
+        else:
+            out.append(f"<p>{e(label)}{': ' if label else ''}<code>{e(one_line(value))}</code></p>")
+    return "\n".join(out)
+
+
+def message_id(keys: Sequence[str], recipient: str) -> str:
+    """The same notice to the same person always has the same Message-ID (a resend is seen as one)."""
+    digest = hashlib.sha256(("\n".join(keys) + "\n" + recipient).encode()).hexdigest()[:24]
+    return f"<{digest}@safet.notify>"
+
+
+def build(notices: Sequence[Notice], recipient: str, sender: str, links: Links, now: datetime) -> EmailMessage:
+    """One e-mail: a notice, or a digest of several."""
+    msg = EmailMessage(policy=policy.SMTP)
+    if len(notices) == 1:
+        subj = subject(notices[0])
+    else:
+        changes = sum(1 for n in notices if n.reminder is None)
+        parts = [f"{changes} claim change{'s' * (changes != 1)}"] if changes else []
+        if reminders := len(notices) - changes:
+            parts.append(f"{reminders} reminder{'s' * (reminders != 1)}")
+        subj = f"{len(notices)} updates: " + ", ".join(parts)
+    msg["Subject"] = one_line(f"[safet] {subj}")
+    msg["From"] = one_line(sender)
+    msg["To"] = one_line(recipient)
+    msg["Date"] = format_datetime(now)
+    msg["Message-ID"] = message_id([n.key for n in notices], recipient)
+    msg["Auto-Submitted"] = "auto-generated"
+    sep = "\n\n" + "-" * 60 + "\n\n"
+    msg.set_content(sep.join(_plain_section(n, links, now) for n in notices) + "\n")
+    page = "\n<hr>\n".join(_html_section(n, links, now) for n in notices)
+    msg.add_alternative(f"<!DOCTYPE html>\n<html><body>\n{page}\n</body></html>\n", subtype="html")
+    return msg
+
+
+__all__ = ["Deadline", "Links", "build", "message_id", "one_line", "subject"]

@@ -1,0 +1,247 @@
+"""Sending what the outbox holds: each notice to the people who want it, one e-mail each (or one
+digest per person per N minutes), a Delivery row committed right after the server accepted each
+e-mail, so a run killed between two e-mails never sends one twice.
+
+A server that cannot be reached leaves the outbox as it was (nothing is marked sent) and the run
+ends with one line; the notices it could not send are tried again later, waiting longer each
+time (``domain.notices.retry_delay``). A notice whose deadline was met meanwhile is done unsent.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from typing import Protocol
+
+import peewee as pw
+
+from safet_tui.db import sql_for
+from safet_tui.domain.clock import to_epoch
+from safet_tui.domain.notices import digest_due, retry_delay, wants
+from safet_tui.notify.compose import Links, build
+from safet_tui.notify.gather import PAGE, Notice, pending_ids, read
+from safet_tui.notify.reminders import queue_reminders
+from safet_tui.notify.settings import NotifySettings, Person
+from safet_tui.notify.smtp import MailError, Refused
+from safet_tui.service.desk import Desk
+from safet_tui.transactions import bound, write_transaction
+
+
+class Transport(Protocol):
+    def send(self, msg: EmailMessage, recipient: str) -> None: ...
+    def close(self) -> None: ...
+
+
+@dataclass
+class RunResult:
+    reminders: int = 0
+    sent: int = 0
+    notices_done: int = 0
+    held: int = 0
+    refused: list[str] = field(default_factory=list)
+    error: str = ""
+
+    def line(self) -> str:
+        parts = [f"{self.sent} e-mail{'s' * (self.sent != 1)} sent", f"{self.notices_done} notice(s) done"]
+        if self.reminders:
+            parts.append(f"{self.reminders} reminder(s) queued")
+        if self.held:
+            parts.append(f"{self.held} held for the next digest or retry")
+        if self.refused:
+            parts.append(f"{len(self.refused)} refused")
+        return "; ".join(parts)
+
+
+class _Rollback(Exception):
+    pass
+
+
+class Notifier:
+    def __init__(self, desk: Desk, settings: NotifySettings, links: Links, *, reminders: bool = True,
+                 lock_wait: float = 30.0) -> None:
+        self.desk = desk
+        self.settings = settings
+        self.links = links
+        self.reminders = reminders
+        self.lock_wait = lock_wait
+
+    @property
+    def database(self) -> pw.Database:
+        return self.desk.database
+
+    def _sql(self, text: str, params: tuple = ()) -> list[tuple]:
+        return list(self.database.execute_sql(sql_for(self.database, text), params))
+
+    def recipients(self, n: Notice) -> list[Person]:
+        return [p for p in self.settings.people
+                if (p.reminders or n.reminder is None) and wants(p.user, self.settings.subscriptions(p), n.about)]
+
+    # -- a run ----------------------------------------------------------------------------------
+    def run(self, transport: Transport, *, dry_run: bool = False) -> RunResult:
+        """Queue the reminders due now, then send every notice due (``dry_run``: hand the e-mails to
+        the transport and then undo every write, so nothing is queued or marked)."""
+        with bound(self.database):
+            if not dry_run:
+                return self._run(transport)
+            result = RunResult()
+            try:
+                with write_transaction(self.database, self.lock_wait):
+                    result = self._run(transport)
+                    raise _Rollback
+            except _Rollback:
+                pass
+            return result
+
+    def _run(self, transport: Transport) -> RunResult:
+        result = RunResult()
+        self.desk.catch_up()  # a reply-by passed unanswered is a status change like any other
+        now = self.desk.now()
+        if self.reminders:
+            with write_transaction(self.database, self.lock_wait):
+                result.reminders = queue_reminders(self.database, now)
+        if not self.settings.people:
+            result.error = "nobody to tell: add [notifications.users.NAME] with an email to the config"
+            return result
+        ids = pending_ids(self.database, to_epoch(now))
+        try:
+            if self.settings.digest_minutes > 0:
+                self._digests(ids, transport, now, result)
+            else:
+                for start in range(0, len(ids), PAGE):
+                    self._page(ids[start:start + PAGE], transport, now, result)
+        except MailError as exc:
+            result.error = str(exc)
+            self._retry_later(ids, now, result.error)
+        finally:
+            transport.close()
+        return result
+
+    def _delivered(self, ids: list[int]) -> dict[int, set[str]]:
+        done: dict[int, set[str]] = {}
+        for start in range(0, len(ids), PAGE):
+            part = ids[start:start + PAGE]
+            for oid, who in self._sql(f"SELECT outbox_id, recipient FROM delivery WHERE outbox_id IN "
+                                      f"({', '.join('?' * len(part))})", tuple(part)):
+                done.setdefault(oid, set()).add(who)
+        return done
+
+    def _page(self, ids: list[int], transport: Transport, now: datetime, result: RunResult) -> None:
+        notices = read(self.database, ids, self.desk.policies, now)
+        delivered = self._delivered(ids)
+        for n in notices:
+            people = [] if n.stale else self.recipients(n)
+            owed = [p for p in people if p.email not in delivered.get(n.outbox_id, set())]
+            if not owed:
+                self._record(n.outbox_id, None, now, done=True)
+                result.notices_done += 1
+                continue
+            for i, person in enumerate(owed):
+                msg = build([n], person.email, self.settings.sender, self.links, now)
+                if not self._send(transport, msg, person.email, [n.outbox_id], now, result):
+                    break
+                last = i == len(owed) - 1
+                self._record(n.outbox_id, person.email, now, done=last)
+                result.notices_done += last
+
+    def _digests(self, ids: list[int], transport: Transport, now: datetime, result: RunResult) -> None:
+        """One e-mail per person holding everything owed to them, at most once per N minutes."""
+        owed: dict[str, list[Notice]] = {}
+        need: dict[int, set[str]] = {}
+        delivered = self._delivered(ids)
+        for start in range(0, len(ids), PAGE):
+            for n in read(self.database, ids[start:start + PAGE], self.desk.policies, now):
+                people = [] if n.stale else self.recipients(n)
+                need[n.outbox_id] = {p.email for p in people}
+                for p in people:
+                    if p.email not in delivered.get(n.outbox_id, set()):
+                        owed.setdefault(p.email, []).append(n)
+        for email, notices in owed.items():
+            row = self._sql("SELECT MAX(sent_at) FROM delivery WHERE recipient = ?", (email,))
+            last = row[0][0] if row else None
+            if not digest_due(None if last is None else _dt(last), now, self.settings.digest_minutes):
+                result.held += len(notices)
+                continue
+            msg = build(notices, email, self.settings.sender, self.links, now)
+            oids = [n.outbox_id for n in notices]
+            if self._send(transport, msg, email, oids, now, result):
+                with write_transaction(self.database, self.lock_wait):
+                    for oid in oids:
+                        self._deliver(oid, email, now)
+                    delivered = {**delivered, **{oid: delivered.get(oid, set()) | {email} for oid in oids}}
+        for oid, who in need.items():
+            if who <= delivered.get(oid, set()):
+                self._record(oid, None, now, done=True)
+                result.notices_done += 1
+
+    def _send(self, transport: Transport, msg: EmailMessage, email: str, oids: list[int], now: datetime,
+              result: RunResult) -> bool:
+        try:
+            transport.send(msg, email)
+        except Refused as exc:
+            result.refused.append(f"{email}: {exc}")
+            self._retry_later(oids, now, str(exc))
+            return False
+        result.sent += 1
+        return True
+
+    # -- writes (each its own short transaction: a kill loses nothing and repeats nothing) --------
+    def _deliver(self, oid: int, email: str, now: datetime) -> None:
+        self.database.execute_sql(sql_for(self.database,
+            "INSERT INTO delivery (outbox_id, recipient, sent_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (outbox_id, recipient) DO NOTHING"), (oid, email, to_epoch(now)))
+
+    def _record(self, oid: int, email: str | None, now: datetime, *, done: bool) -> None:
+        with write_transaction(self.database, self.lock_wait):
+            if email is not None:
+                self._deliver(oid, email, now)
+            if done:
+                self.database.execute_sql(sql_for(self.database, "UPDATE outbox SET done_at = ? WHERE id = ?"),
+                                          (to_epoch(now), oid))
+
+    def _retry_later(self, ids: list[int], now: datetime, error: str) -> None:
+        """Not sent this time: try again after a pause that grows with each failure."""
+        if not ids:
+            return
+        with write_transaction(self.database, self.lock_wait):
+            rows = []
+            for start in range(0, len(ids), PAGE):
+                part = ids[start:start + PAGE]
+                rows += self._sql(f"SELECT id, attempts FROM outbox WHERE done_at IS NULL AND id IN "
+                                  f"({', '.join('?' * len(part))})", tuple(part))
+            self.database.cursor().executemany(
+                sql_for(self.database, "UPDATE outbox SET attempts = ?, next_try_at = ?, last_error = ? WHERE id = ?"),
+                [(a + 1, to_epoch(now + retry_delay(a + 1)), error[:500], oid) for oid, a in rows])
+
+    # -- watching -------------------------------------------------------------------------------
+    def watch(self, make_transport: Callable[[], Transport], report: Callable[[RunResult], None],
+              *, stop: Callable[[], bool] = lambda: False, rescan: float = 60.0) -> None:
+        """Send as changes happen: a run whenever another connection commits (SQLite's data
+        version, checked every ``watch_interval`` seconds), and at least every ``rescan`` seconds
+        for deadlines, digests and retries that time alone makes due."""
+        seen: int | None = None
+        last_run = float("-inf")
+        while not stop():
+            version = self.desk.data_version()
+            if version != seen or time.monotonic() - last_run >= rescan:
+                report(self.run(make_transport()))
+                seen, last_run = self.desk.data_version(), time.monotonic()
+            for _ in _ticks(self.settings.watch_interval):
+                if stop():
+                    return
+
+
+def _ticks(seconds: float) -> Iterator[None]:
+    """Sleep ``seconds`` in short steps, asking to stop between them."""
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0:
+        time.sleep(min(left, 0.1))
+        yield
+
+
+def _dt(epoch: int) -> datetime:
+    from safet_tui.domain.clock import from_epoch
+
+    return from_epoch(epoch)
