@@ -116,3 +116,47 @@ def test_a_refusing_server_leaves_the_outbox_intact_in_one_line(demo_db, clock, 
     pending = con.execute("SELECT attempts, next_try_at, last_error FROM outbox WHERE done_at IS NULL").fetchall()
     assert len(pending) == 1 and pending[0][0] == 1 and pending[0][1] > int(NOW.timestamp())
     con.close()
+
+
+def test_dry_run_prints_cleaned_and_changes_nothing(demo_db, clock, tmp_path, frozen, capsys):
+    seller = Desk(str(demo_db), clock=clock, user="maria")
+    no = investigating(seller, 1)[0]
+    seller.as_role("amazon", "ivan").no_grant(no, "Bad \x1b]0;owned\x07 proof")
+    seller.close()
+    con = sqlite3.connect(demo_db)
+    before = con.execute("SELECT COUNT(*), SUM(done_at IS NULL) FROM outbox").fetchone()
+    with MailServer() as server:
+        cfg = write_config(tmp_path / "c.toml", server.port)
+        capsys.readouterr()
+        assert notify(demo_db, cfg, "--dry-run") == 0
+        assert server.messages == []
+    out = capsys.readouterr().out
+    assert f"Subject: [safet] Claim {no}: Resolved (No-Grant) · amazon.com" in out
+    assert "To: maria@example.com" in out
+    assert "\x1b" not in out and "\x07" not in out and "␛]0;owned␇" in out
+    assert "reminder" in out  # reminders due now are shown too, then not queued
+    assert con.execute("SELECT COUNT(*), SUM(done_at IS NULL) FROM outbox").fetchone() == before
+    assert con.execute("SELECT COUNT(*) FROM delivery").fetchone()[0] == 0
+    con.close()
+
+
+def test_reminders_and_digest_one_mail_per_recipient(demo_db, clock, tmp_path, frozen):
+    with MailServer() as server:
+        cfg = write_config(tmp_path / "c.toml", server.port, "digest_minutes = 30")
+        assert notify(demo_db, cfg) == 0
+        assert len(server.messages) == 1  # maria's digest; ivan (an investigator) wants nothing by default
+        msg = server.messages[0]
+        assert msg["Subject"].startswith("[safet] ") and "reminders" in msg["Subject"]
+        plain, html = parts(msg)
+        assert "Reply by within 24 h" in plain or "reply by within 24 h" in plain
+        assert "file by within 3 days" in plain and "Refunded: " in plain
+        assert "<table>" in html
+        # within the digest period: nothing more, even with news
+        seller = Desk(str(demo_db), clock=clock, user="maria")
+        seller.as_role("amazon", "ivan").no_grant(investigating(seller, 1)[0], "No proof")
+        seller.close()
+        assert notify(demo_db, cfg) == 0
+        assert len(server.messages) == 1
+        con = sqlite3.connect(demo_db)
+        assert con.execute("SELECT COUNT(*) FROM outbox WHERE done_at IS NULL").fetchone()[0] == 1
+        con.close()
