@@ -36,6 +36,7 @@ from safet_tui.messages import (
 )
 from safet_tui.palette import DeskCommands
 from safet_tui.service.desk import Desk
+from safet_tui.widgets.change_alerts import ChangeAlerts
 from safet_tui.widgets.text import clean
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ class SafetApp(App[None]):
         Binding("question_mark", "help", "Help", key_display="?", show=False, id="app.help"),
         Binding("colon", "command_palette", "Commands", show=False, key_display=":", id="app.palette"),
         Binding("ctrl+p", "command_palette", "Commands", show=False, id="app.palette_ctrl"),
+        Binding("o", "open_changed", "Open the claim that just changed", show=False, id="app.open_changed"),
     ]
 
     def __init__(self, desk: Desk, config: Config | None = None, role: str | None = None,
@@ -72,6 +74,7 @@ class SafetApp(App[None]):
         self.ctx = DeskContext(desk, self.data_changed, self.config)
         self.home_screen: HomeScreen | None = None
         self._data_version: int | None = None
+        self.alerts = ChangeAlerts(self)
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
 
@@ -98,6 +101,7 @@ class SafetApp(App[None]):
         if self.open_claim:
             self.open_thread(self.open_claim, missing="No claim {}: opening the desk")
         self._data_version = self.desk.data_version()
+        self.alerts.start()
         self.set_interval(self.config.refresh_interval, self._poll_changes)
 
     def _poll_changes(self) -> None:
@@ -110,12 +114,14 @@ class SafetApp(App[None]):
         if version != self._data_version:
             self._data_version = version
             self.data_changed.publish(Change())
+            self.alerts.look()
         if self.desk.catch_up_due():
             self.run_worker(self._catch_up, thread=True, group="catch-up", exclusive=True)
 
     def _catch_up(self) -> None:
         if self.desk.catch_up():  # in a worker: it may wait for another terminal's write lock
             self.post_message(Changed(Change()))
+            self.call_from_thread(self.alerts.look)
         self.desk.close_thread_connection()
 
     @on(Changed)
@@ -228,6 +234,9 @@ class SafetApp(App[None]):
             self.say(f"Analytics is not available: {exc}", severity="error")
             return
         self.push_screen(AnalyticsScreen(self.desk, self.data_changed))
+
+    def action_open_changed(self) -> None:
+        self.alerts.open_latest()
 
     def action_help(self) -> None:
         from safet_tui.screens.help import HelpScreen

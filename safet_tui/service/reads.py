@@ -29,6 +29,7 @@ from safet_tui.service.views import (
     ClaimView,
     ListRow,
     RefundView,
+    StatusChange,
     TabCount,
     ThreadItem,
 )
@@ -63,6 +64,21 @@ class Reads(TimePassing):
             return execute("PRAGMA data_version").fetchone()[0]
         row = execute("SELECT COALESCE(MAX(id), 0) + (SELECT COUNT(*) FROM status_event) FROM message").fetchone()
         return int(row[0])
+
+    def status_changes_after(self, event_id: int | None, limit: int = 20) -> tuple[int, list[StatusChange]]:
+        """Status changes recorded after ``event_id`` that this session did not make itself (a
+        deadline passing counts, whoever noticed it), newest last, and the id to ask from next
+        (``None``: just the id, from now on)."""
+        last = execute("SELECT COALESCE(MAX(id), 0) FROM status_event").fetchone()[0]
+        if event_id is None or last <= event_id:
+            return last, []
+        rows = execute(
+            'SELECT e.id, c.claim_no, e.from_status, e.to_status, c.outcome, e.actor, e."user" FROM status_event e '
+            "JOIN claim c ON c.id = e.claim_id WHERE e.id > ? AND e.from_status IS NOT NULL ORDER BY e.id DESC "
+            "LIMIT ?", [event_id, limit + len(self._own_events)]).fetchall()
+        out = [StatusChange(i, no, Status(a).label, Status(b).label, Outcome(o).label if o else "", actor, user)
+               for i, no, a, b, o, actor, user in reversed(rows) if i not in self._own_events]
+        return last, out[-limit:]
 
     def accounts(self) -> list[AccountView]:
         return [AccountView(a.id, a.name, a.marketplace, a.currency) for a in Account.select().order_by(Account.id)]

@@ -86,6 +86,8 @@ class Session:
         self.lock_wait = lock_wait
         #: epoch before which no reply-by or appeal-by can pass (see catch_up)
         self._quiet_until: int | None = None
+        #: status events this session's person made (their desk does not alert them of those)
+        self._own_events: set[int] = set()
 
     def as_role(self, role: Actor | str, user: str | None = None) -> Self:
         """Another session on the same database (its own connection), as ``role``: a second
@@ -216,6 +218,8 @@ class Session:
             to_status=event.to_status.value, note=event.note,
         )
         queue_status_changes(self.database, row.id - 1)  # its notification, in this transaction
+        if user is None:  # this person's own action: no news to their own desk
+            self._own_events.add(row.id)
 
     def _mark(self, claim_id: int, at: datetime | None) -> None:
         seen = to_epoch(at) if at is not None else 0

@@ -147,3 +147,15 @@ class AccountView:
     name: str
     marketplace: str
     currency: str
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A claim's status change that another terminal, an import or a passing deadline made."""
+    event_id: int
+    claim_no: str
+    from_status: str  # label
+    to_status: str  # label
+    outcome: str  # label of the claim's outcome now ('' when none)
+    actor: str  # seller | amazon
+    user: str
