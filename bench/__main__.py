@@ -44,6 +44,9 @@ FIGURES = {
     "import_returns": ("import a returns report", 3.0, "csv + sqlite3 executemany"),
     "home_first_paint": ("home screen first paint (in-process)", 0.05, "naive DataTable list"),
     "memory_home": ("resident memory, home screen open", 1.5, "bare start"),
+    "notify": ("safet notify: pending status changes e-mailed over loopback SMTP", 3.0,
+               "the same e-mails built in a bare loop"),
+    "notify_memory": ("safet notify: peak resident memory", 1.5, "the bare loop's"),
 }
 SIZE_RELATIVE = ("tab_switch", "cursor_down", "page_down", "jump_last")
 PILOT = ("home_first_paint", "tab_switch", "cursor_down", "page_down", "jump_last", "filter_fts",
@@ -132,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--word", default="warehouse", help="filter word (in ~3%% of messages)")
     parser.add_argument("--import-rows", type=int, default=100_000)
+    parser.add_argument("--notify-changes", type=int, default=10_000,
+                        help="pending status changes safet notify sends (default 10,000)")
     parser.add_argument("--quick", action="store_true",
                         help="one run of everything at the smallest size, small import (smoke test)")
     parser.add_argument("--data-dir", default=str(HERE / "data"))
@@ -143,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     runs, naive_runs, import_rows = args.runs, min(args.naive_runs, args.runs), args.import_rows
     if args.quick:
         sizes, runs, naive_runs, import_rows = sizes[:1], 1, 1, min(import_rows, 2000)
+        args.notify_changes = min(args.notify_changes, 200)
     data = Path(args.data_dir)
     dbs: dict[int, Path] = {}
     builds: dict[int, float | None] = {}
@@ -202,13 +208,15 @@ def main(argv: list[str] | None = None) -> int:
         helpers[("analytics", n)] = helper("bench.analytics", str(dbs[n]))
     log(f"returns import of {import_rows:,} rows …")
     helpers[("import_returns", import_rows)] = helper("bench.import_returns", str(import_rows))
+    log(f"safet notify on {args.notify_changes:,} pending changes …")
+    helpers[("notify", args.notify_changes)] = helper("bench.notify", str(args.notify_changes), timeout=900)
 
     # -- results ------------------------------------------------------------------------
     results = []
 
     def entry(name, size, s, b, unit, baseline_name, note=""):
         ratio = s["median"] / b["median"] if s and b and b["median"] else None
-        judged = size == largest or name == "import_returns"
+        judged = size == largest or name in ("import_returns", "notify", "notify_memory")
         target = FIGURES[name][1]
         results.append({
             "name": name, "what": FIGURES[name][0], "size": size, "unit": unit,
@@ -257,6 +265,18 @@ def main(argv: list[str] | None = None) -> int:
     else:
         entry("import_returns", import_rows, None, None, "s", "csv_executemany", why)
 
+    got, why = helpers[("notify", args.notify_changes)]
+    n_changes = args.notify_changes
+    if got:
+        entry("notify", n_changes, {"runs": 1, "min": None, "median": got["notify_seconds"], "max": None},
+              {"min": None, "median": got["baseline_seconds"], "max": None}, "s", "compose_loop",
+              f"{n_changes:,} changes, {got['sent']:,} e-mails accepted by an aiosmtpd sink; one run each")
+        entry("notify_memory", n_changes, {"runs": 1, "min": None, "median": got["notify_rss"] / 2**20, "max": None},
+              {"min": None, "median": got["baseline_rss"] / 2**20, "max": None}, "MiB", "compose_loop_rss",
+              "peak resident memory of each process")
+    else:
+        entry("notify", n_changes, None, None, "s", "compose_loop", why)
+        entry("notify_memory", n_changes, None, None, "MiB", "compose_loop_rss", why)
     judged = [r for r in results if r["pass"] is not None]
     met = sum(1 for r in judged if r["pass"])
     elapsed = time.perf_counter() - started

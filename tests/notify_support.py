@@ -55,10 +55,23 @@ class Recorder:
 
 
 class MailServer:
-    def __init__(self) -> None:
+    """``login``: (user, password) the server requires (AUTH over plain loopback, for the test)."""
+
+    def __init__(self, login: tuple[str, str] | None = None) -> None:
         self.recorder = Recorder()
         self.port = free_port()
-        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port)
+        self.logins: list[tuple[str, str]] = []
+        extra = {}
+        if login is not None:
+            from aiosmtpd.smtp import AuthResult
+
+            def check(server, session, envelope, mechanism, data):
+                got = (data.login.decode(), data.password.decode())
+                self.logins.append(got)
+                return AuthResult(success=got == login, handled=False)
+
+            extra = {"authenticator": check, "auth_require_tls": False, "auth_required": True}
+        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port, **extra)
 
     def __enter__(self) -> MailServer:
         self.controller.start()
