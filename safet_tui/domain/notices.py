@@ -23,6 +23,10 @@ from enum import StrEnum
 
 #: how far back a passed deadline is still worth a "passed" notice
 PASSED_LOOKBACK = timedelta(days=7)
+#: how long a sent notice is kept (its key keeps it from being queued again: longer than any
+#: reminder can be queued after its deadline, and a status event is only ever queued once)
+KEEP_SENT = timedelta(days=30)
+assert KEEP_SENT > PASSED_LOOKBACK
 
 
 class Deadline(StrEnum):

@@ -20,7 +20,7 @@ import peewee as pw
 
 from safet_tui.db import sql_for
 from safet_tui.domain.clock import to_epoch
-from safet_tui.domain.notices import digest_due, retry_delay, wants
+from safet_tui.domain.notices import KEEP_SENT, digest_due, retry_delay, wants
 from safet_tui.notify.compose import Links, build
 from safet_tui.notify.gather import PAGE, Notice, pending_ids, read
 from safet_tui.notify.reminders import queue_reminders
@@ -43,6 +43,8 @@ class RunResult:
     held: int = 0
     refused: list[str] = field(default_factory=list)
     error: str = ""
+    #: asked to stop before every notice was sent (the rest wait for the next run)
+    stopped: bool = False
 
     def line(self) -> str:
         parts = [f"{self.sent} e-mail{'s' * (self.sent != 1)} sent", f"{self.notices_done} notice(s) done"]
@@ -52,6 +54,8 @@ class RunResult:
             parts.append(f"{self.held} held for the next digest or retry")
         if self.refused:
             parts.append(f"{len(self.refused)} refused")
+        if self.stopped:
+            parts.append("stopped: the rest is sent next time")
         return "; ".join(parts)
 
 
@@ -59,10 +63,16 @@ class _Rollback(Exception):
     pass
 
 
+class _Stopped(Exception):
+    pass
+
+
 class Notifier:
     def __init__(self, desk: Desk, settings: NotifySettings, links: Links, *, reminders: bool = True,
-                 lock_wait: float = 30.0) -> None:
+                 lock_wait: float = 30.0, stop: Callable[[], bool] = lambda: False) -> None:
         self.desk = desk
+        #: asked between two e-mails: True ends the run there (ctrl+c, SIGTERM), nothing half done
+        self.stop = stop
         self.settings = settings
         self.links = links
         self.reminders = reminders
@@ -99,9 +109,12 @@ class Notifier:
         result = RunResult()
         self.desk.catch_up()  # a reply-by passed unanswered is a status change like any other
         now = self.desk.now()
-        if self.reminders:
-            with write_transaction(self.database, self.lock_wait):
+        with write_transaction(self.database, self.lock_wait):
+            if self.reminders:
                 result.reminders = queue_reminders(self.database, now)
+            # sent long ago: forgotten (with their deliveries)
+            self.database.execute_sql(sql_for(self.database, "DELETE FROM outbox WHERE done_at < ?"),
+                                      (to_epoch(now - KEEP_SENT),))
         if not self.settings.people:
             result.error = "nobody to tell: add [notifications.users.NAME] with an email to the config"
             return result
@@ -115,6 +128,8 @@ class Notifier:
         except MailError as exc:
             result.error = str(exc)
             self._retry_later(ids, now, result.error)
+        except _Stopped:
+            result.stopped = True
         finally:
             transport.close()
         return result
@@ -132,6 +147,8 @@ class Notifier:
         notices = read(self.database, ids, self.desk.policies, now)
         delivered = self._delivered(ids)
         for n in notices:
+            if self.stop():
+                raise _Stopped
             people = [] if n.stale else self.recipients(n)
             owed = [p for p in people if p.email not in delivered.get(n.outbox_id, set())]
             if not owed:
@@ -159,6 +176,8 @@ class Notifier:
                     if p.email not in delivered.get(n.outbox_id, set()):
                         owed.setdefault(p.email, []).append(n)
         for email, notices in owed.items():
+            if self.stop():
+                raise _Stopped
             row = self._sql("SELECT MAX(sent_at) FROM delivery WHERE recipient = ?", (email,))
             last = row[0][0] if row else None
             if not digest_due(None if last is None else _dt(last), now, self.settings.digest_minutes):
@@ -217,12 +236,13 @@ class Notifier:
 
     # -- watching -------------------------------------------------------------------------------
     def watch(self, make_transport: Callable[[], Transport], report: Callable[[RunResult], None],
-              *, stop: Callable[[], bool] = lambda: False, rescan: float = 60.0) -> None:
+              *, rescan: float = 60.0) -> None:
         """Send as changes happen: a run whenever another connection commits (SQLite's data
         version, checked every ``watch_interval`` seconds), and at least every ``rescan`` seconds
         for deadlines, digests and retries that time alone makes due."""
         seen: int | None = None
         last_run = float("-inf")
+        stop = self.stop
         while not stop():
             version = self.desk.data_version()
             if version != seen or time.monotonic() - last_run >= rescan:

@@ -41,8 +41,17 @@ def run(args: argparse.Namespace) -> int:
 
     desk, config = open_desk(args)
     settings = config.notifications
-    notifier = Notifier(desk, settings, links_for(args, settings), reminders=args.reminders)
+    stopping: list[int] = []
+
+    def stop(signum, _frame) -> None:
+        # finish the e-mail in hand, then stop; a second ctrl+c interrupts at once
+        stopping.append(signum)
+        signal.signal(signum, signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL)
+
+    notifier = Notifier(desk, settings, links_for(args, settings), reminders=args.reminders,
+                        stop=lambda: bool(stopping))
     failed = False
+    restore: dict = {}
 
     def report(result: RunResult) -> None:
         nonlocal failed
@@ -64,13 +73,12 @@ def run(args: argparse.Namespace) -> int:
             if result.error:
                 print(f"safet notify: {clean(result.error)}", file=sys.stderr)
             return 0
+        saved = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+        restore.update(saved)
         if args.watch:
-            stopping = []
-            signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
             print("safet notify: watching for changes (ctrl+c stops)", file=sys.stderr)
             try:
-                notifier.watch(lambda: SmtpTransport(settings.smtp, settings.sender), report,
-                               stop=lambda: bool(stopping))
+                notifier.watch(lambda: SmtpTransport(settings.smtp, settings.sender), report)
             except KeyboardInterrupt:
                 pass
             print("safet notify: stopped", file=sys.stderr)
@@ -78,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
         report(notifier.run(SmtpTransport(settings.smtp, settings.sender)))
         return 1 if failed else 0
     finally:
+        for sig, handler in restore.items():
+            signal.signal(sig, handler)
         desk.close()
 
 
