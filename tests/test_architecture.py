@@ -11,7 +11,8 @@ import safet_tui.domain
 
 DOMAIN = sorted(f"safet_tui.domain.{m.name}" for m in pkgutil.iter_modules(safet_tui.domain.__path__))
 DATA = ["safet_tui.db", "safet_tui.transactions", "safet_tui.migrations", "safet_tui.service.queries",
-        "safet_tui.service.desk", "safet_tui.service.views", "safet_tui.attachments", "safet_tui.config"]
+        "safet_tui.service.desk", "safet_tui.service.views", "safet_tui.attachments", "safet_tui.config",
+        "safet_tui.outbox", "safet_tui.notify.runner"]
 
 
 def imported_after(modules: list[str]) -> set[str]:
@@ -31,8 +32,8 @@ def top_level(modules: set[str]) -> set[str]:
 
 def test_domain_has_every_module():
     assert DOMAIN == [f"safet_tui.domain.{n}" for n in (
-        "clock", "deadlines", "eligibility", "figures", "lifecycle", "marketplaces", "money", "periods", "reasons",
-        "reconcile", "records", "units")]
+        "clock", "deadlines", "eligibility", "figures", "lifecycle", "marketplaces", "money", "notices", "periods",
+        "reasons", "reconcile", "records", "units")]
 
 
 def test_domain_is_pure():
