@@ -50,7 +50,7 @@ def _prepare(db: Path, n: int) -> None:
     from safet_tui.transactions import write_transaction
 
     # around the real clock (the command runs on it): no deadline passes between here and the run
-    generate(str(db), claims=300, seed=5, now=datetime.now(UTC))
+    generate(str(db), claims=300 if n > 1000 else 60, seed=5, now=datetime.now(UTC))
     database = open_database(str(db))
     with write_transaction(database, 30):
         floor = last_event_id(database)

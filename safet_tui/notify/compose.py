@@ -97,7 +97,9 @@ def facts(n: Notice, now: datetime) -> list[tuple[str, str]]:
     if n.reminder is not None:
         kind, level, at = n.reminder
         state = "passed unanswered" if level is Level.PASSED else humanize_left(at, now)
-        rows.append(("Reminder", f"{kind.label} {_when(at, n.timezone)}: {state}"))
+        estimated = n.deadline is not None and n.deadline[0] is kind and n.deadline[2]
+        rows.append(("Reminder", f"{kind.label} {'~' if estimated else ''}{_when(at, n.timezone)}: {state}"
+                     + (" (estimated)" if estimated else "")))
     if n.claim_no:
         rows.append(("Claim", n.claim_no))
         rows.append(("Status", n.status + (f" · {n.outcome}" if n.outcome else "")))
@@ -112,7 +114,8 @@ def facts(n: Notice, now: datetime) -> list[tuple[str, str]]:
         rows.append(("Reimbursed", format_money(n.reimbursed)))
     if n.paid is not None:
         rows.append(("Paid out", format_money(n.paid)))
-    if n.deadline is not None:
+    reminded = n.reminder is not None and n.deadline is not None and n.reminder[0] is n.deadline[0]
+    if n.deadline is not None and not reminded:
         kind, at, estimated = n.deadline
         left = humanize_left(at, now)
         rows.append((kind.label, f"{'~' if estimated else ''}{_when(at, n.timezone)}, {left}"
@@ -121,9 +124,10 @@ def facts(n: Notice, now: datetime) -> list[tuple[str, str]]:
 
 
 def _links(n: Notice, links: Links) -> list[tuple[str, str]]:
-    if not n.claim_no:
-        return [("Open", shlex.join([*links.command])), ("", "then 4 (Claimable) and n to file the claim")] \
-            if not links.ssh_host else [("Open", f"ssh {shlex.quote(links.ssh_host)} -t {shlex.join(links.command)}")]
+    if not n.claim_no:  # a refund to file a claim on: the desk's Claimable tab
+        desk = shlex.join(links.command)
+        desk = f"ssh {shlex.quote(links.ssh_host)} -t {desk}" if links.ssh_host else desk
+        return [("Open", desk), ("", f"then 4 (Claimable), / {n.order_id} to find the refund, n to file the claim")]
     out = [("Open", links.open_command(n.claim_no))]
     if url := links.url(n.claim_no):
         out.append(("In a browser", url))

@@ -25,7 +25,7 @@ from safet_tui.notify.compose import Links, build
 from safet_tui.notify.gather import PAGE, Notice, pending_ids, read
 from safet_tui.notify.reminders import queue_reminders
 from safet_tui.notify.settings import NotifySettings, Person
-from safet_tui.notify.smtp import MailError, Refused
+from safet_tui.notify.smtp import MailError, NotConfigured, Refused
 from safet_tui.service.desk import Desk
 from safet_tui.transactions import bound, write_transaction
 
@@ -127,7 +127,8 @@ class Notifier:
                     self._page(ids[start:start + PAGE], transport, now, result)
         except MailError as exc:
             result.error = str(exc)
-            self._retry_later(ids, now, result.error)
+            if not isinstance(exc, NotConfigured):
+                self._retry_later(ids, now, result.error)
         except _Stopped:
             result.stopped = True
         finally:

@@ -16,6 +16,10 @@ class MailError(Exception):
     """The mail server cannot be reached or refused the session (nothing more is sent this run)."""
 
 
+class NotConfigured(MailError):
+    """No mail server in the config: nothing was tried, so nothing waits for a retry."""
+
+
 class Refused(Exception):
     """The server refused one message (its recipient or content); the others can still go."""
 
@@ -46,7 +50,7 @@ class SmtpTransport:
     def _open(self) -> smtplib.SMTP:
         s = self.smtp
         if not s.host:
-            raise MailError("no mail server configured: set [notifications.smtp] host in the config")
+            raise NotConfigured("no mail server configured: set [notifications.smtp] host in the config")
         port = s.port or DEFAULT_PORTS[s.security]
         try:
             if s.security == "tls":

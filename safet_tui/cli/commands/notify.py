@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 
@@ -68,8 +69,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.dry_run:
             printer = _Printer(clean)
-            result = notifier.run(printer, dry_run=True)
-            print(clean(f"{printer.count} e-mail(s) would be sent; {result.reminders} reminder(s) due"))
+            try:
+                result = notifier.run(printer, dry_run=True)
+                print(clean(f"{printer.count} e-mail(s) would be sent; {result.reminders} reminder(s) due"))
+            except BrokenPipeError:  # piped into head: the reader has seen enough
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                return 0
             if result.error:
                 print(f"safet notify: {clean(result.error)}", file=sys.stderr)
             return 0
