@@ -138,3 +138,22 @@ def test_watch_sends_as_changes_happen_and_stops_cleanly(tmp_path):
                 proc.kill()
         assert proc.returncode == 0, err
         assert "stopped" in err and "Traceback" not in err
+
+
+def test_a_reply_by_passing_is_mailed_as_the_claims_end(demo_db, clock, tmp_path, clock_at):
+    seller = Desk(str(demo_db), clock=clock, user="maria")
+    no = investigating(seller, 1)[0]
+    seller.as_role("amazon", "ivan").request_info(no, "Invoice please")
+    seller.close()
+    with MailServer() as server:
+        cfg = write_config(tmp_path / "c.toml", server.port)
+        args = ["notify", "--no-reminders", "--db", str(demo_db), "--config", str(cfg)]
+        assert main(args) == 0
+        assert [m["Subject"] for m in server.messages] == [f"[safet] Claim {no}: Awaiting Seller Response · amazon.com"]
+        clock_at["now"] = NOW + timedelta(days=8)  # nobody replied: the next run's catch-up ends the claim
+        assert main(args) == 0
+        last = server.messages[-1]
+        assert last["Subject"] == f"[safet] Claim {no}: Resolved (No-Grant) · amazon.com"
+        plain = last.get_body(("plain",)).get_content()
+        assert "Awaiting Seller Response → Resolved: denied: no reply by the reply-by, 2026-11-30 04:00 PST" in plain
+        assert "Appeal by: 2026-12-07 04:00 PST (America/Los_Angeles)" in plain

@@ -132,6 +132,21 @@ def wants(user: str, subscriptions: Iterable[str], about: About) -> bool:
     return False
 
 
+#: what a lifecycle step did, in words for a person
+ACTION_WORDS = {
+    "file": "filed", "request_info": "information requested", "reply": "replied", "grant": "granted",
+    "no_grant": "denied", "appeal": "appealed", "decide_appeal": "appeal decided",
+}
+
+
+def change_words(action: str, actor: str, user: str) -> str:
+    """``denied by Amazon``; a reply-by that passed unanswered (the step time took) says so."""
+    if user == "safet" and action in ("no_grant", "decide_appeal"):
+        return "denied: no reply by the reply-by"
+    who = "Amazon" if actor == "amazon" else "the seller"
+    return f"{ACTION_WORDS.get(action, action.replace('_', ' '))} by {who}"
+
+
 def retry_delay(attempts: int) -> timedelta:
     """How long to wait after the ``attempts``-th failed try: 1, 2, 4 … minutes, at most an hour."""
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))

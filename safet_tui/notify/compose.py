@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from safet_tui.domain.deadlines import humanize_left
 from safet_tui.domain.money import format_money
-from safet_tui.domain.notices import Deadline, Level
+from safet_tui.domain.notices import Deadline, Level, change_words
 from safet_tui.notify.gather import Notice
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
@@ -88,10 +88,7 @@ def facts(n: Notice, now: datetime) -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
     if n.change is not None:
         old, new, action, actor, user, at, note = n.change
-        who = "Amazon" if actor == "amazon" else "the seller"
-        if user == "safet":
-            who = "safet (a deadline passed)"
-        rows.append(("Change", f"{old} → {new} ({action.replace('_', ' ')} by {who}, {_when(at, n.timezone)})"))
+        rows.append(("Change", f"{old} → {new}: {change_words(action, actor, user)}, {_when(at, n.timezone)}"))
         if note:
             rows.append(("Note", note))
     if n.reminder is not None:

@@ -19,6 +19,7 @@ from safet_tui.domain import lifecycle as lc
 from safet_tui.domain.clock import from_epoch, to_epoch
 from safet_tui.domain.lifecycle import Outcome, Status
 from safet_tui.domain.money import Money
+from safet_tui.domain.notices import change_words
 from safet_tui.domain.reasons import Evidence, reason
 from safet_tui.service.errors import NotFound
 from safet_tui.service.queries import Filter, ListQueries, execute
@@ -73,11 +74,12 @@ class Reads(TimePassing):
         if event_id is None or last <= event_id:
             return last, []
         rows = execute(
-            'SELECT e.id, c.claim_no, e.from_status, e.to_status, c.outcome, e.actor, e."user" FROM status_event e '
+            'SELECT e.id, c.claim_no, e.from_status, e.to_status, c.outcome, e.actor, e."user", e.action FROM status_event e '
             "JOIN claim c ON c.id = e.claim_id WHERE e.id > ? AND e.from_status IS NOT NULL ORDER BY e.id DESC "
             "LIMIT ?", [event_id, limit + len(self._own_events)]).fetchall()
-        out = [StatusChange(i, no, Status(a).label, Status(b).label, Outcome(o).label if o else "", actor, user)
-               for i, no, a, b, o, actor, user in reversed(rows) if i not in self._own_events]
+        out = [StatusChange(i, no, Status(a).label, Status(b).label, Outcome(o).label if o else "", actor, user,
+                            change_words(action, actor, user))
+               for i, no, a, b, o, actor, user, action in reversed(rows) if i not in self._own_events]
         return last, out[-limit:]
 
     def accounts(self) -> list[AccountView]:

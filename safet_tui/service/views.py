@@ -159,3 +159,5 @@ class StatusChange:
     outcome: str  # label of the claim's outcome now ('' when none)
     actor: str  # seller | amazon
     user: str
+    #: what happened, in words (``denied by Amazon``)
+    words: str = ""

@@ -14,11 +14,8 @@ SHOWN = 3
 
 
 def describe(change: StatusChange) -> str:
-    who = "Amazon" if change.actor == "amazon" else "the seller"
-    if change.user == "safet":
-        who = "the deadline passing"
     to = change.to_status + (f" ({change.outcome})" if change.outcome and change.to_status == "Resolved" else "")
-    return f"Claim {change.claim_no}: {change.from_status} → {to}, by {who}"
+    return f"Claim {change.claim_no}: {change.from_status} → {to}, {change.words}"
 
 
 class ChangeAlerts:
