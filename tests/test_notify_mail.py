@@ -55,7 +55,7 @@ def test_a_decision_is_mailed_once_with_both_parts_and_the_link(demo_db, clock, 
         assert "Under Investigation → Awaiting Seller Response" in plain
         assert "Reply by: 2026-11-30 04:00 PST (America/Los_Angeles), 7d 0h left" in plain and "PST (America/Los_Angeles)" in plain
         assert f"Open: ssh desk.example.com -t safet --db {demo_db} --config {cfg} open {no}" in plain
-        assert f"https://desk.example.com/safet/?claim={no}" in plain
+        assert f"In a browser: https://desk.example.com/safet/?claim={no}\r\n  then : and {no} opens the claim" in plain
         assert "> Please send the invoice.␛[2J <b>now</b>" in plain
         # hostile text: one line, escapes visible, markup inert in HTML
         assert "Mixer Bcc: victim@example.net" in plain and "\x1b" not in plain and "\x1b" not in html

@@ -127,7 +127,9 @@ def _links(n: Notice, links: Links) -> list[tuple[str, str]]:
         return [("Open", desk), ("", f"then 4 (Claimable), / {n.order_id} to find the refund, n to file the claim")]
     out = [("Open", links.open_command(n.claim_no))]
     if url := links.url(n.claim_no):
+        # safet serve runs one command for every visitor, so the claim is a step away: the palette
         out.append(("In a browser", url))
+        out.append(("", f"then : and {n.claim_no} opens the claim"))
     return out
 
 
