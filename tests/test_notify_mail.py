@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta
 
 import pytest
 
@@ -118,13 +119,16 @@ def test_a_refusing_server_leaves_the_outbox_intact_in_one_line(demo_db, clock, 
     con.close()
 
 
-def test_dry_run_prints_cleaned_and_changes_nothing(demo_db, clock, tmp_path, frozen, capsys):
+def test_dry_run_prints_cleaned_and_changes_nothing(demo_db, clock, tmp_path, frozen, monkeypatch, capsys):
     seller = Desk(str(demo_db), clock=clock, user="maria")
-    no = investigating(seller, 1)[0]
+    no, asked = investigating(seller, 2)
     seller.as_role("amazon", "ivan").no_grant(no, "Bad \x1b]0;owned\x07 proof")
+    seller.as_role("amazon", "ivan").request_info(asked, "Invoice please")
     seller.close()
+    monkeypatch.setattr(Clock, "now", lambda self: NOW + timedelta(days=8))  # asked's reply-by passed
     con = sqlite3.connect(demo_db)
     before = con.execute("SELECT COUNT(*), SUM(done_at IS NULL) FROM outbox").fetchone()
+    claims = con.execute("SELECT * FROM claim ORDER BY id").fetchall()
     with MailServer() as server:
         cfg = write_config(tmp_path / "c.toml", server.port)
         capsys.readouterr()
@@ -135,6 +139,8 @@ def test_dry_run_prints_cleaned_and_changes_nothing(demo_db, clock, tmp_path, fr
     assert "To: maria@example.com" in out
     assert "\x1b" not in out and "\x07" not in out and "␛]0;owned␇" in out
     assert "reminder" in out  # reminders due now are shown too, then not queued
+    assert f"Subject: [safet] Claim {asked}: Resolved (No-Grant)" in out  # time passing shown, not applied
+    assert con.execute("SELECT * FROM claim ORDER BY id").fetchall() == claims
     assert con.execute("SELECT COUNT(*), SUM(done_at IS NULL) FROM outbox").fetchone() == before
     assert con.execute("SELECT COUNT(*) FROM delivery").fetchone()[0] == 0
     con.close()

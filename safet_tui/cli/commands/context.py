@@ -32,7 +32,7 @@ def database_for(args: argparse.Namespace) -> DbTarget:
                         "--create to make an empty database there")
 
 
-def open_desk(args: argparse.Namespace, *, clock=None):
+def open_desk(args: argparse.Namespace, *, clock=None, catch_up: bool = True):
     from safet_tui.config import load_config
     from safet_tui.service.desk import Desk
 
@@ -41,5 +41,6 @@ def open_desk(args: argparse.Namespace, *, clock=None):
     desk = Desk(target, clock=clock, policies=config.policies,
                 user=getattr(args, "user", None), role=getattr(args, "role", "seller"),
                 attachment_limit=config.attachment_limit)
-    desk.catch_up()  # what the passing of time decided, before any command reads or writes
+    if catch_up:  # what the passing of time decided, before any command reads or writes
+        desk.catch_up()
     return desk, config

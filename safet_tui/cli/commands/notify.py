@@ -40,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
     from safet_tui.notify.smtp import SmtpTransport
     from safet_tui.widgets.text import clean
 
-    desk, config = open_desk(args)
+    # a dry run catches up inside the run it undoes: it changes nothing, and shows those e-mails too
+    desk, config = open_desk(args, catch_up=not args.dry_run)
     settings = config.notifications
     stopping: list[int] = []
 
