@@ -53,3 +53,21 @@ async def test_own_changes_do_not_toast(demo_db, clock):
         app.alerts.look()
         await settle(pilot)
         assert not any("Status changed" in t or no in t for t in toasts(app))
+
+
+async def test_many_changes_are_counted_not_all_toasted(demo_db, clock):
+    app = make_app(demo_db, clock)
+    other = Desk(str(demo_db), clock=clock, user="ivan", role="amazon")
+    async with app.run_test(size=(120, 35), notifications=True) as pilot:
+        await settle(pilot)
+        decided = investigating(other, 5)
+        for no in decided:
+            other.no_grant(no, "No proof")
+        app._poll_changes()
+        await wait_for(pilot, lambda: toast_says(app, "2 more claims changed status"), "the count")
+        shown = [t for t in toasts(app) if "o opens it" in t]
+        assert len(shown) == 3 and all(no in " ".join(shown) for no in decided[2:])
+        await pilot.press("o")
+        screen = await wait_for_screen(pilot, ThreadScreen)
+        assert screen.claim_no == decided[-1]
+    other.close()

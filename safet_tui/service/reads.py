@@ -66,21 +66,25 @@ class Reads(TimePassing):
         row = execute("SELECT COALESCE(MAX(id), 0) + (SELECT COUNT(*) FROM status_event) FROM message").fetchone()
         return int(row[0])
 
-    def status_changes_after(self, event_id: int | None, limit: int = 20) -> tuple[int, list[StatusChange]]:
+    def status_changes_after(self, event_id: int | None, limit: int = 20) -> tuple[int, list[StatusChange], int]:
         """Status changes recorded after ``event_id`` that this session did not make itself (a
-        deadline passing counts, whoever noticed it), newest last, and the id to ask from next
-        (``None``: just the id, from now on)."""
+        deadline passing counts, whoever noticed it): the id to ask from next, the latest
+        ``limit`` of them (newest last), and how many there are in all. ``event_id`` None: just
+        the id, from now on."""
         last = execute("SELECT COALESCE(MAX(id), 0) FROM status_event").fetchone()[0]
         if event_id is None or last <= event_id:
-            return last, []
+            return last, [], 0
+        own = sum(1 for i in self._own_events if i > event_id)
+        total = execute("SELECT COUNT(*) FROM status_event WHERE id > ? AND from_status IS NOT NULL",
+                        [event_id]).fetchone()[0] - own
         rows = execute(
             'SELECT e.id, c.claim_no, e.from_status, e.to_status, c.outcome, e.actor, e."user", e.action FROM status_event e '
             "JOIN claim c ON c.id = e.claim_id WHERE e.id > ? AND e.from_status IS NOT NULL ORDER BY e.id DESC "
-            "LIMIT ?", [event_id, limit + len(self._own_events)]).fetchall()
+            "LIMIT ?", [event_id, limit + own]).fetchall()
         out = [StatusChange(i, no, Status(a).label, Status(b).label, Outcome(o).label if o else "", actor, user,
                             change_words(action, actor, user))
                for i, no, a, b, o, actor, user, action in reversed(rows) if i not in self._own_events]
-        return last, out[-limit:]
+        return last, out[-limit:], total
 
     def accounts(self) -> list[AccountView]:
         return [AccountView(a.id, a.name, a.marketplace, a.currency) for a in Account.select().order_by(Account.id)]

@@ -9,7 +9,7 @@ from typing import Any
 from safet_tui.service.views import StatusChange
 from safet_tui.widgets.text import clean
 
-#: toasts at most per check (the rest are summed up in one)
+#: toasts at most per check (the rest are counted in one)
 SHOWN = 3
 
 
@@ -36,12 +36,12 @@ class ChangeAlerts:
     def _look(self) -> None:
         desk = self.app.desk
         try:
-            after, changes = desk.status_changes_after(self.after)
+            after, changes, total = desk.status_changes_after(self.after, SHOWN)
         finally:
             desk.close_thread_connection()
-        self.app.call_from_thread(self._show, after, changes)
+        self.app.call_from_thread(self._show, after, changes, total)
 
-    def _show(self, after: int, changes: list[StatusChange]) -> None:
+    def _show(self, after: int, changes: list[StatusChange], total: int) -> None:
         first = self.after is None
         self.after = max(after, self.after or 0)
         settings = self.app.config.notifications
@@ -49,11 +49,12 @@ class ChangeAlerts:
             return
         self.latest = changes[-1].claim_no
         if settings.toasts:
-            for change in changes[-SHOWN:]:
+            if total > len(changes):
+                self.app.notify(f"{total - len(changes):,} more claims changed status; the tabs show them as "
+                                "unread", title="Status changed", timeout=8, markup=False)
+            for change in changes:
                 self.app.notify(clean(describe(change)) + " · o opens it", title="Status changed",
                                 timeout=8, markup=False)
-            if len(changes) > SHOWN:
-                self.app.notify(f"and {len(changes) - SHOWN} more status changes", timeout=8, markup=False)
         if settings.bell:
             self.app.bell()
 
