@@ -157,7 +157,7 @@ class Notifier:
                 result.notices_done += 1
                 continue
             for i, person in enumerate(owed):
-                msg = build([n], person.email, self.settings.sender, self.links, now)
+                msg = build([n], person.email, self.settings.from_address, self.links, now)
                 if not self._send(transport, msg, person.email, [n.outbox_id], now, result):
                     break
                 last = i == len(owed) - 1
@@ -184,7 +184,7 @@ class Notifier:
             if not digest_due(None if last is None else _dt(last), now, self.settings.digest_minutes):
                 result.held += len(notices)
                 continue
-            msg = build(notices, email, self.settings.sender, self.links, now)
+            msg = build(notices, email, self.settings.from_address, self.links, now)
             oids = [n.outbox_id for n in notices]
             if self._send(transport, msg, email, oids, now, result):
                 with write_transaction(self.database, self.lock_wait):

@@ -67,6 +67,15 @@ class NotifySettings:
     roles: dict[str, tuple[str, ...]] = field(default_factory=lambda: {"seller": (ALL,), "amazon": ()})
     people: list[Person] = field(default_factory=list)
 
+    @property
+    def from_address(self) -> str:
+        """``from`` in the config, else safet at this host's name."""
+        if self.sender:
+            return self.sender
+        import socket
+
+        return f"safet <safet@{socket.getfqdn() or 'localhost'}>"
+
     def subscriptions(self, person: Person) -> tuple[str, ...]:
         if person.subscribe is not None:
             return person.subscribe

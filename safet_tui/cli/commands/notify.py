@@ -84,12 +84,12 @@ def run(args: argparse.Namespace) -> int:
         if args.watch:
             print("safet notify: watching for changes (ctrl+c stops)", file=sys.stderr)
             try:
-                notifier.watch(lambda: SmtpTransport(settings.smtp, settings.sender), report)
+                notifier.watch(lambda: SmtpTransport(settings.smtp, settings.from_address), report)
             except KeyboardInterrupt:
                 pass
             print("safet notify: stopped", file=sys.stderr)
             return 0
-        report(notifier.run(SmtpTransport(settings.smtp, settings.sender)))
+        report(notifier.run(SmtpTransport(settings.smtp, settings.from_address)))
         return 1 if failed else 0
     finally:
         for sig, handler in restore.items():
