@@ -122,3 +122,21 @@ def test_notification_settings_are_checked_and_the_password_hidden():
     ):
         with pytest.raises(ConfigError, match=says.replace("(", r"\(").replace(")", r"\)")):
             parse_config({"notifications": bad})
+
+
+def test_a_big_digest_shows_reminders_first_and_counts_the_rest():
+    from dataclasses import replace
+
+    from safet_tui.notify.compose import DIGEST_DETAIL
+
+    base = hostile_notice()
+    changes = [replace(base, outbox_id=i, key=f"status:{i}", claim_no=str(3_400_000_000 + i),
+                       account="Acme", title="Mixer") for i in range(DIGEST_DETAIL + 10)]
+    reminder = replace(changes[0], outbox_id=999, key="reminder:x", change=None,
+                       reminder=(Deadline.APPEAL_BY, Level.H24, NOW + timedelta(hours=20)))
+    msg = build([*changes, reminder], "maria@example.com", "safet <s@example.com>", Links(), NOW)
+    assert msg["Subject"] == f"[safet] {DIGEST_DETAIL + 11} updates: {DIGEST_DETAIL + 10} claim changes, 1 reminder"
+    plain = msg.get_body(("plain",)).get_content()
+    assert plain.index("appeal by within 24 h") < plain.index("Change:")
+    assert plain.count("Change: ") == DIGEST_DETAIL - 1
+    assert "… and 11 more: open the desk (safet) to see them all." in plain

@@ -28,6 +28,8 @@ from safet_tui.notify.gather import Notice
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 #: longest text of Amazon's message quoted in an e-mail
 QUOTE_LIMIT = 2000
+#: notices a digest shows in full (the rest are counted, so a first import is one readable e-mail)
+DIGEST_DETAIL = 50
 
 
 def _visible(match: re.Match) -> str:
@@ -170,7 +172,12 @@ def message_id(keys: Sequence[str], recipient: str) -> str:
 
 
 def build(notices: Sequence[Notice], recipient: str, sender: str, links: Links, now: datetime) -> EmailMessage:
-    """One e-mail: a notice, or a digest of several."""
+    """One e-mail: a notice, or a digest of several (reminders first; the first
+    :data:`DIGEST_DETAIL` in full, the rest counted)."""
+    keys = [n.key for n in notices]
+    if len(notices) > 1:
+        notices = sorted(notices, key=lambda n: n.reminder is None)
+    shown, rest = notices[:DIGEST_DETAIL], len(notices) - DIGEST_DETAIL
     msg = EmailMessage(policy=policy.SMTP)
     if len(notices) == 1:
         subj = subject(notices[0])
@@ -184,11 +191,13 @@ def build(notices: Sequence[Notice], recipient: str, sender: str, links: Links, 
     msg["From"] = one_line(sender)
     msg["To"] = one_line(recipient)
     msg["Date"] = format_datetime(now)
-    msg["Message-ID"] = message_id([n.key for n in notices], recipient)
+    msg["Message-ID"] = message_id(keys, recipient)
     msg["Auto-Submitted"] = "auto-generated"
     sep = "\n\n" + "-" * 60 + "\n\n"
-    msg.set_content(sep.join(_plain_section(n, links, now) for n in notices) + "\n")
-    page = "\n<hr>\n".join(_html_section(n, links, now) for n in notices)
+    more = f"… and {rest:,} more: open the desk ({shlex.join(links.command)}) to see them all." if rest > 0 else ""
+    msg.set_content(sep.join([*(_plain_section(n, links, now) for n in shown), *([more] if more else [])]) + "\n")
+    page = "\n<hr>\n".join([*(_html_section(n, links, now) for n in shown),
+                              *([f"<p>{html.escape(more)}</p>"] if more else [])])
     msg.add_alternative(f"<!DOCTYPE html>\n<html><body>\n{page}\n</body></html>\n", subtype="html")
     return msg
 

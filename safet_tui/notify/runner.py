@@ -191,10 +191,11 @@ class Notifier:
                     for oid in oids:
                         self._deliver(oid, email, now)
                     delivered = {**delivered, **{oid: delivered.get(oid, set()) | {email} for oid in oids}}
-        for oid, who in need.items():
-            if who <= delivered.get(oid, set()):
-                self._record(oid, None, now, done=True)
-                result.notices_done += 1
+        done = [oid for oid, who in need.items() if who <= delivered.get(oid, set())]
+        with write_transaction(self.database, self.lock_wait):
+            self.database.cursor().executemany(
+                sql_for(self.database, "UPDATE outbox SET done_at = ? WHERE id = ?"), [(to_epoch(now), oid) for oid in done])
+        result.notices_done += len(done)
 
     def _send(self, transport: Transport, msg: EmailMessage, email: str, oids: list[int], now: datetime,
               result: RunResult) -> bool:
