@@ -71,3 +71,19 @@ async def test_many_changes_are_counted_not_all_toasted(demo_db, clock):
         screen = await wait_for_screen(pilot, ThreadScreen)
         assert screen.claim_no == decided[-1]
     other.close()
+
+
+async def test_a_busy_database_skips_the_check_quietly(demo_db, clock, monkeypatch):
+    from safet_tui.service.errors import Busy
+
+    app = make_app(demo_db, clock)
+    async with app.run_test(size=(120, 35), notifications=True) as pilot:
+        await settle(pilot)
+
+        def busy(*_a, **_k):
+            raise Busy("the database is busy")
+
+        monkeypatch.setattr(app.desk, "status_changes_after", busy)
+        app.alerts.look()
+        await settle(pilot)
+        assert app.is_running and not any("Not done" in t or "busy" in t for t in toasts(app))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from safet_tui.messages import REFUSALS
 from safet_tui.service.views import StatusChange
 from safet_tui.widgets.text import clean
 
@@ -37,6 +38,8 @@ class ChangeAlerts:
         desk = self.app.desk
         try:
             after, changes, total = desk.status_changes_after(self.after, SHOWN)
+        except REFUSALS:  # the database is busy or gone for a moment: the next change looks again
+            return
         finally:
             desk.close_thread_connection()
         self.app.call_from_thread(self._show, after, changes, total)
