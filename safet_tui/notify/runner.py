@@ -29,6 +29,10 @@ from safet_tui.notify.smtp import MailError, NotConfigured, Refused
 from safet_tui.service.desk import Desk
 from safet_tui.transactions import bound, write_transaction
 
+#: seconds the record of an e-mail the server accepted waits for another writer (an import holds
+#: the lock for seconds): given up, the e-mail would be sent again by the next run
+RECORD_WAIT = 600.0
+
 
 class Transport(Protocol):
     def send(self, msg: EmailMessage, recipient: str) -> None: ...
@@ -187,7 +191,7 @@ class Notifier:
             msg = build(notices, email, self.settings.from_address, self.links, now)
             oids = [n.outbox_id for n in notices]
             if self._send(transport, msg, email, oids, now, result):
-                with write_transaction(self.database, self.lock_wait):
+                with write_transaction(self.database, RECORD_WAIT):
                     for oid in oids:
                         self._deliver(oid, email, now)
                     delivered = {**delivered, **{oid: delivered.get(oid, set()) | {email} for oid in oids}}
@@ -215,7 +219,7 @@ class Notifier:
             "ON CONFLICT (outbox_id, recipient) DO NOTHING"), (oid, email, to_epoch(now)))
 
     def _record(self, oid: int, email: str | None, now: datetime, *, done: bool) -> None:
-        with write_transaction(self.database, self.lock_wait):
+        with write_transaction(self.database, RECORD_WAIT if email is not None else self.lock_wait):
             if email is not None:
                 self._deliver(oid, email, now)
             if done:
