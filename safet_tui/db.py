@@ -26,7 +26,7 @@ from safet_tui.transactions import (
     write_transaction,
 )
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 class InstantField(pw.BigIntegerField):
@@ -279,6 +279,21 @@ class Delivery(Base):
         indexes = ((("outbox", "recipient"), True),)
 
 
+class User(Base):
+    """Who may open the desk in a browser (schema 7): a name, a role (seller | amazon), the
+    seller accounts they work on (comma-separated names, blank: all) and an argon2 hash of their
+    password or token; never the secret itself."""
+
+    name = pw.CharField(unique=True)
+    role = pw.CharField(default="seller")
+    accounts = pw.TextField(default="")
+    secret_hash = pw.TextField()
+    created_at = InstantField()
+
+    class Meta:
+        table_name = "desk_user"  # "user" is a reserved word in PostgreSQL
+
+
 #: Indexes peewee's Meta cannot spell (descending keys). Created with the tables and by migration 3.
 EXTRA_INDEXES = (
     # "amount" sort: biggest first within each currency (minor units of INR and USD do not compare)
@@ -289,7 +304,7 @@ EXTRA_INDEXES = (
 
 
 MODELS = [Meta, Account, Product, Claim, Refund, Message, Attachment, StatusEvent, ReadMark, Payout, ImportLog,
-          Draft, Outbox, Delivery]
+          Draft, Outbox, Delivery, User]
 
 FTS_DDL = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS message_fts USING fts5("

@@ -75,7 +75,7 @@ def test_first_schema_opens_upgrades_in_place_and_keeps_data(v1_path):
     try:
         assert database.execute_sql("PRAGMA foreign_keys").fetchone() == (1,)
         assert database.execute_sql("SELECT claim_id FROM refund").fetchall() == [(1,)]
-        assert migrations.current_version(database) == m.SCHEMA_VERSION == 6
+        assert migrations.current_version(database) == m.SCHEMA_VERSION == 7
         assert database.table_exists("payout") and database.table_exists("import_log")
         claim = m.Claim.get(m.Claim.claim_no == "3400000002")
         assert claim.paid_minor == 0

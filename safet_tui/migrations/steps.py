@@ -166,5 +166,23 @@ def _v5_to_v6(database: pw.Database) -> None:
         database.create_tables(tables)
 
 
+# -- schema 7: users of the browser desk ------------------------------------------------------
+class _User(_V2):
+    name = pw.CharField(unique=True)
+    role = pw.CharField(default="seller")
+    accounts = pw.TextField(default="")
+    secret_hash = pw.TextField()
+    created_at = pw.BigIntegerField()
+
+    class Meta:
+        table_name = "desk_user"
+
+
+def _v6_to_v7(database: pw.Database) -> None:
+    """Users and roles as data: who may log in to ``safet serve``, as which role."""
+    with database.bind_ctx([_User], bind_refs=False, bind_backrefs=False):
+        database.create_tables([_User])
+
+
 MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5,
-                                                    5: _v5_to_v6}
+                                                    5: _v5_to_v6, 6: _v6_to_v7}
