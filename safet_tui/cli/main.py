@@ -35,6 +35,9 @@ def common_options() -> argparse.ArgumentParser:
                    help="act as the seller (default) or record Amazon's decisions (investigator)")
     p.add_argument("--config", default=argparse.SUPPRESS, metavar="FILE",
                    help="config file (default: $SAFET_CONFIG or config.toml in the user config dir)")
+    p.add_argument("--files-in", dest="files_in", default=argparse.SUPPRESS, metavar="DIR",
+                   help="keep the desk's imports, exports and attachments inside DIR (safet serve gives each "
+                        "visitor their own)")
     return p
 
 
@@ -62,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     for name, default in (("db", None), ("user", None), ("config", None), ("role", "seller"),
-                          ("create", False)):
+                          ("create", False), ("files_in", None)):
         if not hasattr(args, name):
             setattr(args, name, default)
     handler = getattr(args, "handler", None)

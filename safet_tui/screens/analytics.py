@@ -29,7 +29,7 @@ from textual_plotext import PlotextPlot
 from safet_tui.domain import figures as fig
 from safet_tui.domain import periods
 from safet_tui.messages import REFUSALS, Change
-from safet_tui.service.desk import Desk
+from safet_tui.service.desk import Desk, ServiceError
 from safet_tui.service.views import AccountView
 from safet_tui.widgets import analytics_panels as panels
 from safet_tui.widgets.footer import DeskFooter
@@ -299,7 +299,7 @@ class AnalyticsScreen(Screen):
 
         r = self.result
         assert r is not None
-        folder = folder or self.export_dir or export_folder()
+        folder = folder or self.export_dir or export_folder(self.desk.files_in)
         scope = re.sub(r"[^A-Za-z0-9]+", "-", r.scope.label).strip("-").lower() or "all"
         stem = f"safet-analytics-{r.period.spec.replace(':', '_')}-{scope}-{r.generated_at:%Y%m%d-%H%M%S}"
         return folder / f"{stem}.csv", folder / f"{stem}.json"
@@ -316,8 +316,11 @@ class AnalyticsScreen(Screen):
         warned: set[Path] = set()
 
         def check(text: str) -> str | None:
-            folder = Path(text.strip()).expanduser()
-            why = ready_folder(folder, self.export_dir)
+            try:
+                folder = Path(self.desk.local_path(text.strip()))
+            except ServiceError as exc:
+                return str(exc)
+            why = ready_folder(folder, self.export_dir or self.desk.files_in)
             if why:
                 return f"Cannot export there: {why}"
             there = [p.name for p in self.export_paths(folder) if p.exists()]
@@ -328,7 +331,7 @@ class AnalyticsScreen(Screen):
 
         def chosen(text: str | None) -> None:
             if text:
-                self._export_to(Path(text.strip()).expanduser())
+                self._export_to(Path(self.desk.local_path(text.strip())))
 
         self.app.push_screen(TextDialog(
             "Export the figures (CSV + JSON)", f"Into this folder: {csv_path.name} and {json_path.name}",

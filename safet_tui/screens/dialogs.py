@@ -19,17 +19,34 @@ from safet_tui.service.desk import ServiceError
 from safet_tui.widgets.text import clean, literal
 
 
-class PathSuggester(Suggester):
-    """Completes paths on the machine the desk runs on (users are on SSH)."""
+def files_root(app) -> Path | None:
+    """The one folder the desk keeps files in (a browser visitor's), else None."""
+    return getattr(getattr(app, "desk", None), "files_in", None)
 
-    def __init__(self) -> None:
+
+def start_path(root: Path | None) -> str:
+    """Where a path box starts: the desk's folder, else the current directory."""
+    return str(root or Path.cwd()) + os.sep
+
+
+class PathSuggester(Suggester):
+    """Completes paths on the machine the desk runs on (users are on SSH); with a ``root``, only
+    names inside it (a browser visitor's folder)."""
+
+    def __init__(self, root: Path | None = None) -> None:
         super().__init__(use_cache=False, case_sensitive=True)
+        self.root = root
 
     async def get_suggestion(self, value: str) -> str | None:
         if not value:
             return None
-        expanded = os.path.expanduser(value)
+        expanded = os.path.expanduser(value) if self.root is None else value
         folder, prefix = os.path.split(expanded)
+        if self.root is not None:
+            inside = (self.root / (folder or ".")).resolve()
+            if inside != self.root and not inside.is_relative_to(self.root):
+                return None
+            folder = str(inside) if folder else ""
         try:
             names = sorted(os.listdir(folder or "."))
         except OSError:
@@ -162,7 +179,8 @@ class AttachDialog(_Dialog):
             yield Label(literal(self.title_text), classes="dialog-title")
             yield Label("A file on this machine; tab completes, enter attaches. It is copied into the store.",
                         classes="dialog-hint")
-            yield Input(str(Path.cwd()) + os.sep, id="path", suggester=PathSuggester())
+            root = files_root(self.app)
+            yield Input(start_path(root), id="path", suggester=PathSuggester(root))
             yield Label("", classes="dialog-error", id="error")
 
     def on_mount(self) -> None:

@@ -270,8 +270,9 @@ class ThreadScreen(CannedReplies):
                          refused="Reply not sent", after_refusal=kept))
 
     def action_editor(self) -> None:
-        area = self.query_one("#reply-text", TextArea)
-        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        if self.app.is_web:  # a browser's desk has no terminal to hand to an editor
+            return self.say("$EDITOR is not available in the browser: write the reply here", "warning")
+        area, editor = self.query_one("#reply-text", TextArea), os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
         with tempfile.NamedTemporaryFile("w+", suffix=".txt", delete=False, encoding="utf-8") as fh:
             fh.write(area.text)
             path = fh.name

@@ -21,15 +21,18 @@ from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, Select,
 
 from safet_tui.messages import REFUSALS, Change, Changed, ExportScope
 from safet_tui.screens.claim_actions import say
-from safet_tui.screens.dialogs import PathSuggester, _Dialog
-from safet_tui.service.desk import Desk, reporting_waits
+from safet_tui.screens.dialogs import PathSuggester, _Dialog, start_path
+from safet_tui.service.desk import Desk, ServiceError, reporting_waits
 from safet_tui.widgets.text import literal
 
 
-def export_folder() -> Path:
+def export_folder(files_in: Path | None = None) -> Path:
     """Where exports go unless another path is typed: your Downloads folder when there is one,
     else ``exports/`` in safet's data folder (made when the first export is written). Never the
-    current directory, which is wherever the desk happened to be started (a checkout, /)."""
+    current directory, which is wherever the desk happened to be started (a checkout, /). A desk
+    kept to one folder (``files_in``, a browser visitor's) exports there."""
+    if files_in is not None:
+        return files_in
     from platformdirs import user_data_dir, user_downloads_dir
 
     downloads = Path(user_downloads_dir())
@@ -81,7 +84,7 @@ class ImportDialog(_Dialog):
         with Vertical(classes="dialog"):
             yield Label("Import a Seller Central report", classes="dialog-title")
             yield Select(KINDS, value="auto", allow_blank=False, id="kind")
-            yield Input(str(Path.cwd()) + os.sep, id="path", suggester=PathSuggester())
+            yield Input(start_path(self.desk.files_in), id="path", suggester=PathSuggester(self.desk.files_in))
             yield Input(placeholder="account name (blank: the one account of the report's marketplace)",
                         id="account")
             yield Checkbox("Dry run: report what would change, write nothing", id="dry")
@@ -113,6 +116,11 @@ class ImportDialog(_Dialog):
     @on(Button.Pressed, "#go")
     def _go(self) -> None:
         path = self.query_one("#path", Input).value.strip()
+        try:  # a desk kept to one folder refuses any other before looking at it
+            path = self.desk.local_path(path) if path else path
+        except ServiceError as exc:
+            self.query_one("#summary", Static).update(Text(str(exc), "bold red"))
+            return
         if not path or not Path(path).expanduser().is_file():
             self.query_one("#summary", Static).update(Text(f"Not a file: {path}", "bold red"))
             return
@@ -186,7 +194,7 @@ class ExportDialog(_Dialog):
             scope = f"the {self.status or ''} claims matching the filter".replace("  ", " ")
         else:
             scope = f"every {self.status} claim" if self.status else "every claim"
-        folder = export_folder()
+        folder = export_folder(self.desk.files_in)
         with Vertical(classes="dialog"):
             yield Label(f"Export {scope}", classes="dialog-title")
             yield Select([("CSV (opens in a spreadsheet)", "csv"), ("JSON", "json")], value="csv",
@@ -195,7 +203,7 @@ class ExportDialog(_Dialog):
             yield Label(literal(f"Saved in {folder} (type another path to change it; an existing file is "
                                 "replaced only when you confirm)"), classes="dialog-hint", id="folder")
             name = f"safet-claims-{self.status or 'all'}.csv"
-            yield Input(str(folder / name), id="path", suggester=PathSuggester())
+            yield Input(str(folder / name), id="path", suggester=PathSuggester(self.desk.files_in))
             yield Label("", classes="dialog-error", id="error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel (esc)", id="close")
@@ -214,8 +222,13 @@ class ExportDialog(_Dialog):
     @on(Input.Submitted, "#path")
     @on(Button.Pressed, "#go")
     def _go(self) -> None:
-        path = Path(self.query_one("#path", Input).value.strip()).expanduser()
-        why = "it is a folder: add a file name" if path.is_dir() else ready_folder(path.parent)
+        try:
+            path = Path(self.desk.local_path(self.query_one("#path", Input).value.strip()))
+        except ServiceError as exc:
+            self.query_one("#error", Label).update(literal(str(exc)))
+            return
+        why = ("it is a folder: add a file name" if path.is_dir()
+               else ready_folder(path.parent, self.desk.files_in))
         if why:
             self.query_one("#error", Label).update(literal(f"Cannot write {path}: {why}"))
             return

@@ -70,7 +70,8 @@ class Session:
 
     def __init__(self, target: DbTarget | str | None = None, *, clock: Clock | None = None,
                  policies: Policies | None = None, user: str | None = None, role: Actor | str = Actor.SELLER,
-                 attachment_limit: int = store.DEFAULT_LIMIT, lock_wait: float = 30.0) -> None:
+                 attachment_limit: int = store.DEFAULT_LIMIT, lock_wait: float = 30.0,
+                 files_in: Path | str | None = None) -> None:
         self.target = target if isinstance(target, DbTarget) else parse_db_url(target)
         self.database = open_database(self.target)
         #: why this desk cannot change the database ('' when it can): shown in the status line,
@@ -84,6 +85,8 @@ class Session:
         self.attachments_dir = self.target.attachments_dir
         #: seconds a write waits for another writer before it is refused
         self.lock_wait = lock_wait
+        #: the one folder this desk reads and writes files in (a browser visitor's), else None: anywhere
+        self.files_in = Path(files_in).resolve() if files_in else None
         #: epoch before which no reply-by or appeal-by can pass (see catch_up)
         self._quiet_until: int | None = None
         #: status events this session's person made (their desk does not alert them of those)
@@ -99,7 +102,8 @@ class Session:
         sessions = self.__dict__.setdefault("_sessions", {})
         if key not in sessions:
             sessions[key] = type(self)(self.target, clock=self.clock, policies=self.policies, user=key[1], role=role,
-                                 attachment_limit=self.attachment_limit, lock_wait=self.lock_wait)
+                                 attachment_limit=self.attachment_limit, lock_wait=self.lock_wait,
+                                 files_in=self.files_in)
         return sessions[key]
 
     def close(self) -> None:
@@ -227,9 +231,21 @@ class Session:
          .on_conflict(conflict_target=[ReadMark.user, ReadMark.claim], update={ReadMark.seen_at: seen})
          .execute())
 
+    def local_path(self, path: str | Path) -> str:
+        """``path`` as this desk may use it: anywhere, or for a desk kept to one folder (``files_in``)
+        only inside it (a relative path is taken from there; links are followed first, so none
+        leads out). Refused in one line that quotes nothing but the folder's name."""
+        if self.files_in is None:
+            return str(Path(path).expanduser())
+        full = (self.files_in / Path(path)).resolve()  # an absolute path replaces the folder
+        if full != self.files_in and not full.is_relative_to(self.files_in):
+            raise ServiceError(f"only files in your folder {self.files_in.name}/ can be used here")
+        return str(full)
+
     def _store(self, path: str) -> store.StoredFile:
         """Copy a file into the attachment store (before the write transaction: hashing up to the
         limit must not hold the lock); a file that cannot be attached is refused in one line."""
+        path = self.local_path(path)
         try:
             return store.store_file(self.attachments_dir, path, self.attachment_limit)
         except AttachmentError as exc:

@@ -23,7 +23,8 @@ class Transfers(Reads):
         """Write the dashboard's figures as CSV (formula-safe) and JSON, readable by you only."""
         from safet_tui.export.analytics import to_csv, to_json
 
-        for path, text in ((csv_path, to_csv(figures)), (json_path, to_json(figures))):
+        for given, text in ((csv_path, to_csv(figures)), (json_path, to_json(figures))):
+            path = Path(self.local_path(given))
             path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -37,6 +38,7 @@ class Transfers(Reads):
     def check_attachment(self, path: str) -> None:
         """Refuse, before anything is sent, a file that cannot be attached (missing, a folder,
         unreadable, over the attachment limit)."""
+        path = self.local_path(path)
         try:
             store.check_file(path, self.attachment_limit)
         except AttachmentError as exc:
@@ -48,6 +50,7 @@ class Transfers(Reads):
         return its summary as plain lines; a file that cannot be imported changes nothing."""
         from safet_tui.reports import ReportError, run_import
 
+        path = self.local_path(path)
         try:
             return run_import(self, kind, path, account=account, dry_run=dry_run, progress=progress).lines()
         except ReportError as exc:  # names the file, line, column and value
@@ -59,6 +62,7 @@ class Transfers(Reads):
         from safet_tui.export.claims import export_claims
         from safet_tui.reports import ReportError
 
+        path = self.local_path(path)
         try:
             with open(path, "w", encoding="utf-8", newline="") as out:
                 return export_claims(self, out, fmt=fmt, with_messages=with_messages, statuses=statuses,

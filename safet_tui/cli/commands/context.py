@@ -40,7 +40,7 @@ def open_desk(args: argparse.Namespace, *, clock=None, catch_up: bool = True):
     target = database_for(args)
     desk = Desk(target, clock=clock, policies=config.policies,
                 user=getattr(args, "user", None), role=getattr(args, "role", "seller"),
-                attachment_limit=config.attachment_limit)
+                attachment_limit=config.attachment_limit, files_in=getattr(args, "files_in", None))
     if catch_up:  # what the passing of time decided, before any command reads or writes
         desk.catch_up()
     return desk, config
