@@ -63,7 +63,7 @@ class Users:
     """The users table of one database (opened, upgraded to schema 7 if need be)."""
 
     def __init__(self, target: DbTarget | str, *, clock=None) -> None:
-        self.database = open_database(target, create=False)
+        self.database = open_database(target)  # callers check it is there (database_for)
         self.clock = clock or (lambda: datetime.now(UTC))
 
     def close(self) -> None:

@@ -35,8 +35,9 @@ log = logging.getLogger("safet.serve")
 
 #: a claim id in a deep link: what the desk's ``open`` takes, nothing that needs quoting
 CLAIM_ID = re.compile(r"[A-Za-z0-9-]{1,40}")
+# same-origin, not no-referrer: under no-referrer a browser posts the login form with "Origin: null"
 _HEADERS = {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'",
-            "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+            "Referrer-Policy": "same-origin", "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
 
 
 class GuardedServer(Server):
