@@ -71,3 +71,23 @@ def test_the_user_command_reads_a_password_from_stdin_or_makes_a_token(tmp_path,
     assert "no password on standard input" in capsys.readouterr().err
     assert main(["user", "remove", "ghost", "--db", db]) == 1
     assert "there is no user ghost" in capsys.readouterr().err
+
+
+def test_on_postgresql_you_are_who_you_log_in_as():
+    from safet_tui.service.users import identity_on_server, server_login
+
+    assert server_login("postgresql://ana:pw@db.example/team", {}) == "ana"
+    assert server_login("postgresql://db.example/team", {"PGUSER": "ivan"}) == "ivan"
+    ana, ivan = Person("ana", "seller"), Person("ivan", "amazon")
+    assert identity_on_server("ana", None, "seller", ana) == "ana"
+    assert identity_on_server("ivan", "ivan", "amazon", ivan) == "ivan"
+    with pytest.raises(ServiceError, match=r"you are who you log in as \(ana\): --user ivan does not apply"):
+        identity_on_server("ana", "ivan", "seller", ivan)
+    with pytest.raises(ServiceError, match="ana may not act as amazon"):
+        identity_on_server("ana", None, "amazon", ana)
+    with pytest.raises(ServiceError, match="may not act as amazon"):
+        identity_on_server("team", None, "amazon", None)  # a login that is no user: seller at most
+    # a desk safet serve started acts as the visitor it names, within that user's role
+    assert identity_on_server("safet_server", "ivan", "amazon", ivan, served=True) == "ivan"
+    with pytest.raises(ServiceError):
+        identity_on_server("safet_server", "ana", "amazon", ana, served=True)

@@ -115,3 +115,33 @@ class Users:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return None
         return _person(row) if row else None
+
+
+#: set by ``safet serve`` for the desks it starts: the visitor it names logged in to the server
+SERVED_ENV = "SAFET_SERVED_DESK"
+
+
+def server_login(url: str, environ=None) -> str:
+    """The name a PostgreSQL URL logs in as: its user, else libpq's default ($PGUSER, the system user)."""
+    import getpass
+    import os
+    from urllib.parse import unquote, urlsplit
+
+    environ = os.environ if environ is None else environ
+    return unquote(urlsplit(url).username or "") or environ.get("PGUSER") or getpass.getuser()
+
+
+def identity_on_server(login: str, user: str | None, role: str, person: Person | None,
+                       served: bool = False) -> str:
+    """Who a desk on PostgreSQL acts as: the server login (a desk ``safet serve`` started: the
+    visitor it names), and as ``amazon`` only when that user's role is amazon. Returns the name."""
+    if served:
+        name = user or login
+    elif user and user != login:
+        raise ServiceError(f"on PostgreSQL you are who you log in as ({login}): --user {user} does not apply")
+    else:
+        name = login
+    if role == "amazon" and (person is None or person.role != "amazon"):
+        raise ServiceError(f"{name} may not act as amazon: only a user added with 'safet user add {name} "
+                           "--role amazon' can")
+    return name

@@ -38,9 +38,24 @@ def open_desk(args: argparse.Namespace, *, clock=None, catch_up: bool = True):
 
     config = load_config(getattr(args, "config", None))
     target = database_for(args)
+    user = getattr(args, "user", None)
+    if target.kind == "postgresql":  # who you are comes from the login (on SQLite from --user)
+        user = _server_identity(target, user, getattr(args, "role", "seller"))
     desk = Desk(target, clock=clock, policies=config.policies,
-                user=getattr(args, "user", None), role=getattr(args, "role", "seller"),
+                user=user, role=getattr(args, "role", "seller"),
                 attachment_limit=config.attachment_limit, files_in=getattr(args, "files_in", None))
     if catch_up:  # what the passing of time decided, before any command reads or writes
         desk.catch_up()
     return desk, config
+
+
+def _server_identity(target: DbTarget, user: str | None, role: str) -> str:
+    from safet_tui.service.users import SERVED_ENV, Users, identity_on_server, server_login
+
+    login = server_login(target.url)
+    users = Users(target)
+    try:
+        person = users.get(user if user and os.environ.get(SERVED_ENV) == "1" else login)
+    finally:
+        users.close()
+    return identity_on_server(login, user, role, person, served=os.environ.get(SERVED_ENV) == "1")

@@ -104,6 +104,11 @@ def run(args: argparse.Namespace) -> int:
         command_for=lambda person, claim: desk_command(args, person, user_folder(root, person), claim),
         check=users.check, origins=own_origins(public_url, args.host, args.port, scheme),
         public_url=public_url, host=args.host, port=args.port, ssl_context=ssl_context)
+    import os
+
+    from safet_tui.service.users import SERVED_ENV
+
+    os.environ[SERVED_ENV] = "1"  # the desks it starts act as the visitor named (see context.open_desk)
     print(f"Serving the desk on {public_url} (users log in; ctrl+c stops)", file=sys.stderr)
     server.serve()
     return 0
