@@ -96,3 +96,33 @@ def test_failed_logins_wait_out_a_window_per_name_and_per_address():
     assert throttle.wait("dee", "10.0.0.1") > 0  # the address, for any name
     now[0] += 61
     assert throttle.wait("ana", "10.0.0.1") == 0
+
+
+async def test_behind_a_tls_proxy_the_cookies_are_secure_and_the_websocket_url_is_wss():
+    pytest.importorskip("textual_serve")
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from safet_tui.cli.web.server import GuardedServer
+
+    ana = Person("ana", "seller")
+    server = GuardedServer(command_for=lambda person, claim: "true",
+                           check=lambda name, secret: ana if (name, secret) == ("ana", "right one") else None,
+                           origins=own_origins("https://claims.example.com", "127.0.0.1", 8000, "http"),
+                           public_url="https://claims.example.com", host="127.0.0.1", port=8000)
+    async with TestClient(TestServer(await server._make_app())) as client:
+        form = await client.get("/login?next=https://evil.example/")
+        page = await form.text()
+        assert 'name="next" value="/"' in page  # never sent on to another site
+        assert "Secure" in form.headers["Set-Cookie"] and "HttpOnly" in form.headers["Set-Cookie"]
+        csrf = page.split('name="csrf" value="')[1].split('"')[0]
+        login = await client.post("/login", data={"csrf": csrf, "name": "ana", "secret": "right one", "next": "/"},
+                                  headers={"Origin": "https://claims.example.com"}, allow_redirects=False,
+                                  cookies={"safet_login": csrf})  # a Secure cookie is not sent over http
+        assert login.status == 303
+        cookie = login.cookies["safet_session"]
+        assert cookie["secure"] and cookie["httponly"] and cookie["samesite"] == "Strict"
+        desk = await client.get("/", cookies={"safet_session": cookie.value})
+        assert 'data-session-websocket-url="wss://claims.example.com/ws"' in await desk.text()
+        refused = await client.get("/ws", headers={"Origin": "https://claims.example.com.evil.example"},
+                                   cookies={"safet_session": cookie.value})
+        assert refused.status == 403
