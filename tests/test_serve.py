@@ -126,3 +126,27 @@ async def test_behind_a_tls_proxy_the_cookies_are_secure_and_the_websocket_url_i
         refused = await client.get("/ws", headers={"Origin": "https://claims.example.com.evil.example"},
                                    cookies={"safet_session": cookie.value})
         assert refused.status == 403
+
+
+async def test_a_user_removed_or_given_another_role_since_the_login_gets_no_desk():
+    pytest.importorskip("textual_serve")
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from safet_tui.cli.web.server import GuardedServer
+
+    table = {"ana": Person("ana", "seller")}
+    server = GuardedServer(command_for=lambda person, claim: "true",
+                           check=lambda name, secret: table.get(name) if secret == "right one" else None,
+                           lookup=table.get, origins=frozenset({"http://127.0.0.1:8000"}),
+                           public_url="http://127.0.0.1:8000", host="127.0.0.1", port=8000)
+    async with TestClient(TestServer(await server._make_app())) as client:
+        page = await (await client.get("/login")).text()
+        csrf = page.split('name="csrf" value="')[1].split('"')[0]
+        login = await client.post("/login", data={"csrf": csrf, "name": "ana", "secret": "right one", "next": "/"},
+                                  headers={"Origin": "http://127.0.0.1:8000"}, allow_redirects=False,
+                                  cookies={"safet_login": csrf})
+        session = {"safet_session": login.cookies["safet_session"].value}
+        table["ana"] = Person("ana", "amazon")  # safet user remove ana; safet user add ana --role amazon
+        ws = await client.get("/ws", headers={"Origin": "http://127.0.0.1:8000"}, cookies=session)
+        assert ws.status == 403
+        assert server.sessions.who(session["safet_session"]) is None  # the session is over

@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     public_url = (args.public_url or f"{scheme}://{host}:{args.port}").rstrip("/")
     server = GuardedServer(
         command_for=lambda person, claim: desk_command(args, person, user_folder(root, person), claim),
-        check=users.check, origins=own_origins(public_url, args.host, args.port, scheme),
+        check=users.check, lookup=users.get, origins=own_origins(public_url, args.host, args.port, scheme),
         public_url=public_url, host=args.host, port=args.port, ssl_context=ssl_context)
     import os
 

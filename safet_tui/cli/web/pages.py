@@ -29,6 +29,14 @@ button {{ margin-top: 1.2em; padding: .5em 1.5em; }}
 """
 
 
+def logout_page() -> str:
+    """A button that logs out (a POST from this page, so no other site can log you out)."""
+    form = ('<form method="post" action="/logout"><h1>safet</h1>'
+            '<button type="submit" id="logout">Log out</button></form>')
+    start = _PAGE.index("<body>") + len("<body>")
+    return _PAGE[:start].format() + form + "</body></html>\n"
+
+
 def login_page(csrf: str, next_path: str, error: str = "") -> str:
     shown = f'<p class="error" id="error">{escape(error)}</p>' if error else ""
     return _PAGE.format(error=shown, csrf=escape(csrf, quote=True), next=escape(next_path, quote=True))

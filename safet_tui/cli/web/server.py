@@ -28,7 +28,7 @@ from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
 from safet_tui.cli.web.guard import CSRF_COOKIE, SESSION_COOKIE, Sessions, Throttle
-from safet_tui.cli.web.pages import login_page
+from safet_tui.cli.web.pages import login_page, logout_page
 from safet_tui.service.users import Person
 
 log = logging.getLogger("safet.serve")
@@ -43,10 +43,13 @@ _HEADERS = {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancesto
 class GuardedServer(Server):
     def __init__(self, *, command_for: Callable[[Person, str | None], str],
                  check: Callable[[str, str], Person | None], origins: frozenset[str],
+                 lookup: Callable[[str], Person | None] | None = None,
                  public_url: str, host: str, port: int, ssl_context: ssl.SSLContext | None = None,
                  throttle: Throttle | None = None) -> None:
         super().__init__("safet", host=host, port=port, title="safet", public_url=public_url)
         self.command_for, self.check, self.origins = command_for, check, origins
+        #: the user as the database has them now (removed, or another role, since the login)
+        self.lookup = lookup
         self.ssl_context = ssl_context
         self.secure = ssl_context is not None or public_url.startswith("https:")
         self.sessions = Sessions()
@@ -61,6 +64,7 @@ class GuardedServer(Server):
             web.get("/claim/{claim_id}", self.handle_index, name="claim"),
             web.get("/login", self.handle_login_form, name="login"),
             web.post("/login", self.handle_login),
+            web.get("/logout", self.handle_logout_form),
             web.post("/logout", self.handle_logout),
             web.get("/ws", self.handle_websocket, name="websocket"),
             web.get("/ws/claim/{claim_id}", self.handle_websocket, name="websocket_claim"),
@@ -166,6 +170,9 @@ class GuardedServer(Server):
         log.info("%s logged in (%s) from %s", person.name, person.role, address)
         raise response
 
+    async def handle_logout_form(self, request: web.Request) -> web.Response:
+        return web.Response(text=logout_page(), content_type="text/html")
+
     async def handle_logout(self, request: web.Request) -> web.Response:
         if not self._same_origin(request, required=True):
             raise web.HTTPForbidden(text="refused")
@@ -185,6 +192,11 @@ class GuardedServer(Server):
             log.warning("websocket from origin %r refused", request.headers.get("Origin"))
             raise web.HTTPForbidden(text="a websocket from another origin is refused")
         person = self.visitor(request)
+        if person is not None and self.lookup is not None:
+            now = await asyncio.get_running_loop().run_in_executor(None, self.lookup, person.name)
+            if now != person:  # removed or changed since the login: that session is over
+                self.sessions.end_user(person.name)
+                person = None
         if person is None:
             raise web.HTTPForbidden(text="log in first")
         claim = request.match_info.get("claim_id")
