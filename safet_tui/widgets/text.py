@@ -1,38 +1,20 @@
 """Showing user text literally: no markup, no escape sequences, no control characters.
 
 Everything that came from a person or a report (bodies, titles, SKUs, file
-names) goes through ``literal`` before it reaches a widget.
+names) goes through ``literal`` before it reaches a widget. ``clean`` itself lives in
+safet_tui/domain/printable.py (one implementation, which the command line prints with too).
 """
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from rich.text import Text
 
 from safet_tui.domain.deadlines import Urgency, humanize_left, urgency
+from safet_tui.domain.printable import clean
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def _visible(match: re.Match) -> str:
-    code = ord(match.group())
-    if code < 0x20:
-        return chr(0x2400 + code)  # ␛ for ESC, ␇ for BEL …
-    if code == 0x7F:
-        return "\u2421"
-    return "\ufffd"
-
-
-def clean(value: object, *, newlines: bool = False) -> str:
-    """Control characters become visible symbols; newlines and tabs become spaces unless kept."""
-    text = "" if value is None else str(value)
-    if newlines:
-        text = text.replace("\r\n", "\n").replace("\t", "    ")
-    else:
-        text = text.replace("\r\n", " ").replace("\n", " ").replace("\t", " ")
-    return _CONTROL.sub(_visible, text)
+__all__ = ["URGENCY_CLASS", "ago", "clean", "deadline_text", "literal"]
 
 
 def literal(value: object, style: str = "", *, newlines: bool = False) -> Text:
