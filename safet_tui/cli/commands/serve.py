@@ -33,6 +33,7 @@ def desk_command(args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from safet_tui.cli.main import UserError
+    from safet_tui.cli.output import err
 
     try:
         from textual_serve.server import Server
@@ -43,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from safet_tui.cli.commands.context import database_for
 
     args.db = str(database_for(args))  # refused here, once, rather than in every browser tab
-    print(f"Serving the desk on http://{args.host}:{args.port} (ctrl+c stops)", file=sys.stderr)
+    err(f"Serving the desk on http://{args.host}:{args.port} (ctrl+c stops)")
     Server(desk_command(args), host=args.host, port=args.port, title="safet",
            public_url=args.public_url).serve()
     return 0
