@@ -114,7 +114,7 @@ class ImportDialog(_Dialog):
     def _go(self) -> None:
         path = self.query_one("#path", Input).value.strip()
         if not path or not Path(path).expanduser().is_file():
-            self.query_one("#summary", Static).update(Text(f"Not a file: {path}", "bold red"))
+            self.query_one("#summary", Static).update(literal(f"Not a file: {path}", "bold red"))
             return
         self.query_one("#go", Button).disabled = True
         self.query_one("#summary", Static).update(Text("Importing…", "italic"))
