@@ -83,6 +83,14 @@ def test_import_echo_of_account_and_report_text_is_cleaned(cli, tmp_path):
     assert "SKU-␛]52;c;ZXZpbA==␇" in out and "Lamp ␛]0;PWNED␇␛[2J␛[H" in out
 
 
+def test_report_text_keeps_a_long_title_to_one_short_cell(cli, tmp_path):
+    cli("import", "returns", str(hostile_report(tmp_path / "r.tsv", **{"Item Name": "Stand Mixer " * 420})))
+    code, out, err = cli("report", "--period", "all")
+    assert code == 0, err
+    products = [line for line in out.splitlines() if "Stand Mixer Stand" in line]
+    assert len(products) == 1 and "…" in products[0] and len(products[0]) < 200
+
+
 def test_json_on_standard_output_keeps_every_character_as_an_escape(cli, tmp_path):
     """JSON is data: the reader gets the title back exactly, the terminal gets no control byte
     (JSON escapes ESC and BEL itself; C1, DEL and bidi controls are escaped here)."""

@@ -8,6 +8,7 @@ name reaches a terminal without passing through ``clean``.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 #: What ``clean`` shows instead of a character that would hide, reorder or act on text: its
 #: standard abbreviation between mathematical angle brackets (one cell each, never markup).
@@ -133,3 +134,15 @@ def _escape(match: re.Match) -> str:
         code -= 0x10000
         return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
     return f"\\u{code:04x}"
+
+
+def width(text: str) -> int:
+    """Terminal cells ``text`` takes: wide (CJK, most emoji) count two, combining marks and
+    joiners none. Close enough to align plain-text tables; the desk measures with Rich."""
+    return sum(_cells(c) for c in text)
+
+
+def _cells(char: str) -> int:
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
