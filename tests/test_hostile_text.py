@@ -125,6 +125,18 @@ def test_error_lines_and_export_messages_quote_file_names_cleaned(cli, tmp_path)
     assert raw_controls(out + err) == [] and "out␛]52;c;ZXZpbA==␇.csv" in err
 
 
+def test_a_lone_surrogate_in_a_claims_file_is_refused_in_one_line(cli, tmp_path):
+    """Found by the property suite: JSON can spell half a UTF-16 pair, which is not text; the import
+    stopped with a traceback (UnicodeEncodeError) after reading the whole file."""
+    cli("import", "returns", str(hostile_report(tmp_path / "r.tsv")))
+    cli("export", "--format", "json", "--with-messages", "-o", str(tmp_path / "c.json"))
+    text = (tmp_path / "c.json").read_text(encoding="utf-8").replace('"title": "', '"title": "\\ud800', 1)
+    (tmp_path / "bad.json").write_text(text, encoding="utf-8")
+    code, out, err = cli("import", "claims", str(tmp_path / "bad.json"))
+    assert code == 1 and len(err.splitlines()) == 1 and "Traceback" not in err
+    assert "claims[0].title" in err and "surrogate" in err
+
+
 def test_argparse_errors_quoting_a_value_are_cleaned(cli):
     code, out, err = cli("report", "--format", "text", "--bucket", "week" + TITLE_OSC)
     assert code == 2
