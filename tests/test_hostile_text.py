@@ -137,6 +137,18 @@ def test_a_lone_surrogate_in_a_claims_file_is_refused_in_one_line(cli, tmp_path)
     assert "claims[0].title" in err and "surrogate" in err
 
 
+def test_a_bugs_traceback_is_printed_cleaned(capsys):
+    """An unexpected error keeps its traceback (it is a bug), but the values it quotes are cleaned."""
+    from safet_tui.cli import output
+
+    try:
+        raise RuntimeError("order " + TITLE_OSC)
+    except RuntimeError as exc:
+        output._cleaned_traceback(type(exc), exc, exc.__traceback__)
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "RuntimeError: order ␛]0;PWNED␇" in err and raw_controls(err) == []
+
+
 def test_argparse_errors_quoting_a_value_are_cleaned(cli):
     code, out, err = cli("report", "--format", "text", "--bucket", "week" + TITLE_OSC)
     assert code == 2
