@@ -30,7 +30,7 @@ _CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff"
 _SHOWN = re.compile(f"[{_CONTROLS}{_HIDING}]")
 #: a flag of a region (England, Scotland, Wales): a black flag, 3-6 tag letters or digits, cancel tag
 _TAG_FLAG = re.compile("\U0001f3f4[\U000e0030-\U000e0039\U000e0061-\U000e007a]{3,6}\U000e007f")
-_LINE_BREAKS = re.compile("\r\n|[\u2028\u2029\x85]")
+_LINE_BREAKS = ("\r\n", "\u2028", "\u2029", "\x85")
 _JOINERS = (0x200C, 0x200D)
 
 
@@ -60,8 +60,10 @@ def _replace(match: re.Match) -> str:
 
 
 def _shown(text: str) -> str:
+    if text.isprintable() and "\u3164" not in text and "\uffa0" not in text:
+        return text  # the common case, and fast: no control, format, separator or surrogate in it
     if not _SHOWN.search(text):
-        return text  # the common case: nothing to do
+        return text
     if "\U000e007f" in text and "\U0001f3f4" in text:
         flags = [(m.start(), m.end()) for m in _TAG_FLAG.finditer(text)]
         if flags:
@@ -98,7 +100,9 @@ def clean(value: object, *, newlines: bool = False) -> str:
     ``literal`` (no markup parsed) and the command line prints plain text.
     """
     text = "" if value is None else str(value)
-    text = _LINE_BREAKS.sub("\n", text)
+    for line_break in _LINE_BREAKS:
+        if line_break in text:
+            text = text.replace(line_break, "\n")
     if newlines:
         text = text.replace("\t", "    ")
     else:
