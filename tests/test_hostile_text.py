@@ -236,6 +236,20 @@ async def test_claim_id_side_kind_and_actor_are_drawn_cleaned(empty_desk, clock)
         assert "\x1b" not in svg and "\x07" not in svg
 
 
+async def test_the_command_palette_shows_a_claim_id_as_written(empty_desk, clock):
+    """Command titles are markup: a claim id holding ``[@click=…]`` must stay text, not become an action."""
+    hostile_claim(empty_desk, clock, claim_no="3417650022[@click=app.quit]x[/]")
+    db_path = empty_desk.target.path
+    empty_desk.close()
+    app = make_app(db_path, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")
+        await wait_for(pilot, lambda: "Order 112-1234567-7654321" in screen_text(app))
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: "Copy claim id" in screen_text(app))
+        assert "Copy claim id 3417650022[@click=app.quit]x[/]" in screen_text(app)
+
+
 # -- 6. long fields: labels cut, content wrapped ----------------------------------------------
 
 async def test_a_5000_character_title_is_one_line_in_the_header_and_the_preview(empty_desk, clock):
