@@ -280,9 +280,11 @@ async def test_a_5000_character_title_is_one_line_in_the_header_and_the_preview(
 async def test_long_bodies_wrap_and_long_labels_in_a_thread_are_cut(empty_desk, clock):
     claim_no = hostile_claim(empty_desk, clock)
     claim = Claim.get(Claim.claim_no == claim_no)
-    body = " ".join(["word"] * 300)
+    body = " ".join(["word"] * 120)
     Message.create(claim=claim, side="seller", kind="message", author="Agent " * 200, body=body,
                    created_at=clock.now())
+    StatusEvent.create(claim=claim, at=clock.now(), actor="amazon", action="decide", from_status="investigating",
+                       to_status="investigating", note="Refused " * 700)
     db_path = empty_desk.target.path
     empty_desk.close()
     app = make_app(db_path, clock, open_claim=claim_no)
@@ -291,7 +293,9 @@ async def test_long_bodies_wrap_and_long_labels_in_a_thread_are_cut(empty_desk, 
         shown = screen_text(app).splitlines()
         authors = [line for line in shown if "Agent Agent" in line]
         assert len(authors) == 1  # the panel's title: one line
-        assert sum(line.count("word") for line in shown) >= 100  # the body: wrapped, all there
+        assert sum(line.count("word") for line in shown) == 120  # the body: wrapped, all there
+        status = [line for line in shown if "Refused Refused" in line]
+        assert 1 <= len(status) <= 3 and "…" in status[-1]  # a status change's note: cut
 
 
 async def test_a_dialog_title_is_one_line_cut_with_an_ellipsis(empty_desk, clock):
