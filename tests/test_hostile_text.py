@@ -137,6 +137,22 @@ def test_a_lone_surrogate_in_a_claims_file_is_refused_in_one_line(cli, tmp_path)
     assert "claims[0].title" in err and "surrogate" in err
 
 
+def test_a_blank_account_name_in_a_claims_file_is_refused(cli, tmp_path):
+    """Found by the property suite: an account named "\\r" landed as an account without a name,
+    whose export then could not be imported."""
+    cli("import", "returns", str(hostile_report(tmp_path / "r.tsv")))
+    cli("export", "--format", "json", "-o", str(tmp_path / "c.json"))
+    doc = json.loads((tmp_path / "c.json").read_text(encoding="utf-8"))
+    old = doc["accounts"][0]["name"]
+    for record in doc["accounts"]:
+        record["name"] = "\r" if record["name"] == old else record["name"]
+    for record in [*doc["claims"], *doc["refunds"]]:
+        record["account"] = "\r" if record["account"] == old else record["account"]
+    (tmp_path / "blank.json").write_text(json.dumps(doc), encoding="utf-8")
+    code, out, err = cli("import", "claims", str(tmp_path / "blank.json"))
+    assert code == 1 and "accounts[0].name" in err and "missing" in err and len(err.splitlines()) == 1
+
+
 def test_a_bugs_traceback_is_printed_cleaned(capsys):
     """An unexpected error keeps its traceback (it is a bug), but the values it quotes are cleaned."""
     from safet_tui.cli import output

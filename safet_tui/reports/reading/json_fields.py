@@ -43,9 +43,10 @@ class FieldChecker:
         return value
 
     def given(self, obj: dict, key: str, path: str, *, required: bool = False) -> object | None:
-        """The value at ``key``, None when it is missing or empty (refused when ``required``)."""
+        """The value at ``key``, None when it is missing, empty or only blanks (refused when ``required``:
+        an account named ``"\\r"`` is an account without a name)."""
         value = obj.get(key)
-        if value is None or value == "":
+        if value is None or (isinstance(value, str) and not value.strip()):
             if required:
                 raise self.fail(f"{path}.{key}", value, "missing")
             return None
