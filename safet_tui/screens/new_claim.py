@@ -239,7 +239,7 @@ class NewClaimScreen(WritingScreen):
             return
         verdict_box = self.query_one("#eligibility", Static)
         if isinstance(verdict, str):
-            verdict_box.update(Text(f"✗ {verdict}", "bold red"))
+            verdict_box.update(literal(f"✗ {verdict}", "bold red"))
             return
         problems = list(verdict.problems)
         if values["reason_code"] is None:
