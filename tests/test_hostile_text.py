@@ -46,7 +46,7 @@ def cli(tmp_path, monkeypatch, capsys):
 
     def run(*args: str) -> tuple[int, str, str]:
         try:
-            code = main([*args, "--db", db])
+            code = main([*args, "--db", db, "--create"])
         except SystemExit as exc:
             code = int(exc.code or 0)
         out, err = capsys.readouterr()

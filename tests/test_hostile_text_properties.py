@@ -115,7 +115,7 @@ def safet(*args: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     with redirect_stdout(out), redirect_stderr(err):
         try:
-            code = main(list(args))
+            code = main([*args, "--create"])  # a new database where --db names none
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     return code, out.getvalue(), err.getvalue()
@@ -184,6 +184,7 @@ def test_a_hostile_returns_report_prints_inert(isolated, cells, account):
         code, out, err = safet(*args)
         assert_terminal_safe(code, out, err, "import returns")
         event("imported" if code == 0 else "refused")
+        assert code == 0 or "returns.tsv" in err, err  # refused for what the file holds, and saying so
         if code:
             return  # refused in one line: nothing landed
         results = outputs_of(db, folder)
@@ -273,6 +274,7 @@ def test_a_hostile_claims_file_prints_inert(isolated, doc, lone_surrogate):
         code, out, err = safet("import", "claims", str(source), "--db", db)
         assert_terminal_safe(code, out, err, "import claims")
         event("imported" if code == 0 else "refused")
+        assert code == 0 or "claims.json" in err, err
         if code:
             return
         for what, result in outputs_of(db, folder):
@@ -322,8 +324,9 @@ def test_the_desk_draws_a_hostile_claims_file_inert(isolated, doc):
         source = folder / "claims.json"
         write_claims_file(doc, source, lone_surrogate=False)
         db = folder / "x.db"
-        code, _out, _err = safet("import", "claims", str(source), "--db", str(db))
+        code, _out, err = safet("import", "claims", str(source), "--db", str(db))
         event("imported" if code == 0 else "refused")
+        assert code == 0 or "claims.json" in err, err
         if code:
             return  # refused: nothing to draw
         asyncio.run(look_around(db))
