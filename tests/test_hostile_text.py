@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from desk_support import make_app, screen_text, settle, wait_for, wait_for_screen
+from desk_support import make_app, screen_text, settle, type_text, wait_for, wait_for_screen
 
 from safet_tui.cli.main import main
 from safet_tui.db import Account, Claim, Message, Product, Refund, StatusEvent
@@ -262,6 +262,8 @@ async def test_the_command_palette_shows_a_claim_id_as_written(empty_desk, clock
         await pilot.press("2")
         await wait_for(pilot, lambda: "Order 112-1234567-7654321" in screen_text(app))
         await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: "Search for commands" in screen_text(app))
+        await type_text(pilot, "copy claim")  # the search, whose hits are highlighted markup too
         await wait_for(pilot, lambda: "Copy claim id" in screen_text(app))
         assert "Copy claim id 3417650022[@click=app.quit]x[/]" in screen_text(app)
 
