@@ -20,6 +20,7 @@ from safet_tui.cli.main import main
 from safet_tui.db import Account, Claim, Message, Product, Refund, StatusEvent
 from safet_tui.domain.money import Money
 from safet_tui.domain.printable import clean, json_inert
+from safet_tui.screens.attachments import AttachmentsScreen
 from safet_tui.screens.dialogs import TextDialog
 from safet_tui.screens.thread import ThreadScreen
 
@@ -266,6 +267,23 @@ async def test_the_command_palette_shows_a_claim_id_as_written(empty_desk, clock
         await type_text(pilot, "copy claim")  # the search, whose hits are highlighted markup too
         await wait_for(pilot, lambda: "Copy claim id" in screen_text(app))
         assert "Copy claim id 3417650022[@click=app.quit]x[/]" in screen_text(app)
+
+
+async def test_the_files_list_shows_a_file_name_as_written(empty_desk, clock, tmp_path):
+    """The files list's options are markup: a file named ``[@click=app.quit]`` stays a name."""
+    claim_no = hostile_claim(empty_desk, clock)
+    evil = tmp_path / "[@click=app.quit]invoice[b].pdf"
+    evil.write_bytes(b"%PDF-1.4 x")
+    empty_desk.attach(claim_no, str(evil))
+    db_path = empty_desk.target.path
+    empty_desk.close()
+    app = make_app(db_path, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")
+        await wait_for(pilot, lambda: "Order 112-1234567-7654321" in screen_text(app))
+        await pilot.press("v")
+        await wait_for_screen(pilot, AttachmentsScreen)
+        await wait_for(pilot, lambda: "[@click=app.quit]invoice[b].pdf" in screen_text(app))
 
 
 # -- 6. long fields: labels cut, content wrapped ----------------------------------------------
