@@ -11,6 +11,7 @@ from functools import partial
 from typing import Protocol, runtime_checkable
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.markup import escape
 
 from safet_tui.messages import (
     DeskContext,
@@ -25,6 +26,7 @@ from safet_tui.messages import (
 from safet_tui.screens.claim_actions import ClaimScreen
 from safet_tui.service.desk import ServiceError
 from safet_tui.service.views import TAB_LABELS, TABS
+from safet_tui.widgets.text import clean
 
 Command = tuple[str, Callable[[], object], str]
 
@@ -61,14 +63,15 @@ class DeskCommands(Provider):
         ids = screen.claim_ids()
         claim_no = ids[0] if ids else ""
         if claim_no:
+            shown = escape(clean(claim_no))  # command titles are markup: the id from data is shown as written
             if seller and self._appealable(claim_no):
-                commands.append((f"Appeal claim {claim_no}", partial(screen.start_appeal, claim_no),
+                commands.append((f"Appeal claim {shown}", partial(screen.start_appeal, claim_no),
                                  "One appeal per claim"))
-            commands.append((f"Open claim {claim_no}", partial(post, OpenThread(claim_no)), "The thread"))
+            commands.append((f"Open claim {shown}", partial(post, OpenThread(claim_no)), "The thread"))
             if seller:
-                commands.append((f"Attach a file to claim {claim_no}", partial(screen.start_attach, claim_no),
+                commands.append((f"Attach a file to claim {shown}", partial(screen.start_attach, claim_no),
                                  "Key t"))
-            commands.append((f"Copy claim id {claim_no}", screen.action_copy_claim, "Key y"))
+            commands.append((f"Copy claim id {shown}", screen.action_copy_claim, "Key y"))
         return commands
 
     def _appealable(self, claim_no: str) -> bool:

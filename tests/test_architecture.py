@@ -33,6 +33,7 @@ def top_level(modules: set[str]) -> set[str]:
 def test_domain_has_every_module():
     assert DOMAIN == [f"safet_tui.domain.{n}" for n in (
         "clock", "deadlines", "eligibility", "figures", "lifecycle", "marketplaces", "money", "notices", "periods",
+        "printable",
         "reasons", "reconcile", "records", "units")]
 
 

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 
 from safet_tui import __version__
 from safet_tui.cli.commands import MODULES
+from safet_tui.cli.output import err, install_excepthook
+from safet_tui.domain.printable import clean
 
 
 class UserError(Exception):
@@ -17,10 +19,14 @@ class UserError(Exception):
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """Usage errors are one line (argparse prints the whole usage block first)."""
+    """Usage errors are one line (argparse prints the whole usage block first). What argparse
+    prints (help, usage, errors quoting a value you gave) is cleaned like every other message."""
 
     def error(self, message: str):  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+    def _print_message(self, message: str, file=None) -> None:
+        super()._print_message(clean(message, newlines=True) if message else message, file)
 
 
 def common_options() -> argparse.ArgumentParser:
@@ -62,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    install_excepthook()
     parser = build_parser()
     args = parser.parse_args(argv)
     for name, default in (("db", None), ("user", None), ("config", None), ("role", "seller"),
@@ -79,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:  # expected errors become one line; others are bugs and keep their traceback
         if _is_user_error(exc):
-            print(f"safet: error: {exc}", file=sys.stderr)
+            err(f"safet: error: {exc}")
             return 1
         raise
 

@@ -10,6 +10,7 @@ from datetime import UTC
 from safet_tui.domain.figures import Analytics, days, pct
 from safet_tui.domain.money import Money, format_money
 from safet_tui.domain.periods import EXPIRING_DAYS
+from safet_tui.domain.printable import clean, shorten, width
 from safet_tui.export.csv_cells import csv_text
 
 
@@ -128,20 +129,32 @@ def to_csv(a: Analytics) -> str:
     return csv_text(CSV_HEADER, to_rows(a))
 
 
+#: the most characters a cell of the text report shows (a 5,000-character title is cut, not printed)
+CELL_LIMIT = 80
+
+
 def _table(header: Sequence[str], rows: Sequence[Sequence[object]], right: Collection[int] = frozenset()) -> list[str]:
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=False)]
+    """Aligned columns; a cell from data is one line, cleaned for a terminal and cut at CELL_LIMIT."""
+    table = [[shorten(clean(c), CELL_LIMIT) for c in row] for row in (header, *rows)]
+    widths = [max(width(x) for x in col) for col in zip(*table, strict=False)]
     lines = []
-    for row in (header, *rows):
-        cells = [str(c).rjust(w) if i in right else str(c).ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=False))]
+    for row in table:
+        cells = [_pad(c, w, i in right) for i, (c, w) in enumerate(zip(row, widths, strict=False))]
         lines.append("  ".join(cells).rstrip())
     return lines
+
+
+def _pad(cell: str, cells: int, right: bool) -> str:
+    fill = " " * (cells - width(cell))
+    return fill + cell if right else cell + fill
 
 
 def to_text(a: Analytics) -> str:
     """The report for a terminal or an e-mail: the same figures as the screen."""
     h = a.headline
     fm = format_money
-    out = [f"SAFE-T analytics — {a.scope.label}, {a.period.label} (as of {a.generated_at:%Y-%m-%d %H:%M} UTC)", ""]
+    scope = shorten(clean(a.scope.label), CELL_LIMIT)
+    out = [f"SAFE-T analytics — {scope}, {a.period.label} (as of {a.generated_at:%Y-%m-%d %H:%M} UTC)", ""]
     out += [
         f"Claims filed       {h.claims}   (decided {h.decided}, open {h.open})",
         f"Granted in full    {h.granted_full}  {pct(h.share_full)} of decided",

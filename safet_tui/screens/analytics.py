@@ -62,7 +62,7 @@ class PeriodDialog(ModalScreen[str | None]):
         try:
             periods.parse_period(event.value, self.now)
         except periods.AnalyticsError as exc:
-            self.query_one("#period-error", Static).update(Text(str(exc), style="bold red"))
+            self.query_one("#period-error", Static).update(literal(str(exc), "bold red"))
             return
         self.dismiss(event.value.strip())
 

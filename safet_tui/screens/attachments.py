@@ -29,7 +29,7 @@ from safet_tui.screens.claim_actions import say
 from safet_tui.screens.dialogs import PathSuggester, _Dialog
 from safet_tui.service.desk import Desk, FileExists
 from safet_tui.service.views import AttachmentView
-from safet_tui.widgets.text import clean, literal
+from safet_tui.widgets.text import literal
 
 
 def viewer() -> tuple[list[str] | None, str]:
@@ -95,8 +95,9 @@ class AttachmentsScreen(_Dialog):
         if not files:
             self._error("This claim has no attachments.")
             return
-        box.add_options([Option(f"{clean(a.name)}  ({human_size(a.size)}, {clean(a.media_type)}) · "
-                                f"{a.created_at:%Y-%m-%d %H:%M} UTC", id=str(a.id)) for a in files])
+        # literal: an option's text is markup, and a file named [@click=…] must stay a name
+        box.add_options([Option(literal(f"{a.name}  ({human_size(a.size)}, {a.media_type}) · "
+                                        f"{a.created_at:%Y-%m-%d %H:%M} UTC"), id=str(a.id)) for a in files])
         box.highlighted = 0
 
     def _error(self, text: str) -> None:

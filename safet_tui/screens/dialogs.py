@@ -16,7 +16,7 @@ from textual.widgets import Button, Input, Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 
 from safet_tui.service.desk import ServiceError
-from safet_tui.widgets.text import clean, literal
+from safet_tui.widgets.text import literal
 
 
 def files_root(app) -> Path | None:
@@ -77,6 +77,8 @@ class _Dialog(ModalScreen[str | None]):
     .dialog-title {
         text-style: bold;
         width: 1fr;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
     }
     .dialog-hint {
         color: $text-muted;
@@ -211,7 +213,7 @@ class ChoiceDialog(_Dialog):
             yield Label(literal(self.title_text), classes="dialog-title")
             if self.hint:
                 yield Label(literal(self.hint), classes="dialog-hint")
-            yield OptionList(*[Option(clean(c), id=str(i)) for i, c in enumerate(self.choices)], id="choices")
+            yield OptionList(*[Option(literal(c), id=str(i)) for i, c in enumerate(self.choices)], id="choices")
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

@@ -32,6 +32,7 @@ from safet_tui.widgets.claim_list import ClaimList
 from safet_tui.widgets.footer import DeskFooter
 from safet_tui.widgets.preview import Preview
 from safet_tui.widgets.tab_labels import matches_text, tab_labels
+from safet_tui.widgets.text import literal
 from safet_tui.widgets.working import Working
 
 
@@ -213,9 +214,9 @@ class HomeScreen(ClaimScreen):
         # first, where a narrow terminal cannot cut it off: why nothing can be changed here
         ro = f" read-only: {self.desk.read_only} ·" if self.desk.read_only else ""
         due = f" · {self.due_line}" if self.due_line else ""
-        self.query_one("#status-line", Label).update(
+        self.query_one("#status-line", Label).update(literal(
             f"{ro} sort: {cl.sort} · {TAB_LABELS[cl.tab]}: {cl.total:,}{sel}{due} · {who} · {self.desk.target.name}"
-        )
+        ))
 
     # -- list events ----------------------------------------------------------------------
     @on(Tabs.TabActivated)

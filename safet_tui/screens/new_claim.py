@@ -25,6 +25,7 @@ from safet_tui.screens.claim_actions import WritingScreen
 from safet_tui.service.desk import Desk, Evidenced
 from safet_tui.service.views import ClaimView, RefundView
 from safet_tui.widgets.evidence_files import EvidenceFiles
+from safet_tui.widgets.text import clean, literal
 from safet_tui.widgets.working import Working
 
 
@@ -72,7 +73,7 @@ class NewClaimScreen(WritingScreen):
             yield Label("File a SAFE-T claim" + (" for a claimable refund" if refund else ""), id="form-title")
             with Horizontal(classes="row"):
                 yield Label("Account", classes="field")
-                yield Select([(f"{a.name} ({a.marketplace})", a.id) for a in accounts], value=account_id,
+                yield Select([(literal(f"{a.name} ({a.marketplace})"), a.id) for a in accounts], value=account_id,
                              allow_blank=False, id="account")
             yield from self._field("Order id", "order", refund.order_id if refund else "", "e.g. 112-4829301-5518223")
             yield from self._field("Order item", "item", refund.order_item_id if refund else "", "order item id")
@@ -210,7 +211,7 @@ class NewClaimScreen(WritingScreen):
         try:
             values = self._values()
         except ValueError as exc:
-            verdict_box.update(Text(f"✗ {exc}", "bold red"))
+            verdict_box.update(literal(f"✗ {exc}", "bold red"))
             self._checklist(None)
             return
         if not values["order_id"].strip():
@@ -238,7 +239,7 @@ class NewClaimScreen(WritingScreen):
             return
         verdict_box = self.query_one("#eligibility", Static)
         if isinstance(verdict, str):
-            verdict_box.update(Text(f"✗ {verdict}", "bold red"))
+            verdict_box.update(literal(f"✗ {verdict}", "bold red"))
             return
         problems = list(verdict.problems)
         if values["reason_code"] is None:
@@ -246,11 +247,11 @@ class NewClaimScreen(WritingScreen):
         if values["amount"] is None:
             problems.append("enter the amount to claim")
         if not problems:
-            verdict_box.update(Text(f"✓ {verdict.summary}", "bold green"))
+            verdict_box.update(literal(f"✓ {verdict.summary}", "bold green"))
         else:
             text = Text("✗ Cannot be filed:\n", "bold red")
             for problem in problems:
-                text.append(f"  • {problem}\n", "red")
+                text.append(f"  • {clean(problem)}\n", "red")
             if verdict.file_by:
                 text.append(f"  Window: file by {local_time(verdict.file_by)} ({verdict.left})", "dim")
             verdict_box.update(text)

@@ -122,7 +122,7 @@ class ImportDialog(_Dialog):
             self.query_one("#summary", Static).update(Text(str(exc), "bold red"))
             return
         if not path or not Path(path).expanduser().is_file():
-            self.query_one("#summary", Static).update(Text(f"Not a file: {path}", "bold red"))
+            self.query_one("#summary", Static).update(literal(f"Not a file: {path}", "bold red"))
             return
         self.query_one("#go", Button).disabled = True
         self.query_one("#summary", Static).update(Text("Importing…", "italic"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.widgets import Static
 
@@ -10,40 +10,37 @@ from safet_tui.domain.deadlines import local_time
 from safet_tui.domain.money import format_money
 from safet_tui.domain.reasons import REASONS_BY_CODE
 from safet_tui.service.views import ClaimView, RefundView
-from safet_tui.widgets.text import clean, deadline_text, literal
+from safet_tui.widgets.text import OneLine, Part, deadline_text, literal
+from safet_tui.widgets.thread_items import side_label
 
 
-def claim_summary(view: ClaimView, now, compact: bool = False) -> Text:
-    t = Text()
-    t.append(f"Claim {view.claim_no}", "bold")
-    t.append(f" · {view.status.label}")
+def claim_summary(view: ClaimView, now, compact: bool = False) -> Group:
+    """The claim in a few lines; those holding fields from data are labels, cut with an ellipsis."""
+    head: list[Part] = [(f"Claim {view.claim_no}", "bold"), f" · {view.status.label}"]
     if view.outcome:
-        t.append(f" · {view.outcome.label}", "bold")
-    t.append("\n")
-    product = " · ".join(p for p in (view.sku, view.title) if p)
-    t.append_text(literal(product or "(no product recorded)"))
-    t.append(f"\nOrder {clean(view.order_id)} · {clean(view.account)} ({view.marketplace})\n")
+        head.append((f" · {view.outcome.label}", "bold"))
+    lines: list[OneLine | Text] = [OneLine(*head)]
+    lines.append(_product(view.sku, view.title))
+    lines.append(OneLine(f"Order {view.order_id} · ", view.account, f" ({view.marketplace})", flex=1, wrap=1))
     r = REASONS_BY_CODE.get(view.reason)
-    if compact:
-        t.append(f"{r.short if r else clean(view.reason)} · ")
-    else:
-        t.append(f"Reason: {r.label if r else clean(view.reason)}\n")
-    t.append(f"Claimed {format_money(view.claimed)}")
+    money = f"Claimed {format_money(view.claimed)}"
     if view.reimbursed is not None:
-        t.append(f" · reimbursed {format_money(view.reimbursed)}")
+        money += f" · reimbursed {format_money(view.reimbursed)}"
+    if compact:
+        lines.append(OneLine(r.short if r else view.reason, f" · {money}", flex=0))
+    else:
+        lines += [OneLine(f"Reason: {r.label if r else view.reason}"), Text(money)]
     if view.denial_reason:
-        t.append("\nDenied: ")
-        t.append_text(literal(view.denial_reason))
+        lines.append(OneLine("Denied: ", view.denial_reason))
     line = deadline_line(view, now)
     if line is not None:
-        t.append("\n")
-        t.append_text(line)
+        lines.append(line)
     if view.appeal_used:
-        t.append("\nAppeal: used" + (" (decided)" if view.appeal_decided else " (pending)"))
+        lines.append(Text("Appeal: used" + (" (decided)" if view.appeal_decided else " (pending)")))
     if view.payout_mismatch and view.paid is not None and view.reimbursed is not None:
-        t.append(f"\nPaid {format_money(view.paid)} in settlements: not the {format_money(view.reimbursed)} granted",
-                 "bold")
-    return t
+        lines.append(Text(f"Paid {format_money(view.paid)} in settlements: not the {format_money(view.reimbursed)} "
+                          "granted", "bold"))
+    return Group(*lines)
 
 
 def deadline_line(view: ClaimView, now) -> Text | None:
@@ -71,34 +68,39 @@ def reply_hint(view: ClaimView, now) -> Text:
     return hint
 
 
+def _product(sku: str, title: str) -> OneLine:
+    """``SKU · title`` on one line, the title giving way first."""
+    if sku and title:
+        return OneLine(sku, " · ", title, flex=2)
+    return OneLine(sku or title or "(no product recorded)")
+
+
 class Preview(Static):
     """Shows a claim, a claimable refund, or a hint."""
 
     def show_claim(self, view: ClaimView, now) -> None:
-        parts = [claim_summary(view, now, compact=True)]
+        parts: list[RenderableType] = [claim_summary(view, now, compact=True)]
         last = next((m for m in reversed(view.thread) if m.kind != "status"), None)
         if last is not None:
-            latest = Text(f"{last.side.title()} · {local_time(last.at, view.timezone)}: ", "italic")
+            latest = Text(f"{side_label(last.side)} · {local_time(last.at, view.timezone)}: ", "italic")
             latest.append_text(literal(last.body, newlines=True))
             parts.append(latest)
         self.update(Group(*parts))
 
     def show_refund(self, view: RefundView, now) -> None:
-        t = Text()
-        t.append("Claimable refund", "bold")
-        t.append(f"  order {clean(view.order_id)}\n")
-        t.append_text(literal(f"{view.sku} · {view.title}"))
-        t.append(f"\n{clean(view.account)} ({view.marketplace})\nRefunded {format_money(view.amount)}")
+        lines: list[OneLine | Text] = [OneLine(("Claimable refund", "bold"), f"  order {view.order_id}"),
+                                       _product(view.sku, view.title),
+                                       OneLine(view.account, f" ({view.marketplace})", flex=0)]
+        refunded = f"Refunded {format_money(view.amount)}"
         if view.refund_at:
-            t.append(f" on {view.refund_at:%Y-%m-%d}")
-        t.append("\nReturn reason: ")
-        t.append_text(literal(view.return_reason))
+            refunded += f" on {view.refund_at:%Y-%m-%d}"
+        lines += [Text(refunded), OneLine("Return reason: ", view.return_reason)]
         if view.file_by:
             left, _ = deadline_text(view.file_by, now)
-            t.append(f"\nFile by {local_time(view.file_by, view.timezone)} ({left})", "bold")
-            t.append(f"\nWindow counted from the {clean(view.basis)}")
-        t.append("\n\nPress n to file a claim for it.", "italic")
-        self.update(t)
+            lines += [Text(f"File by {local_time(view.file_by, view.timezone)} ({left})", "bold"),
+                      OneLine(f"Window counted from the {view.basis}")]
+        lines.append(Text("\nPress n to file a claim for it.", "italic"))
+        self.update(Group(*lines))
 
     def show_nothing(self, text: str = "") -> None:
         self.update(Text(text, "italic"))

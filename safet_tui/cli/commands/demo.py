@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 
 def register(sub, common) -> None:
@@ -18,31 +17,32 @@ def register(sub, common) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from safet_tui.cli.output import err
     from safet_tui.db import parse_db_url
     from safet_tui.demo.generate import default_demo_path, generate, replace_database
 
     if args.claims < 0:
-        print("safet: error: --claims must be 0 or more", file=sys.stderr)
+        err("safet: error: --claims must be 0 or more")
         return 2
     target = parse_db_url(args.db or str(default_demo_path()))
     path = target.path
     if target.kind != "sqlite" or path is None:
-        print("safet: error: the demo generator writes SQLite database files; give --db a path", file=sys.stderr)
+        err("safet: error: the demo generator writes SQLite database files; give --db a path")
         return 2
     exists = path.exists()
     if exists and args.replace:
         replace_database(target)
         exists = False
     if not (exists and args.if_missing):
-        print(f"Creating a demo database with {args.claims:,} claims at {path} …", file=sys.stderr)
+        err(f"Creating a demo database with {args.claims:,} claims at {path} …")
         try:
             result = generate(target, claims=args.claims, seed=args.seed)
         except ValueError as exc:  # e.g. the database already holds claims
-            print(f"safet: error: {exc}", file=sys.stderr)
+            err(f"safet: error: {exc}")
             return 1
         size = path.stat().st_size
-        print(f"Done in {result.seconds:.1f} s: {result.claims:,} claims, {result.messages:,} messages, "
-              f"{result.refunds:,} refunds, {size / 1e6:.1f} MB.", file=sys.stderr)
+        err(f"Done in {result.seconds:.1f} s: {result.claims:,} claims, {result.messages:,} messages, "
+            f"{result.refunds:,} refunds, {size / 1e6:.1f} MB.")
     if args.open:
         args.db = str(target.path)
         from safet_tui.cli.commands.desk import run_desk

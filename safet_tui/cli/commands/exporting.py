@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 
 def register(sub, common) -> None:
@@ -30,12 +29,12 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from safet_tui.cli.commands.context import open_desk
+    from safet_tui.cli.output import data, err, for_file
     from safet_tui.export.claims import export_claims
 
     fmt = args.format or ("json" if args.output and args.output.lower().endswith(".json") else "csv")
     if args.with_messages and fmt != "json":
-        print("safet: error: --with-messages needs --format json (threads do not fit in CSV rows)",
-              file=sys.stderr)
+        err("safet: error: --with-messages needs --format json (threads do not fit in CSV rows)")
         return 2
     desk, _config = open_desk(args)
     try:
@@ -47,10 +46,9 @@ def run(args: argparse.Namespace) -> int:
     text = buffer.getvalue()
     files = _attachments_line(result, desk.attachments_dir)
     if not args.output or args.output == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        data(text, fmt)
         if files:
-            print(files, file=sys.stderr)
+            err(files)
         return 0
     target = Path(args.output).expanduser()
     # CSV gets a byte-order mark so spreadsheets read it as UTF-8; written whole, then moved in place.
@@ -58,16 +56,16 @@ def run(args: argparse.Namespace) -> int:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent if str(target.parent) else ".")
     try:
         with os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
-            fh.write(text)
+            fh.write(for_file(text, fmt))
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     noun = "claim" if result.claims == 1 else "claims"
     refunds = f" and {result.refunds:,} refund{'s' if result.refunds != 1 else ''}" if result.refunds else ""
-    print(f"Exported {result.claims:,} {noun}{refunds} to {target} ({fmt}).", file=sys.stderr)
+    err(f"Exported {result.claims:,} {noun}{refunds} to {target} ({fmt}).")
     if files:
-        print(files, file=sys.stderr)
+        err(files)
     return 0
 
 

@@ -25,6 +25,7 @@ def register(sub, common) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from safet_tui.cli.commands.context import open_desk
+    from safet_tui.cli.output import out
     from safet_tui.reports import run_import
 
     desk, _config = open_desk(args)
@@ -35,8 +36,8 @@ def run(args: argparse.Namespace) -> int:
             summary = run_import(desk, args.kind, args.file, account=args.account, dry_run=args.dry_run)
     finally:
         desk.close()
-    # Plain print: report cells (titles, reasons) are shown literally, never as markup.
-    print(summary)
+    # Plain text: report cells (titles, reasons) are shown literally, never as markup, and cleaned.
+    out(summary)
     return 0
 
 
@@ -53,12 +54,13 @@ def _with_progress(desk, args: argparse.Namespace):
         TimeRemainingColumn,
     )
 
+    from safet_tui.domain.printable import clean, shorten
     from safet_tui.reports import run_import
 
     console = Console(stderr=True)
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task(f"Importing {escape(Path(args.file).name)}", total=None)
+        task = bar.add_task(f"Importing {escape(clean(shorten(Path(args.file).name, 60)))}", total=None)
 
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)

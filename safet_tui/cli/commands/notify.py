@@ -36,9 +36,9 @@ def links_for(args: argparse.Namespace, settings):
 
 def run(args: argparse.Namespace) -> int:
     from safet_tui.cli.commands.context import open_desk
+    from safet_tui.domain.printable import clean
     from safet_tui.notify.runner import Notifier, RunResult
     from safet_tui.notify.smtp import SmtpTransport
-    from safet_tui.widgets.text import clean
 
     # a dry run catches up inside the run it undoes: it changes nothing, and shows those e-mails too
     desk, config = open_desk(args, catch_up=not args.dry_run)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 
 def register(sub, common) -> None:
@@ -25,6 +24,7 @@ def register(sub, common) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from safet_tui.cli.commands.context import open_desk
+    from safet_tui.cli.output import data, err, out
     from safet_tui.domain.periods import AnalyticsError
     from safet_tui.export.analytics import to_csv, to_json, to_text
 
@@ -34,10 +34,12 @@ def run(args: argparse.Namespace) -> int:
             result = desk.analytics(args.period, account=args.account, marketplace=args.marketplace,
                                     bucket=args.bucket)
         except AnalyticsError as exc:
-            print(f"safet: error: {exc}", file=sys.stderr)
+            err(f"safet: error: {exc}")
             return 2
-        render = {"text": to_text, "json": to_json, "csv": to_csv}[args.format]
-        sys.stdout.write(render(result))
+        if args.format == "text":
+            out(to_text(result).removesuffix("\n"))  # a report for people: cleaned like a message
+        else:
+            data({"json": to_json, "csv": to_csv}[args.format](result), args.format)
     finally:
         desk.close()
     return 0

@@ -69,6 +69,7 @@ def _refusal(args: argparse.Namespace) -> str | None:
 
 def run(args: argparse.Namespace) -> int:
     from safet_tui.cli.main import UserError
+    from safet_tui.cli.output import err
 
     refusal = _refusal(args)
     if refusal:
@@ -109,6 +110,6 @@ def run(args: argparse.Namespace) -> int:
     from safet_tui.service.users import SERVED_ENV
 
     os.environ[SERVED_ENV] = "1"  # the desks it starts act as the visitor named (see context.open_desk)
-    print(f"Serving the desk on {public_url} (users log in; ctrl+c stops)", file=sys.stderr)
+    err(f"Serving the desk on {public_url} (users log in; ctrl+c stops)")
     server.serve()
     return 0

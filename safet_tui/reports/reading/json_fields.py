@@ -43,9 +43,10 @@ class FieldChecker:
         return value
 
     def given(self, obj: dict, key: str, path: str, *, required: bool = False) -> object | None:
-        """The value at ``key``, None when it is missing or empty (refused when ``required``)."""
+        """The value at ``key``, None when it is missing, empty or only blanks (refused when ``required``:
+        an account named ``"\\r"`` is an account without a name)."""
         value = obj.get(key)
-        if value is None or value == "":
+        if value is None or (isinstance(value, str) and not value.strip()):
             if required:
                 raise self.fail(f"{path}.{key}", value, "missing")
             return None
@@ -121,9 +122,10 @@ def _no_constant(name: str):
 
 
 def load_json(text: str, file: str) -> object:
-    """The JSON document (numbers as Decimal; NaN and Infinity refused)."""
+    """The JSON document (numbers as Decimal; NaN and Infinity refused; a string holding half a
+    UTF-16 pair, which JSON can spell as ``\\ud800``, refused: it is not text and cannot be stored)."""
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
+        doc = json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise ReportError(f"not valid JSON ({exc.msg})", file=file, line=exc.lineno,
                           column=f"character {exc.colno}") from None
@@ -131,3 +133,28 @@ def load_json(text: str, file: str) -> object:
         raise ReportError("not a safet claims export: its JSON is nested too deeply to read", file=file) from None
     except ValueError as exc:  # a number of thousands of digits, NaN, Infinity
         raise ReportError(f"not valid JSON ({exc})", file=file) from None
+    _refuse_surrogates(doc, file)
+    return doc
+
+
+def _refuse_surrogates(doc: object, file: str) -> None:
+    stack: list[tuple[str, object]] = [("", doc)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                where = f"{path}.{key}" if path else str(key)
+                _text(key, where, file)
+                stack.append((where, item))
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{i}]", item) for i, item in enumerate(value))
+        elif isinstance(value, str):
+            _text(value, path, file)
+
+
+def _text(value: str, path: str, file: str) -> None:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ReportError("holds half a UTF-16 surrogate pair (a \\ud800-\\udfff escape alone): not text",
+                          file=file, path=path, value=value) from None
