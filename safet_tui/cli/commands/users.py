@@ -11,6 +11,9 @@ import argparse
 import getpass
 import sys
 
+from safet_tui.cli.output import err, out
+from safet_tui.domain.printable import clean
+
 
 def register(sub, common) -> None:
     p = sub.add_parser("user", parents=[common], help="users of the browser desk (safet serve)",
@@ -39,7 +42,7 @@ def _secret(args: argparse.Namespace) -> str:
 
     if args.token:
         token = new_token()
-        print(f"token for {args.name} (shown once): {token}")
+        out(f"token for {args.name} (shown once): {token}")
         return token
     if not sys.stdin.isatty():
         line = sys.stdin.readline().rstrip("\r\n")
@@ -60,23 +63,25 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.user_command == "list":
             for person in users.all():
-                print(f"{person.name}\t{person.role}\t{','.join(person.accounts) or '(all accounts)'}")
+                # tab-separated for scripts: each field cleaned, the tabs kept
+                fields = (person.name, person.role, ",".join(person.accounts) or "(all accounts)")
+                sys.stdout.write("\t".join(clean(field) for field in fields) + "\n")
         elif args.user_command == "add":
             from safet_tui.service.users import _checked_name
 
             _checked_name(args.name)  # before asking for a password
             person = users.add(args.name, args.role, _secret(args), tuple(args.account))
-            print(f"added {person.name} ({person.role})", file=sys.stderr)
+            err(f"added {person.name} ({person.role})")
         elif args.user_command == "passwd":
             if users.get(args.name) is None:
                 from safet_tui.cli.main import UserError
 
                 raise UserError(f"there is no user {args.name}")
             users.set_secret(args.name, _secret(args))
-            print(f"changed the secret of {args.name}", file=sys.stderr)
+            err(f"changed the secret of {args.name}")
         else:
             users.remove(args.name)
-            print(f"removed {args.name}", file=sys.stderr)
+            err(f"removed {args.name}")
     finally:
         users.close()
     return 0
