@@ -100,6 +100,32 @@ def reason_from_report(text: str) -> Reason:
     raise ReasonError(f"unknown SAFE-T reason {text!r}")
 
 
+#: A refund's return reason (the buyer's words in the returns report, as text or as Amazon's code),
+#: lower-cased, to the SAFE-T claim reason it usually leads to. The new-claim form preselects it;
+#: reasons that say nothing about what came back (no longer needed, bought by mistake, a better
+#: price, the listing was wrong) map to nothing and the seller chooses.
+RETURN_REASON_CLAIMS: dict[str, str] = {
+    "item arrived damaged": "unsellable",
+    "product damaged": "unsellable",
+    "damaged by carrier": "unsellable",
+    "defective/does not work properly": "unsellable",
+    "missing parts or accessories": "unsellable",
+    "cr-damaged_by_carrier": "unsellable",
+    "cr-damaged_by_fc": "unsellable",
+    "cr-defective": "unsellable",
+    "cr-missing_parts": "unsellable",
+    "different item received": "different",
+    "wrong item was sent": "different",
+    "cr-switcheroo": "different",
+}
+
+
+def reason_for_return(text: str) -> Reason | None:
+    """The claim reason a refund's return reason points to, or None where it does not map."""
+    code = RETURN_REASON_CLAIMS.get(" ".join((text or "").strip().lower().split()))
+    return REASONS_BY_CODE[code] if code else None
+
+
 def missing_evidence(reason_: Reason, provided: set[Evidence]) -> list[Evidence]:
     return [e for e in reason_.evidence if e not in provided]
 

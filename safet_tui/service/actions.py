@@ -14,9 +14,11 @@ from safet_tui.db import (
     Refund,
 )
 from safet_tui.domain import lifecycle as lc
+from safet_tui.domain.clock import to_epoch
 from safet_tui.domain.lifecycle import Actor
 from safet_tui.domain.money import Money
 from safet_tui.service.errors import ServiceError
+from safet_tui.service.queries import CLAIM_TABS, Filter, execute, unread_ids
 from safet_tui.service.reads import Reads
 from safet_tui.service.session import Evidenced
 from safet_tui.service.views import (
@@ -136,6 +138,25 @@ class SellerActions(Reads):
             for cid in ids:
                 self._mark(cid, now if read else None)
         return len(ids)
+
+
+    def mark_all_read(self, tab: str | None = None, text: str = "") -> int:
+        """Mark read every unread claim of a tab (every tab: None) that the filter text matches, as
+        one INSERT … SELECT in one transaction, however many claims; returns how many."""
+        statuses = CLAIM_TABS if tab is None else (tab,)
+        if not set(statuses) <= set(CLAIM_TABS):
+            return 0  # claimable refunds have no read marks
+        lists = self.lists()
+        unread, params = unread_ids(self.user, lists.horizon, statuses)
+        where, where_params = lists.claim_where(Filter(text))
+        sql = (
+            f'INSERT INTO read_mark ("user", claim_id, seen_at) SELECT ?, c.id, ? FROM claim c '
+            f"WHERE c.id IN ({unread}){where} "
+            'ON CONFLICT ("user", claim_id) DO UPDATE SET seen_at = excluded.seen_at'
+        )
+        with self._tx():
+            cursor = execute(sql, [self.user, to_epoch(self.now()), *params, *where_params])
+        return max(0, cursor.rowcount)
 
 
 class AmazonActions(Reads):

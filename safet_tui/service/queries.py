@@ -50,15 +50,25 @@ def split_account(text: str) -> tuple[str, str]:
     return " ".join(_ACCOUNT_TOKEN.sub(" ", text or "").split()), account
 
 
+#: views of the list that narrow a tab: claims changed since you last opened them; resolved claims
+#: that can still be appealed
+VIEWS = ("unread", "appealable")
+
+
 class Filter:
     """The text filter, as SQL over claims (ids, order, product fields, account name, message
-    text), and an ``account:NAME`` part that keeps only the claims of the accounts so named."""
+    text), an ``account:NAME`` part that keeps only the claims of the accounts so named, and the
+    views that narrow a tab (``only``: see VIEWS; ListQueries adds their SQL)."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, only: tuple[str, ...] | frozenset[str] = ()) -> None:
         self.text, self.account = split_account((text or "").strip())
+        unknown = set(only) - set(VIEWS)
+        if unknown:
+            raise ValueError(f"unknown view {sorted(unknown)[0]!r}")
+        self.only = frozenset(only)
 
     def __bool__(self) -> bool:
-        return bool(self.text or self.account)
+        return bool(self.text or self.account or self.only)
 
     def _account_clause(self, column: str) -> tuple[str, list]:
         if not self.account:
@@ -122,7 +132,7 @@ _CLAIM_COLUMNS = (
     "c.id, c.claim_no, c.order_id, COALESCE(p.sku, ''), COALESCE(p.title, ''), c.reason, c.claimed_minor, "
     "c.reimbursed_minor, c.currency, c.due_at, c.updated_at, c.status, c.outcome, "
     "CASE WHEN c.changed_at > COALESCE(r.seen_at, ?) THEN 1 ELSE 0 END, a.marketplace, c.deadline_estimated, "
-    "a.name"
+    "a.name, c.appeal_used, c.appeal_decided"
 )
 _CLAIM_FROM = (
     " FROM claim c JOIN account a ON a.id = c.account_id LEFT JOIN product p ON p.id = c.product_id"
@@ -135,7 +145,7 @@ CLAIMABLE = "f.claim_id IS NULL AND f.not_claimable = ''"
 
 _REFUND_COLUMNS = (
     "f.id, '', f.order_id, COALESCE(p.sku, ''), COALESCE(p.title, ''), f.return_reason, f.amount_minor, "
-    "NULL, f.currency, f.file_by, f.created_at, 'claimable', NULL, 0, a.marketplace, 0, a.name"
+    "NULL, f.currency, f.file_by, f.created_at, 'claimable', NULL, 0, a.marketplace, 0, a.name, 0, 0"
 )
 _REFUND_FROM = (
     " FROM refund f JOIN account a ON a.id = f.account_id LEFT JOIN product p ON p.id = f.product_id"
@@ -154,6 +164,35 @@ _REFUND_ORDER = {
 }
 
 
+#: the deadline sort in one ORDER BY (4 ``now`` parameters): upcoming deadlines soonest first, then
+#: passed ones latest first, then claims without one newest first; ``_deadline_window`` walks the
+#: same three segments one index range at a time
+_DEADLINE_ORDER = (
+    "CASE WHEN c.due_at IS NULL THEN 2 WHEN c.due_at >= ? THEN 0 ELSE 1 END, "
+    "CASE WHEN c.due_at >= ? THEN c.due_at END ASC, CASE WHEN c.due_at < ? THEN c.due_at END DESC, "
+    "CASE WHEN c.due_at >= ? THEN c.id END ASC, c.id DESC"
+)
+
+CLAIM_TABS = tuple(t for t in TABS if t != "claimable")
+
+
+def unread_ids(user: str, horizon: int, statuses: tuple[str, ...] = CLAIM_TABS) -> tuple[str, list]:
+    """SQL for the ids of the claims ``user`` has not seen since they last changed, in ``statuses``.
+
+    Unread means ``changed_at > COALESCE(seen_at, horizon)``, read as two index ranges: the claims
+    changed since the horizon with no newer read mark (claim (status, changed_at)), and this user's
+    read marks older than their claim's change (read_mark's key starts with the user)."""
+    marks = ", ".join("?" for _ in statuses)
+    sql = (
+        f"SELECT c.id FROM claim c WHERE c.status IN ({marks}) AND c.changed_at > ? AND NOT EXISTS "
+        '(SELECT 1 FROM read_mark r WHERE r."user" = ? AND r.claim_id = c.id AND r.seen_at >= c.changed_at) '
+        "UNION ALL "
+        'SELECT c.id FROM read_mark r JOIN claim c ON c.id = r.claim_id WHERE r."user" = ? '
+        f"AND c.status IN ({marks}) AND c.changed_at <= ? AND c.changed_at > r.seen_at"
+    )
+    return sql, [*statuses, horizon, user, user, *statuses, horizon]
+
+
 def _row(t: tuple, kind: str) -> ListRow:
     currency = t[8]
     return ListRow(
@@ -162,6 +201,7 @@ def _row(t: tuple, kind: str) -> ListRow:
         reimbursed=None if t[7] is None else Money.from_minor(t[7], currency),
         deadline=from_epoch(t[9]), updated_at=from_epoch(t[10]), status=t[11], outcome=t[12],
         unread=bool(t[13]), marketplace=t[14], estimated=bool(t[15]), account=t[16],
+        appeal_used=bool(t[17]), appeal_decided=bool(t[18]),
     )
 
 
@@ -173,6 +213,18 @@ class ListQueries:
         self.now = to_epoch(now)
         self.horizon = horizon
 
+    def claim_where(self, flt: Filter, tab: str | None = None) -> tuple[str, list]:
+        """The filter's text clause and its views' clauses, over ``claim c`` (of ``tab``, if given)."""
+        where, params = flt.claim_clause()
+        if "unread" in flt.only:
+            sql, args = unread_ids(self.user, self.horizon, (tab,) if tab in CLAIM_TABS else CLAIM_TABS)
+            where, params = f"{where} AND c.id IN ({sql})", [*params, *args]
+        if "appealable" in flt.only:
+            # lifecycle.deadline_of keeps due_at on a resolved claim only while it can be appealed
+            # (not used, not granted in full); one that has passed is closed
+            where, params = f"{where} AND c.status = 'resolved' AND c.due_at >= ?", [*params, self.now]
+        return where, params
+
     # -- counts -------------------------------------------------------------
     def counts(self, flt: Filter | None = None) -> dict[str, TabCount]:
         flt = flt or Filter("")
@@ -180,7 +232,7 @@ class ListQueries:
         unread = {t: 0 for t in TABS}
         if flt:
             # One pass over the matching claims gives both figures.
-            where, params = flt.claim_clause()
+            where, params = self.claim_where(flt)
             for status, n, u in execute(
                 "SELECT c.status, COUNT(*), SUM(CASE WHEN c.changed_at > COALESCE(r.seen_at, ?) THEN 1 ELSE 0 END) "
                 'FROM claim c LEFT JOIN read_mark r ON r.claim_id = c.id AND r."user" = ? '
@@ -215,7 +267,7 @@ class ListQueries:
             where, params = flt.refund_clause()
             sql = f"SELECT COUNT(*) FROM refund f WHERE {CLAIMABLE} AND f.file_by >= ?{where}"
             return execute(sql, [self.now, *params]).fetchone()[0]
-        where, params = flt.claim_clause()
+        where, params = self.claim_where(flt, tab)
         return execute(f"SELECT COUNT(*) FROM claim c WHERE c.status = ?{where}", [tab, *params]).fetchone()[0]
 
     def due_within(self, seconds: int) -> dict[str, int]:
@@ -252,20 +304,17 @@ class ListQueries:
             return [_row(t, "refund") for t in execute(sql, [self.now, *params, limit, offset])]
         if tab not in TABS:
             raise ValueError(f"unknown tab {tab!r}")
-        where, params = flt.claim_clause()
+        where, params = self.claim_where(flt, tab)
         if sort != "deadline":
             return self._segment(tab, "1=1", [], _ORDER[sort], where, params, offset, limit)
         if flt.text:
             # Filtered: the matching claims are few enough to sort in one query, which
             # evaluates the filter once instead of once per segment count and segment.
             now = self.now
-            order = ("CASE WHEN c.due_at IS NULL THEN 2 WHEN c.due_at >= ? THEN 0 ELSE 1 END, "
-                     "CASE WHEN c.due_at >= ? THEN c.due_at END ASC, CASE WHEN c.due_at < ? THEN c.due_at END DESC, "
-                     "CASE WHEN c.due_at >= ? THEN c.id END ASC, c.id DESC")
             sql = (
                 f"SELECT {_CLAIM_COLUMNS}{_CLAIM_FROM} JOIN (SELECT c.id AS wid, ROW_NUMBER() OVER "
-                f"(ORDER BY {order}) AS pos FROM claim c WHERE c.status = ?{where} ORDER BY pos LIMIT ? OFFSET ?) w "
-                "ON w.wid = c.id ORDER BY w.pos"
+                f"(ORDER BY {_DEADLINE_ORDER}) AS pos FROM claim c WHERE c.status = ?{where} ORDER BY pos "
+                "LIMIT ? OFFSET ?) w ON w.wid = c.id ORDER BY w.pos"
             )
             args = [self.horizon, self.user, now, now, now, now, tab, *params, limit, offset]
             return [_row(t, "claim") for t in execute(sql, args)]
@@ -281,16 +330,19 @@ class ListQueries:
         args = [self.horizon, self.user, tab, *cond_params, *params, limit, offset]
         return [_row(t, "claim") for t in execute(sql, args)]
 
-    def _deadline_window(self, tab, where, params, offset, limit) -> list[ListRow]:
-        """Most urgent first: upcoming deadlines soonest first, then passed ones (latest first),
-        then claims without a deadline (newest first). Each segment is one index range."""
-        segments = [
+    def _segments(self) -> list[tuple[str, list, str]]:
+        """The deadline order as three index ranges: (condition, its parameters, order)."""
+        return [
             ("c.due_at >= ?", [self.now], "c.due_at ASC, c.id ASC"),
             ("c.due_at < ?", [self.now], "c.due_at DESC, c.id DESC"),
             ("c.due_at IS NULL", [], "c.id DESC"),
         ]
+
+    def _deadline_window(self, tab, where, params, offset, limit) -> list[ListRow]:
+        """Most urgent first: upcoming deadlines soonest first, then passed ones (latest first),
+        then claims without a deadline (newest first). Each segment is one index range."""
         rows: list[ListRow] = []
-        for cond, cond_params, order in segments:
+        for cond, cond_params, order in self._segments():
             if len(rows) >= limit:
                 break
             size = execute(
@@ -302,6 +354,38 @@ class ListQueries:
             rows += self._segment(tab, cond, cond_params, order, where, params, offset, limit - len(rows))
             offset = 0
         return rows
+
+    def next_unread(self, tab: str, after: int, sort: str = "deadline", flt: Filter | None = None) -> int | None:
+        """Index (in the tab's order under ``sort`` and the filter) of the first unread claim after
+        index ``after``, or None. Reads the unread ids (few, by index), then walks the list's own
+        order as ids only, a chunk at a time inside the index, until one of them comes up."""
+        if tab not in CLAIM_TABS:
+            return None
+        if sort not in SORTS:
+            raise ValueError(f"unknown sort {sort!r}")
+        unread_sql, unread_params = unread_ids(self.user, self.horizon, (tab,))
+        unread = {row[0] for row in execute(unread_sql, unread_params)}
+        if not unread:
+            return None
+        where, params = self.claim_where(flt or Filter(""), tab)
+        segments = self._segments() if sort == "deadline" else [("1=1", [], _ORDER[sort])]
+        offset = 0
+        for cond, cond_params, order in segments:
+            size = execute(f"SELECT COUNT(*) FROM claim c WHERE c.status = ? AND {cond}{where}",
+                           [tab, *cond_params, *params]).fetchone()[0] if len(segments) > 1 else None
+            start, chunk = max(0, after + 1 - offset), 200  # the next one is most often near: small first
+            while size is None or start < size:
+                ids = [row[0] for row in execute(
+                    f"SELECT c.id FROM claim c WHERE c.status = ? AND {cond}{where} ORDER BY {order} LIMIT ? OFFSET ?",
+                    [tab, *cond_params, *params, chunk, start])]
+                hit = next((i for i, cid in enumerate(ids) if cid in unread), None)
+                if hit is not None:
+                    return offset + start + hit
+                if len(ids) < chunk:
+                    break
+                start, chunk = start + chunk, min(chunk * 4, 12_800)
+            offset += size or 0
+        return None
 
     def position_of(self, tab: str, key: int, sort: str, flt: Filter | None = None, limit: int = 100_000) -> int | None:
         """Index of a claim in a tab's order (to keep the cursor on it across refreshes)."""

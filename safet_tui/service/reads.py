@@ -47,12 +47,19 @@ class Reads(TimePassing):
         self.catch_up()
         return self.lists().counts(Filter(text))
 
-    def count(self, tab: str, text: str = "") -> int:
-        return self.lists().count(tab, Filter(text))
+    def count(self, tab: str, text: str = "", only: tuple[str, ...] = ()) -> int:
+        """Rows of a tab under the filter text and the views in ``only`` ("unread", "appealable")."""
+        return self.lists().count(tab, Filter(text, only))
 
-    def window(self, tab: str, offset: int, limit: int, sort: str = "deadline", text: str = "") -> list[ListRow]:
+    def window(self, tab: str, offset: int, limit: int, sort: str = "deadline", text: str = "",
+               only: tuple[str, ...] = ()) -> list[ListRow]:
         self.catch_up()
-        return self.lists().window(tab, offset, limit, sort, Filter(text))
+        return self.lists().window(tab, offset, limit, sort, Filter(text, only))
+
+    def next_unread(self, tab: str, after: int, sort: str = "deadline", text: str = "",
+                    only: tuple[str, ...] = ()) -> int | None:
+        """Where the next unread claim after row ``after`` is in the list as shown, or None."""
+        return self.lists().next_unread(tab, after, sort, Filter(text, only))
 
     def due_soon(self, hours: int = 24) -> dict[str, int]:
         """Reply-by, appeal-by and file-by counts in the next ``hours`` (see ListQueries.due_within)."""

@@ -47,6 +47,9 @@ class ListRow:
     estimated: bool = False
     #: the seller account (an agency runs many)
     account: str = ""
+    #: the one appeal was filed / decided (the outcome is then the appeal's)
+    appeal_used: bool = False
+    appeal_decided: bool = False
 
 
 @dataclass(frozen=True)
