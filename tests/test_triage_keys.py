@@ -22,6 +22,7 @@ from desk_support import (
 from textual.widgets import Select, TextArea
 
 from safet_tui.screens.dialogs import AttachDialog, TextDialog
+from safet_tui.screens.evidence import EvidenceDialog
 from safet_tui.screens.help import HelpScreen
 from safet_tui.screens.home import HomeScreen
 from safet_tui.screens.new_claim import NewClaimScreen
@@ -123,7 +124,7 @@ async def test_t3_file_the_refund_closest_to_its_file_by_with_its_evidence(demo_
         await type_text(pilot, "The buyer returned a different, older model.")  # the description has the focus
         assert form.query_one("#description", TextArea).text == "The buyer returned a different, older model."
         await press("ctrl+t")
-        await wait_for_screen(pilot, AttachDialog)
+        await wait_for_screen(pilot, EvidenceDialog)
         await type_text(pilot, "'item photo.jpg' label.jpg")  # two files, one per evidence still missing
         await press("enter")
         await wait_for(pilot, lambda: app.screen is form and "☑ Photos of the return package"
@@ -239,6 +240,8 @@ async def test_the_triage_keys_are_in_help_and_the_readme(demo_db, clock):
     app = make_app(demo_db, clock)
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
+        await pilot.press("3")  # P is Resolved's
+        await wait_for(pilot, lambda: app.home_screen.claim_list.tab == "resolved")
         await pilot.press("question_mark")
         help_screen = await wait_for_screen(pilot, HelpScreen)
         ids = {r[2]: r[0] for r in help_screen.rows}

@@ -26,6 +26,7 @@ from safet_tui.messages import (
 )
 from safet_tui.screens.claim_actions import AMAZON_ACTIONS, SELLER_ACTIONS, ClaimScreen
 from safet_tui.screens.due_soon import announce_due_soon
+from safet_tui.screens.triage import TriageScreen
 from safet_tui.service.desk import NotFound
 from safet_tui.service.views import SORTS, TAB_LABELS, TABS, ClaimView, RefundView, TabCount
 from safet_tui.widgets.claim_list import ClaimList
@@ -40,7 +41,7 @@ class StatusTabs(Tabs, can_focus=False):
     """The four tabs; the claim list keeps the focus."""
 
 
-class HomeScreen(ClaimScreen):
+class HomeScreen(TriageScreen):
     CSS_PATH = "home.tcss"
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -215,15 +216,19 @@ class HomeScreen(ClaimScreen):
         ro = f" read-only: {self.desk.read_only} ·" if self.desk.read_only else ""
         due = f" · {self.due_line}" if self.due_line else ""
         self.query_one("#status-line", Label).update(literal(
-            f"{ro} sort: {cl.sort} · {TAB_LABELS[cl.tab]}: {cl.total:,}{sel}{due} · {who} · {self.desk.target.name}"
+            f"{ro} sort: {cl.sort} · {TAB_LABELS[cl.tab]}: {cl.total:,}{self.view_note()}{sel}{due} · {who} · "
+            f"{self.desk.target.name}"
         ))
+
+    def refresh_status(self) -> None:
+        self._update_status()
 
     # -- list events ----------------------------------------------------------------------
     @on(Tabs.TabActivated)
     def _tab_clicked(self, event: Tabs.TabActivated) -> None:
         tab = event.tab.id.removeprefix("tab-") if event.tab and event.tab.id else "awaiting"
         if tab != self.claim_list.tab:
-            self.claim_list.show(tab)
+            self.claim_list.show(tab, only=self.views_for(tab))
             self._update_status()
             self.refresh_bindings()
 
@@ -281,7 +286,7 @@ class HomeScreen(ClaimScreen):
     def action_tab(self, tab: str) -> None:
         self.query_one(StatusTabs).active = f"tab-{tab}"
         if tab != self.claim_list.tab:
-            self.claim_list.show(tab)
+            self.claim_list.show(tab, only=self.views_for(tab))
         self._update_status()
         self.refresh_bindings()
 

@@ -19,7 +19,7 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static, TextAr
 from safet_tui.domain.deadlines import local_time
 from safet_tui.domain.eligibility import ORDER_ID, Eligibility
 from safet_tui.domain.money import Money, MoneyError, dot_decimal, format_money, parse_amount
-from safet_tui.domain.reasons import REASONS, REASONS_BY_CODE, Evidence
+from safet_tui.domain.reasons import REASONS, REASONS_BY_CODE, Evidence, reason_for_return
 from safet_tui.messages import REFUSALS, Write
 from safet_tui.screens.claim_actions import WritingScreen
 from safet_tui.service.desk import Desk, Evidenced
@@ -68,6 +68,8 @@ class NewClaimScreen(WritingScreen):
         accounts = self._accounts = desk.accounts()
         refund = desk.refund(self.refund_id) if self.refund_id else None
         self.refund = refund
+        #: the claim reason the refund's return reason points to (domain.reasons.RETURN_REASON_CLAIMS)
+        self.preselected = reason_for_return(refund.return_reason) if refund else None
         account_id = refund.account_id if refund else (accounts[0].id if accounts else None)
         with VerticalScroll(id="form"):
             yield Label("File a SAFE-T claim" + (" for a claimable refund" if refund else ""), id="form-title")
@@ -85,7 +87,11 @@ class NewClaimScreen(WritingScreen):
                                    "YYYY-MM-DD (blank if not returned)")
             with Horizontal(classes="row"):
                 yield Label("Reason", classes="field")
-                yield Select([(r.label, r.code) for r in REASONS], prompt="Choose the claim reason", id="reason")
+                yield Select([(r.label, r.code) for r in REASONS], prompt="Choose the claim reason", id="reason",
+                             value=self.preselected.code if self.preselected else Select.NULL)
+            if refund is not None and self.preselected:
+                yield Label(literal(f"Reason from the return reason “{refund.return_reason}” (change it above)"),
+                            classes="field-note")
             yield from self._field("Amount", "amount", self._amount_text(refund) if refund else "", "claimed amount")
             yield Label("Description (every claim needs one)", classes="field-wide")
             yield TextArea(id="description", soft_wrap=True)
@@ -119,7 +125,10 @@ class NewClaimScreen(WritingScreen):
 
     def on_mount(self) -> None:
         self._ready = True
-        self.set_focus(self.query_one("#order", Input))  # now: keys typed right behind "n" are the order id
+        # now, not a tick later: the keys typed right behind "n" belong to the first field left to fill
+        # (from a refund, the description once the reason is known; else the order id)
+        first = "#description" if self.preselected else "#reason" if self.refund else "#order"
+        self.set_focus(self.query_one(first))
         self.recheck()
 
     @on(Input.Changed)
@@ -288,6 +297,11 @@ class NewClaimScreen(WritingScreen):
         code = self.query_one("#reason", Select).value
         reason = REASONS_BY_CODE.get(code) if isinstance(code, str) else None
         kinds = list(reason.evidence) if reason and reason.evidence else list(Evidence)
+        have = {f.evidence for f in self.files}
+        missing = [k for k in (reason.evidence if reason else ()) if k not in have]
+        if missing:  # straight to the files the reason still needs, all in one go
+            self._attach_missing(missing)
+            return
 
         def got_path(path: str | None, kind: Evidence | None) -> None:
             if path:
@@ -302,6 +316,17 @@ class NewClaimScreen(WritingScreen):
                                  lambda p: got_path(p, kind))
 
         self.app.push_screen(ChoiceDialog("What does the file show?", [k.label for k in kinds] + ["Other"]), got_kind)
+
+    def _attach_missing(self, missing: list[Evidence]) -> None:
+        from safet_tui.screens.evidence import EvidenceDialog
+
+        def got(paths: list[str] | None) -> None:
+            for n, path in enumerate(paths or ()):
+                self.files.append(Evidenced(path, missing[n] if n < len(missing) else None))
+            if paths:
+                self.recheck()
+
+        self.app.push_screen(EvidenceDialog(missing, self.desk.check_attachment), got)
 
     @on(Button.Pressed, "#attach")
     def _attach_pressed(self) -> None:

@@ -28,7 +28,7 @@ from safet_tui.domain.deadlines import Urgency
 from safet_tui.domain.money import Money, format_money
 from safet_tui.domain.reasons import REASONS_BY_CODE
 from safet_tui.service.views import ListRow
-from safet_tui.widgets.columns import Column, fit, layout
+from safet_tui.widgets.columns import Column, fit, layout, outcome_text
 from safet_tui.widgets.text import URGENCY_CLASS, ago, clean, deadline_text
 
 PAGE = 100
@@ -36,9 +36,10 @@ PAGE = 100
 class RowSource(Protocol):
     """Where the list's rows come from: a count and a window, per tab, sort and filter."""
 
-    def count(self, tab: str, text: str = "") -> int: ...
+    def count(self, tab: str, text: str = "", only: tuple[str, ...] = ()) -> int: ...
 
-    def window(self, tab: str, offset: int, limit: int, sort: str = "deadline", text: str = "") -> list[ListRow]: ...
+    def window(self, tab: str, offset: int, limit: int, sort: str = "deadline", text: str = "",
+               only: tuple[str, ...] = ()) -> list[ListRow]: ...
 
 
 DEADLINE_TITLES = {"awaiting": "Reply by", "investigating": "Deadline", "resolved": "Appeal by",
@@ -114,6 +115,8 @@ class ClaimList(ScrollView, can_focus=True):
         self.tab = "awaiting"
         self.sort = "deadline"
         self.text = ""
+        #: views that narrow the tab ("unread", "appealable"; see service.queries.VIEWS)
+        self.only: tuple[str, ...] = ()
         self.total = 0
         self.is_loaded = False
         self.selected: set[tuple[str, int]] = set()
@@ -128,12 +131,14 @@ class ClaimList(ScrollView, can_focus=True):
 
     # -- what to show ---------------------------------------------------------------
     def show(self, tab: str | None = None, sort: str | None = None, text: str | None = None,
-             *, keep_cursor: bool = False, now: bool = False) -> None:
-        """Switch tab, sort or filter (or just reload), then fetch in a worker (``now``: here)."""
+             *, keep_cursor: bool = False, now: bool = False, only: tuple[str, ...] | None = None) -> None:
+        """Switch tab, sort, filter or view (or just reload), then fetch in a worker (``now``: here)."""
         changed = (tab not in (None, self.tab)) or (sort not in (None, self.sort)) or (text not in (None, self.text))
+        changed = changed or (only is not None and tuple(sorted(only)) != self.only)
         self.tab = tab if tab is not None else self.tab
         self.sort = sort if sort is not None else self.sort
         self.text = text if text is not None else self.text
+        self.only = tuple(sorted(only)) if only is not None else self.only
         if changed and not keep_cursor:
             self.cursor = 0
             self.scroll_to(y=0, animate=False)
@@ -150,22 +155,22 @@ class ClaimList(ScrollView, can_focus=True):
             # The first load: a count and one page by index are quick even at 100k claims, and
             # the first frame then has rows; a worker's answer would arrive after that frame and
             # cost a second full paint of the cold start (measured in bench/).
-            self._on_loaded(self._fetch(self._generation, self.tab, self.sort, self.text, self.cursor))
+            self._on_loaded(self._fetch(self._generation, self.tab, self.sort, self.text, self.cursor, self.only))
             return
-        self._load(self._generation, self.tab, self.sort, self.text, self.cursor)
+        self._load(self._generation, self.tab, self.sort, self.text, self.cursor, self.only)
 
     def reload(self) -> None:
         """Fetch again (the database changed), keeping the cursor and the selection."""
         self.show(keep_cursor=True)
 
     @work(thread=True, exclusive=True, group="claim-list-load")
-    def _load(self, generation: int, tab: str, sort: str, text: str, cursor: int) -> None:
-        self.post_message(self._fetch(generation, tab, sort, text, cursor))
+    def _load(self, generation: int, tab: str, sort: str, text: str, cursor: int, only: tuple[str, ...]) -> None:
+        self.post_message(self._fetch(generation, tab, sort, text, cursor, only))
 
-    def _fetch(self, generation: int, tab: str, sort: str, text: str, cursor: int) -> Fetched:
-        total = self.source.count(tab, text)
+    def _fetch(self, generation: int, tab: str, sort: str, text: str, cursor: int, only: tuple[str, ...]) -> Fetched:
+        total = self.source.count(tab, text, only=only)
         page = min(cursor, max(0, total - 1)) // PAGE
-        return self.Fetched(generation, total, page, self.source.window(tab, page * PAGE, PAGE, sort, text))
+        return self.Fetched(generation, total, page, self.source.window(tab, page * PAGE, PAGE, sort, text, only=only))
 
     @on(Fetched)
     def _on_loaded(self, message: Fetched) -> None:
@@ -193,8 +198,9 @@ class ClaimList(ScrollView, can_focus=True):
         self.post_message(self.Loaded(self.tab, total))
 
     @work(thread=True, group="claim-list-page")
-    def _fetch_page(self, generation: int, page: int, tab: str, sort: str, text: str) -> None:
-        self.post_message(self.PageFetched(generation, page, self.source.window(tab, page * PAGE, PAGE, sort, text)))
+    def _fetch_page(self, generation: int, page: int, tab: str, sort: str, text: str, only: tuple[str, ...]) -> None:
+        rows = self.source.window(tab, page * PAGE, PAGE, sort, text, only=only)
+        self.post_message(self.PageFetched(generation, page, rows))
 
     @on(PageFetched)
     def _on_page(self, message: PageFetched) -> None:
@@ -219,9 +225,15 @@ class ClaimList(ScrollView, can_focus=True):
         if rows is None:
             if page not in self._pending and self.is_loaded:
                 self._pending.add(page)
-                self._fetch_page(self._generation, page, self.tab, self.sort, self.text)
+                self._fetch_page(self._generation, page, self.tab, self.sort, self.text, self.only)
             return None
         return rows[offset] if offset < len(rows) else None
+
+    def loaded_row(self, index: int) -> ListRow | None:
+        """The row at ``index`` if its page is already fetched (no query)."""
+        page, offset = divmod(index, PAGE)
+        rows = self._pages.get(page) if 0 <= index < self.total else None
+        return rows[offset] if rows is not None and offset < len(rows) else None
 
     def loaded_rows(self) -> Iterator[ListRow]:
         """Rows already fetched (no query): what the user has seen, and so could select."""
@@ -318,9 +330,13 @@ class ClaimList(ScrollView, can_focus=True):
         base = self.rich_style
         if index >= self.total:
             if index == 0 and self.is_loaded:
-                text = ("  No claims match." if self.text else
-                        "  Nothing here. (A new database? `safet demo` makes a demo one; "
-                        "the palette's Import report… brings yours.)")
+                if self.text:
+                    text = "  No claims match."
+                elif self.only:
+                    text = "  No claims in this view (" + ", ".join(f"{v} only" for v in self.only) + ")."
+                else:
+                    text = ("  Nothing here. (A new database? `safet demo` makes a demo one; "
+                            "the palette's Import report… brings yours.)")
                 return Strip([Segment(text, self.get_component_rich_style("claim-list--dim"))]).adjust_cell_length(width, base)
             return Strip.blank(width, base)
         row = self.row_at(index)
@@ -358,6 +374,8 @@ class ClaimList(ScrollView, can_focus=True):
                 text = money_text(row.claimed)
             elif col.name == "reimbursed":
                 text = money_text(row.reimbursed)
+            elif col.name == "outcome":
+                text = outcome_text(row.outcome, row.appeal_used, row.appeal_decided)
             elif col.name == "deadline":
                 text, level = deadline_text(row.deadline, now, row.estimated)
                 if row.kind == "claim" and row.status == "resolved" and level is Urgency.OVERDUE:

@@ -28,19 +28,33 @@ COLUMNS = (
     Column("reason", "Reason", 17, drop=1),
     Column("claimed", "Claimed", 11, "right"),
     Column("reimbursed", "Reimbursed", 11, "right", drop=4),
+    Column("outcome", "Outcome", 14),
     Column("deadline", "Deadline", 14),
     Column("updated", "Updated", 10, drop=2),
 )
 
 MIN_PRODUCT = 18
 
+RESOLVED_ONLY = ("reimbursed", "outcome")
+
+OUTCOMES = {"grant_full": "Granted", "grant_partial": "Partial", "no_grant": "No-Grant"}
+APPEAL_OUTCOMES = {"grant_full": "Appeal granted", "grant_partial": "Appeal partial", "no_grant": "Appeal denied"}
+
+
+def outcome_text(outcome: str | None, appeal_used: bool = False, appeal_decided: bool = False) -> str:
+    """Granted / Partial / No-Grant, or what the one appeal brought (its decision is the outcome)."""
+    if outcome is None:
+        return "Appeal pending" if appeal_used and not appeal_decided else ""
+    return (APPEAL_OUTCOMES if appeal_used and appeal_decided else OUTCOMES).get(outcome, outcome)
+
 
 def layout(width: int, tab: str = "resolved", accounts: bool = False) -> list[tuple[Column, int]]:
     """Columns that fit in ``width`` cells, with the flexible product column sized to fill.
 
-    Reimbursed only means something on the Resolved tab; there it matters more than the reason.
-    The account column only with ``accounts`` (the desk holds more than one seller)."""
-    chosen = [c for c in COLUMNS if (c.name != "reimbursed" or tab == "resolved")
+    Reimbursed and the outcome only mean something on the Resolved tab; there they matter more than
+    the reason, and the outcome (what can be appealed) stays at any width. The account column only
+    with ``accounts`` (the desk holds more than one seller)."""
+    chosen = [c for c in COLUMNS if (c.name not in RESOLVED_ONLY or tab == "resolved")
               and (c.name != "account" or accounts)]
     if tab == "resolved":
         chosen = [Column(c.name, c.title, c.width, c.align, {"reimbursed": 1, "reason": 4}.get(c.name, c.drop))
