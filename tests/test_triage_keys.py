@@ -292,3 +292,29 @@ def test_return_reasons_map_to_claim_reasons():
     assert reason_for_return("CR-SWITCHEROO").code == "different"
     assert reason_for_return("No longer needed") is None
     assert reason_for_return("") is None
+
+
+def test_every_return_reason_maps_to_a_known_claim_reason():
+    from safet_tui.domain.reasons import REASONS_BY_CODE, RETURN_REASON_CLAIMS
+
+    assert set(RETURN_REASON_CLAIMS.values()) <= set(REASONS_BY_CODE)
+    assert all(key == " ".join(key.lower().split()) for key in RETURN_REASON_CLAIMS)
+
+
+async def test_the_triage_keys_follow_the_keymap(demo_db, clock):
+    from desk_support import desk_config
+
+    keymap = {"desk.mark_all_read": "f8", "desk.unread_only": "f9"}
+    app = make_app(demo_db, clock, config=desk_config(keymap=keymap))
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        cl = app.home_screen.claim_list
+        await pilot.press("f9")
+        await wait_for(pilot, lambda: cl.only == ("unread",) and cl.is_loaded)
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: "every tab" in screen_text(app))
+        await pilot.press("escape")
+        await wait_for_screen(pilot, HomeScreen)
+        await pilot.press("M", "U")  # the old keys do nothing now
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen) and cl.only == ("unread",)

@@ -79,7 +79,7 @@ class EvidenceDialog(ModalScreen[list[str] | None]):
         with Vertical():
             yield Label("Evidence for the claim", id="evidence-title")
             order = "\n".join(f"  {n}. {e.label}" for n, e in enumerate(self.missing, 1))
-            yield Label(literal(order))
+            yield Label(literal(order, newlines=True))
             yield Label("One file each, in this order, separated by spaces (quote a path with spaces, as a "
                         "drag and drop does); tab completes, enter attaches.", classes="hint")
             yield Input(str(Path.cwd()) + os.sep, id="paths", suggester=LastPathSuggester())

@@ -23,7 +23,7 @@ from safet_tui.messages import Write
 from safet_tui.screens.claim_actions import ClaimScreen
 from safet_tui.service.views import TAB_LABELS, TabCount
 from safet_tui.widgets.claim_list import ClaimList
-from safet_tui.widgets.text import literal
+from safet_tui.widgets.text import clean, literal
 
 #: what each view is called where the desk says it is on
 VIEW_NAMES = {"unread": "unread only", "appealable": "appealable only"}
@@ -66,15 +66,16 @@ class MarkReadDialog(ModalScreen[str | None]):
             known = [self.counts[t].unread for t in tabs if t in self.counts]
             return f" — {sum(known):,} unread" if known else ""
 
-        where = f", matching “{self.text}”" if self.text else ""
-        lines = []
+        where = f", matching “{clean(self.text)}”" if self.text else ""
+        choices = []
         if self.tab is not None:
-            lines.append(f"{' / '.join(keys.get('mark.tab', []))}  this tab: {TAB_LABELS[self.tab]}"
-                         f"{where}{unread([self.tab])}")
-        lines.append(f"{' / '.join(keys.get('mark.all', []))}  every tab{where}"
-                     f"{unread(['awaiting', 'investigating', 'resolved'])}")
-        lines.append(f"{' / '.join(keys.get('mark.cancel', []))}  cancel")
-        self.query_one("#mark-choices", Static).update(literal("\n".join(lines)))
+            choices.append(("mark.tab", f"this tab: {TAB_LABELS[self.tab]}{where}{unread([self.tab])}"))
+        choices.append(("mark.all", f"every tab{where}{unread(['awaiting', 'investigating', 'resolved'])}"))
+        choices.append(("mark.cancel", "cancel"))
+        shown = [(" / ".join(keys.get(ident, [])), what) for ident, what in choices]
+        width = max(len(k) for k, _ in shown)
+        lines = [f"{k.ljust(width)}  {what}" for k, what in shown]
+        self.query_one("#mark-choices", Static).update(literal("\n".join(lines), newlines=True))
 
     def action_choose(self, choice: str) -> None:
         if choice == "tab" and self.tab is None:
