@@ -131,7 +131,9 @@ class TriageScreen(ClaimScreen):
         return tuple(v for v in self.claim_list.only if v != "appealable" or tab == "resolved")
 
     def view_note(self) -> str:
-        """' · unread only' and the like, for the status line."""
+        """' · unread only' and the like, for the status line (refunds have no views)."""
+        if self.claim_list.tab == "claimable":
+            return ""
         return "".join(f" · {VIEW_NAMES.get(v, v)}" for v in self.claim_list.only)
 
     def _toggle_view(self, view: str) -> None:
