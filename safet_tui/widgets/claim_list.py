@@ -134,7 +134,8 @@ class ClaimList(ScrollView, can_focus=True):
              *, keep_cursor: bool = False, now: bool = False, only: tuple[str, ...] | None = None) -> None:
         """Switch tab, sort, filter or view (or just reload), then fetch in a worker (``now``: here)."""
         changed = (tab not in (None, self.tab)) or (sort not in (None, self.sort)) or (text not in (None, self.text))
-        changed = changed or (only is not None and tuple(sorted(only)) != self.only)
+        view_changed = only is not None and tuple(sorted(only)) != self.only
+        changed = changed or view_changed
         self.tab = tab if tab is not None else self.tab
         self.sort = sort if sort is not None else self.sort
         self.text = text if text is not None else self.text
@@ -142,8 +143,8 @@ class ClaimList(ScrollView, can_focus=True):
         if changed and not keep_cursor:
             self.cursor = 0
             self.scroll_to(y=0, animate=False)
-        if tab is not None and changed:
-            self.selected.clear()
+        if (tab is not None and changed) or view_changed:
+            self.selected.clear()  # what was selected may not be in the new rows
         keep = self.current_row if keep_cursor and not changed else None
         self._keep_key = (keep.kind, keep.key) if keep is not None else None
         self._generation += 1
