@@ -318,3 +318,13 @@ async def test_the_triage_keys_follow_the_keymap(demo_db, clock):
         await pilot.press("M", "U")  # the old keys do nothing now
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen) and cl.only == ("unread",)
+
+
+async def test_mark_all_read_on_a_read_only_desk_says_so_before_asking(demo_db, clock):
+    app = make_app(demo_db, clock)
+    app.desk.read_only = "the file is read-only for you"  # as the desk finds a chmod 444 file
+    async with app.run_test(size=(120, 35), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("M")
+        await wait_for(pilot, lambda: toast_says(app, "Read marks not saved: read-only database"))
+        assert isinstance(app.screen, HomeScreen) and "every tab" not in screen_text(app)

@@ -20,7 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from safet_tui.messages import Write
-from safet_tui.screens.claim_actions import ClaimScreen
+from safet_tui.screens.claim_actions import ClaimScreen, read_only_refusal
 from safet_tui.service.views import TAB_LABELS, TabCount
 from safet_tui.widgets.claim_list import ClaimList
 from safet_tui.widgets.text import clean, literal
@@ -186,6 +186,9 @@ class TriageScreen(ClaimScreen):
 
     # -- mark read --------------------------------------------------------------------------------
     def action_mark_all_read(self) -> None:
+        if self.desk.read_only:  # say so before asking which claims
+            self.say(f"Read marks not saved: {read_only_refusal(self.desk.read_only)}", severity="warning", timeout=8)
+            return
         cl = self.claim_list
         tab = cl.tab if cl.tab != "claimable" else None
         text = cl.text
