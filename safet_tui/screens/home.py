@@ -56,6 +56,7 @@ class HomeScreen(TriageScreen):
         *ClaimScreen.CLAIM_BINDINGS,
         Binding("n", "new_claim", "New claim", id="desk.new_claim"),
         Binding("m", "toggle_read", "Read", id="desk.toggle_read"),
+        *TriageScreen.TRIAGE_BINDINGS,
         Binding("space", "select", "Select", show=False, id="desk.select"),
         Binding("s", "cycle_sort", "Sort", id="desk.sort"),
         Binding("a", "analytics", "Analytics", id="desk.analytics"),

@@ -84,10 +84,12 @@ class MarkReadDialog(ModalScreen[str | None]):
 
 
 class TriageScreen(ClaimScreen):
-    """The triage keys of the claim list (the home screen provides the list)."""
+    """The triage keys of the claim list (the home screen provides the list and lists the keys)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("u", "next_unread", "Next unread", show=False, id="desk.next_unread"),
+    #: the triage keys, for the home screen's BINDINGS (listed there after m, so the footer shows
+    #: "u Next unread" beside "m Read" when there is room)
+    TRIAGE_BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("u", "next_unread", "Next unread", id="desk.next_unread"),
         Binding("U", "unread_only", "Unread only", show=False, id="desk.unread_only"),
         Binding("M", "mark_all_read", "Mark all read", show=False, id="desk.mark_all_read"),
         Binding("P", "appealable_only", "Appealable only", show=False, id="desk.appealable_only"),
