@@ -26,7 +26,8 @@ from safet_tui.db import Attachment, Product
 from safet_tui.screens import attachments as files_screen
 from safet_tui.screens.appeal import AppealDialog
 from safet_tui.screens.attachments import AttachmentsScreen, SaveDialog
-from safet_tui.screens.dialogs import AttachDialog, ChoiceDialog
+from safet_tui.screens.dialogs import AttachDialog
+from safet_tui.screens.evidence import EvidenceDialog
 from safet_tui.screens.home import HomeScreen
 from safet_tui.screens.new_claim import NewClaimScreen
 from safet_tui.screens.thread import ThreadScreen
@@ -241,10 +242,8 @@ async def test_new_claim_evidence_file_removed(demo_db, clock, tmp_path):
         form.query_one("#reason").value = "unsellable"
         await settle(pilot)
         for path in (wrong, right):
-            await pilot.press("ctrl+t")
-            await wait_for_screen(pilot, ChoiceDialog)
-            await pilot.press("enter")  # photos of the returned item
-            await wait_for_screen(pilot, AttachDialog)
+            await pilot.press("ctrl+t")  # straight to the files for the evidence still missing
+            await wait_for_screen(pilot, EvidenceDialog)
             app.screen.query_one(Input).value = str(path)
             await pilot.press("enter")
             await wait_for_screen(pilot, NewClaimScreen)
@@ -258,7 +257,8 @@ async def test_new_claim_evidence_file_removed(demo_db, clock, tmp_path):
         listed = [line for line in screen_text(app).splitlines() if "↳" in line]
         assert len(listed) == 1 and "right.jpg" in listed[0]
         assert [f.path for f in form.files] == [str(right)]
-        assert "☑ Photos of the returned item" in text(form.query_one("#checklist"))
+        checklist = text(form.query_one("#checklist"))  # wrong.jpg stood for the item photos, right.jpg for the label
+        assert "☐ Photos of the returned item" in checklist and "☑ Photos of the return package" in checklist
 
 
 # -- f. due in the next 24 hours --------------------------------------------------------------------------
