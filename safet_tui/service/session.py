@@ -242,14 +242,33 @@ class Session:
             raise ServiceError(f"only files in your folder {self.files_in.name}/ can be used here")
         return str(full)
 
-    def _store(self, path: str) -> store.StoredFile:
-        """Copy a file into the attachment store (before the write transaction: hashing up to the
-        limit must not hold the lock); a file that cannot be attached is refused in one line."""
+    def _store(self, path: str) -> store.Staged:
+        """Copy a file into the attachment store under a temporary name (before the write
+        transaction: hashing up to the limit must not hold the lock); a file that cannot be
+        attached is refused in one line."""
         path = self.local_path(path)
         try:
-            return store.store_file(self.attachments_dir, path, self.attachment_limit)
+            return store.stage_file(self.attachments_dir, path, self.attachment_limit)
         except AttachmentError as exc:
             raise AttachmentRefused(str(exc)) from exc
+
+    @contextmanager
+    def _staging(self, paths: Sequence[str]) -> Iterator[list[store.StoredFile]]:
+        """The files copied in for a write (``with self._staging(paths) as files: with self._tx():
+        …``): each is put in place only after the body, so after the transaction that records it
+        has committed; a refusal anywhere (a file, the rules, a busy database) removes them all.
+        A row is never written for a file that is not in the store, and a file the database did
+        not take is not left in it."""
+        staged: list[store.Staged] = []
+        try:
+            for path in paths:
+                staged.append(self._store(path))
+            yield [s.file for s in staged]
+            for s in staged:
+                store.publish(s)
+        finally:
+            for s in staged:
+                store.discard(s)
 
     def attachment_path(self, sha256: str) -> Path:
         return store.stored_path(self.attachments_dir, sha256)
