@@ -83,7 +83,7 @@ def safe_name(raw: str | bytes | os.PathLike) -> str:
     U+FFFD), no control, format (bidi, zero-width) or unassigned characters, no path separators,
     spaces collapsed, at most :data:`MAX_NAME` characters with the extension kept; never empty."""
     data = raw if isinstance(raw, bytes) else _bytes_of(os.fspath(raw)) if isinstance(raw, str) else os.fsencode(raw)
-    text = data.decode("utf-8", "replace")
+    text = " ".join(data.decode("utf-8", "replace").split())  # tabs, line breaks: one space
     text = "".join(ch for ch in text if unicodedata.category(ch) not in _DROPPED)
     text = text.replace("/", "_").replace("\\", "_")
     text = " ".join(text.split()).strip(" .")

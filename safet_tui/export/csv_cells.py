@@ -55,19 +55,22 @@ def neutralise(value: object) -> str:
     return text
 
 
-def write_csv(out: IO[str], header: Sequence[str], rows: Iterable[Sequence[object]], *,
-              lineterminator: str = LINE_END) -> None:
-    """Write ``header`` and ``rows`` to ``out``, every cell neutralised."""
-    writer = csv.writer(out, lineterminator=lineterminator)
+def write_csv(out: IO[str], header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    """Write ``header`` and ``rows`` to ``out`` (opened with ``newline=""``), every cell neutralised.
+
+    Lines always end in CRLF: the csv module quotes a cell holding a character of the line end
+    only, so with ``\n`` a lone carriage return in a title went out bare, a spreadsheet broke the
+    row there, and the rest of the cell (``=cmd|…``) began a line of its own, unneutralised."""
+    writer = csv.writer(out, lineterminator=LINE_END)
     writer.writerow([neutralise(h) for h in header])
     for row in rows:
         writer.writerow([neutralise(v) for v in row])
 
 
-def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]], *, lineterminator: str = "\n") -> str:
-    """The CSV as a string (``\n`` line ends by default: for a terminal, cron or e-mail)."""
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """The CSV as a string (for standard output or :func:`write_csv_file`)."""
     out = io.StringIO(newline="")
-    write_csv(out, header, rows, lineterminator=lineterminator)
+    write_csv(out, header, rows)
     return out.getvalue()
 
 
