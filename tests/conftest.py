@@ -5,6 +5,7 @@ Tests never read the real time: NOW is the clock of every desk they open.
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,3 +61,14 @@ def empty_desk(tmp_path, clock):
     d = Desk(str(tmp_path / "empty.db"), clock=clock, user="tester")
     yield d
     d.close()
+
+
+# -- hypothesis: a bounded run in `make test`, a long one with SAFET_FUZZ=1 ------------------------
+# (registered once here for every property suite; a test may lower max_examples for itself)
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile("bounded", max_examples=25, deadline=None, derandomize=True, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+settings.register_profile("thorough", max_examples=1000, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+settings.load_profile("thorough" if os.environ.get("SAFET_FUZZ") == "1" else "bounded")
