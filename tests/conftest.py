@@ -63,12 +63,16 @@ def empty_desk(tmp_path, clock):
     d.close()
 
 
-# -- hypothesis: a bounded run in `make test`, a long one with SAFET_FUZZ=1 ------------------------
-# (registered once here for every property suite; a test may lower max_examples for itself)
+# -- hypothesis: a bounded run in `make test`, a long one with SAFET_FUZZ=N (N >= 1) -------------
+# Profile "bounded" (the default: few examples, the same ones every run) or "thorough" (1,000 x N
+# random examples per test). A test may still set its own max_examples.
 from hypothesis import HealthCheck, settings  # noqa: E402
 
+_FUZZ = os.environ.get("SAFET_FUZZ", "0").strip()
+_FUZZ_N = int(_FUZZ) if _FUZZ.isdigit() else 1
+_RELAXED = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 settings.register_profile("bounded", max_examples=25, deadline=None, derandomize=True, print_blob=True,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-settings.register_profile("thorough", max_examples=1000, deadline=None, print_blob=True,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-settings.load_profile("thorough" if os.environ.get("SAFET_FUZZ") == "1" else "bounded")
+                          suppress_health_check=_RELAXED)
+settings.register_profile("thorough", max_examples=1000 * max(_FUZZ_N, 1), deadline=None, print_blob=True,
+                          suppress_health_check=_RELAXED)
+settings.load_profile("bounded" if _FUZZ in ("", "0") else "thorough")

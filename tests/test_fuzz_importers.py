@@ -9,8 +9,8 @@ fault is in a cell, its line, column and value; never any other exception. A ref
 nothing: the database dump before and after is the same. After an import the desk still reads,
 exports and re-imports what it holds.
 
-``make test`` runs a bounded, reproducible set of examples; ``SAFET_FUZZ=1`` runs the "thorough"
-profile of tests/conftest.py (1,000 random examples per test).
+``make test`` runs a bounded, reproducible set of examples; ``SAFET_FUZZ=N`` (N >= 1) runs the
+"thorough" profile of tests/conftest.py (1,000 x N random examples per test).
 """
 
 from __future__ import annotations
