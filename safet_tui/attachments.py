@@ -121,7 +121,7 @@ def _open_checked(path: str | os.PathLike, limit: int) -> tuple[int, int, str]:
         if not stat.S_ISREG(info.st_mode):
             raise AttachmentError(f"{name}: not a regular file (a device, pipe or socket cannot be attached)")
         if info.st_size == 0:
-            raise AttachmentError(f"{name}: is empty (0 bytes), so it proves nothing; attach the file that "
+            raise AttachmentError(f"{name}: is empty (it reports 0 bytes), so it proves nothing; attach the file that "
                                   "holds the evidence")
         if info.st_size > limit:
             raise AttachmentError(f"{name}: {human_size(info.st_size)} is over the {human_size(limit)} "

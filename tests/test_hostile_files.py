@@ -172,8 +172,8 @@ def attachment_rows(desk: Desk) -> list[tuple]:
 
 
 @pytest.mark.parametrize(("path", "reason"), [
-    ("/proc/self/pagemap", "is empty (0 bytes)"),  # reads as gigabytes; reported size 0
-    ("/proc/self/environ", "is empty (0 bytes)"),  # secrets; reported size 0
+    ("/proc/self/pagemap", "is empty (it reports 0 bytes)"),  # reads as gigabytes; reported size 0
+    ("/proc/self/environ", "is empty (it reports 0 bytes)"),  # secrets; reported size 0
 ])
 def test_special_files_are_refused_and_leave_nothing_in_the_store(claim, path, reason):
     desk, _account, no = claim
@@ -196,7 +196,7 @@ def test_an_empty_file_is_refused_with_a_reason(claim, tmp_path):
                 lambda: desk.reply(no, "see attached", [str(empty)])):
         with pytest.raises(AttachmentError) as refused:
             act()
-        assert "photo.jpg: is empty (0 bytes), so it proves nothing" in str(refused.value)
+        assert "photo.jpg: is empty (it reports 0 bytes), so it proves nothing" in str(refused.value)
         assert "\n" not in str(refused.value)
     assert store_contents(desk) == [] and attachment_rows(desk) == []
 
@@ -230,6 +230,20 @@ def test_a_name_that_is_not_utf8_is_stored_clean(claim, tmp_path):
     (row,) = attachment_rows(desk)
     assert row[0] == att.name and row[1] == 17
     assert store_contents(desk) == [f"{att.sha256[:2]}/{att.sha256}"]  # no temporary file left
+
+
+async def test_the_attach_dialog_never_completes_a_name_that_would_reach_the_terminal_raw(tmp_path):
+    """Tab completion put ``ESC ] 0 ; … BEL`` from a file name into the input, which draws its value
+    raw: the terminal's title changed. Such names (and undecodable ones) are not offered."""
+    from safet_tui.screens.dialogs import PathSuggester
+
+    with open(os.fsencode(str(tmp_path)) + b"/caf\xe9.pdf", "wb") as fh:
+        fh.write(b"x")
+    (tmp_path / "cab\x1b]0;pwned\x07.pdf").write_bytes(b"x")
+    suggester = PathSuggester()
+    assert await suggester.get_suggestion(f"{tmp_path}/ca") is None
+    (tmp_path / "cake.pdf").write_bytes(b"x")
+    assert await suggester.get_suggestion(f"{tmp_path}/ca") == f"{tmp_path}/cake.pdf"
 
 
 @pytest.mark.parametrize(("raw", "name"), [
