@@ -400,3 +400,20 @@ def test_an_amount_of_forty_digits_is_out_of_range_not_a_crash(bench, claims_exp
     path = _write_bytes(bench, json.dumps(doc).encode())
     with pytest.raises(ReportError, match=r"claims\[0\]\.claimed: '9{40}': out of range"):
         run_import(bench.desk, "claims", path)
+
+
+def test_attachment_records_in_a_claims_file_are_stored_as_the_desk_names_files(bench, claims_export):
+    doc = json.loads(claims_export)
+    claim = doc["claims"][0]
+    record = {"name": "../../\x1b]0;pwned\x07evil\u202efdp.exe", "size": 3, "sha256": "a" * 64,
+              "media_type": "application/pdf", "at": claim["filed_at"]}
+    claim["attachments"] = [record]
+    run_import(bench.desk, "claims", _write_bytes(bench, json.dumps(doc).encode()))
+    (name,) = [r[0] for r in bench.desk.database.execute_sql("SELECT name FROM attachment")]
+    assert name == "_.._]0;pwnedevilfdp.exe"
+    record["media_type"] = "text/html\x1b[2J"
+    claim["claim_id"] = "9999999999"
+    before = dump(bench.db)
+    with pytest.raises(ReportError, match=r"attachments\[0\]\.media_type: .*not a media type"):
+        run_import(bench.desk, "claims", _write_bytes(bench, json.dumps(doc).encode()))
+    assert dump(bench.db) == before

@@ -27,6 +27,7 @@ from safet_tui.reports.reading.tsv import decode
 #: versions this safet reads: 1 (claims only), 2 (adds refunds and payouts without a claim)
 READS = (1, 2)
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+_MEDIA_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+_-]{0,63}/[A-Za-z0-9][A-Za-z0-9.+_-]{0,127}")
 #: an attachment record's size (the files themselves are capped far lower by the desk)
 MAX_ATTACHMENT_BYTES = 1 << 40
 
@@ -210,9 +211,14 @@ def _attachment(check: FieldChecker, a: dict, path: str) -> dict:
     sha = check.text(a, "sha256", path, required=True)
     if not _SHA256.fullmatch(sha):
         raise check.fail(f"{path}.sha256", sha, "not a sha256 (64 lower-case hex digits)")
-    return {"name": check.text(a, "name", path, required=True), "size": size, "sha256": sha,
-            "media_type": check.text(a, "media_type", path) or "application/octet-stream",
-            "at": check.when(a, "at", path, required=True)}
+    from safet_tui.attachments import safe_name
+
+    media = check.text(a, "media_type", path) or "application/octet-stream"
+    if not _MEDIA_TYPE.fullmatch(media):
+        raise check.fail(f"{path}.media_type", media, "not a media type (e.g. application/pdf)")
+    # stored as the desk stores an attached file's name: printable, no path separators, capped
+    return {"name": safe_name(check.text(a, "name", path, required=True)), "size": size, "sha256": sha,
+            "media_type": media, "at": check.when(a, "at", path, required=True)}
 
 
 def missing_files(parsed: Parsed, store_dir: Path) -> tuple[int, int]:
