@@ -15,8 +15,8 @@ can say to copy the ``<db>.attachments`` folder along.
 CSV cells that begin with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage
 return) are prefixed with ``'`` so that a spreadsheet shows them as text
 instead of running them as formulas; the amounts, which the export computes, are
-numbers and stay as they are (``-49.99``), see ``csv_cells``. Amounts are plain decimals in the claim's currency, instants are
-ISO 8601 in UTC.
+numbers and stay as they are (``-49.99``), see ``csv_cells``. Amounts are plain
+decimals in the claim's currency, instants are ISO 8601 in UTC.
 """
 
 from __future__ import annotations

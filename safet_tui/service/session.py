@@ -254,21 +254,30 @@ class Session:
 
     @contextmanager
     def _staging(self, paths: Sequence[str]) -> Iterator[list[store.StoredFile]]:
-        """The files copied in for a write (``with self._staging(paths) as files: with self._tx():
-        …``): each is put in place only after the body, so after the transaction that records it
-        has committed; a refusal anywhere (a file, the rules, a busy database) removes them all.
-        A row is never written for a file that is not in the store, and a file the database did
-        not take is not left in it."""
+        """The files copied in for a write (``with self._staging(paths) as files, self._tx(): …``).
+
+        Each is copied under a temporary name first and put in place only after the body, that is
+        after the transaction that records it has committed (an instant later, by a rename in the
+        same folder). A refusal anywhere before that (a file, the rules, a busy database) removes
+        them all, so the store never keeps a file the database did not take. Should the rename
+        fail after the commit, the copy is kept (not removed) and the error says so."""
         staged: list[store.Staged] = []
+        committed = False
         try:
             for path in paths:
                 staged.append(self._store(path))
             yield [s.file for s in staged]
+            committed = True
             for s in staged:
-                store.publish(s)
+                try:
+                    store.publish(s)
+                except OSError as exc:
+                    raise ServiceError(f"recorded, but {s.file.name} could not be put in the attachment store "
+                                       f"({exc.strerror or exc}); its copy is {s.temp}") from exc
         finally:
-            for s in staged:
-                store.discard(s)
+            if not committed:
+                for s in staged:
+                    store.discard(s)
 
     def attachment_path(self, sha256: str) -> Path:
         return store.stored_path(self.attachments_dir, sha256)
