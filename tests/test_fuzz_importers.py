@@ -312,12 +312,13 @@ def test_the_samples_import_as_they_are(bench):
 
 # -- what the fuzzing found, pinned ----------------------------------------------------------------
 
-def test_a_spreadsheets_utf16_text_and_old_mac_line_ends_import(bench):
+def test_a_spreadsheets_utf16_text_old_mac_line_ends_and_a_doubled_mark_import(bench):
     text = RETURNS[1].read_bytes().decode("utf-8")
     check_one(bench, "returns", text.encode("utf-16"), "utf16.tsv")  # "Unicode text", with its mark
     check_one(bench, "returns", text.replace("\r\n", "\r").encode("utf-8"), "cr.tsv")
     check_one(bench, "auto", text.encode("utf-16"), "utf16-auto.tsv")
-    assert bench.seen == {"imported": 3}
+    check_one(bench, "returns", b"\xef\xbb\xbf\xef\xbb\xbf" + text.encode("utf-8"), "two-marks.tsv")
+    assert bench.seen == {"imported": 4}
 
 
 def test_a_nul_is_refused_naming_line_column_and_cell(bench):

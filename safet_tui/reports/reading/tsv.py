@@ -24,7 +24,7 @@ _SEP = re.compile(r"[\s_\-]+")
 
 def column_key(name: str) -> str:
     """The name a column is known by: lower case, words joined by single spaces."""
-    key = name.strip().strip('"').lower().replace("safe-t", "safet")
+    key = name.strip().lstrip("\ufeff").strip().strip('"').lower().replace("safe-t", "safet")  # a second BOM too
     return _SEP.sub(" ", key).strip()
 
 
