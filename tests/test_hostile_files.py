@@ -246,6 +246,29 @@ async def test_the_attach_dialog_never_completes_a_name_that_would_reach_the_ter
     assert await suggester.get_suggestion(f"{tmp_path}/ca") == f"{tmp_path}/cake.pdf"
 
 
+async def test_the_desks_attach_dialog_refuses_special_and_empty_files_and_stores_nothing(demo_db, clock, tmp_path):
+    from desk_support import make_app, settle, text, wait_for, wait_for_screen
+    from textual.widgets import Input
+
+    from safet_tui.screens.dialogs import AttachDialog
+
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    app = make_app(demo_db, clock)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        before = store_contents(app.desk)
+        await pilot.press("t")
+        dialog = await wait_for_screen(pilot, AttachDialog)
+        box = dialog.query_one(Input)
+        for path in ("/proc/self/environ", str(empty)):
+            box.value = path
+            await pilot.press("enter")
+            await wait_for(pilot, lambda p=path: f"{p}: is empty" in text(dialog.query_one("#error")))
+        assert app.screen is dialog and store_contents(app.desk) == before
+        await pilot.press("escape")
+
+
 @pytest.mark.parametrize(("raw", "name"), [
     ("..", "attachment"), ("   ", "attachment"), ("a\\..\\b.pdf", "a_.._b.pdf"), ("x\u200by\u2060z.png", "xyz.png"),
     ("line\nbreak\ttab.txt", "line break tab.txt"), (b"\xff\xfe.jpg", "\ufffd\ufffd.jpg"),
