@@ -125,7 +125,8 @@ def _claim(check: FieldChecker, c: dict, path: str, ctx: ImportContext) -> dict:
         "paid": check.money(c, "paid", path),
         "filed_at": check.when(c, "filed_at", path, required=True),
         "updated_at": check.when(c, "updated_at", path, required=True),
-        "reply_by": check.when(c, "reply_by", path), "appeal_by": check.when(c, "appeal_by", path),
+        "reply_by": check.when(c, "reply_by", path, deadline=True),
+        "appeal_by": check.when(c, "appeal_by", path, deadline=True),
         "appeal_used": check.flag(c, "appeal_used", path),
         "appeal_decided": check.flag(c, "appeal_decided", path),
         "deadline_estimated": check.flag(c, "deadline_estimated", path),
@@ -193,7 +194,7 @@ def _refund(check: FieldChecker, r: dict, path: str, ctx: ImportContext) -> dict
         "amount": check.money(r, "amount", path, required=True),
         "order_amount": check.money(r, "order_amount", path),
         "refund_at": check.when(r, "refund_at", path), "delivered_at": check.when(r, "delivered_at", path),
-        "file_by": check.when(r, "file_by", path), "basis": check.text(r, "basis", path),
+        "file_by": check.when(r, "file_by", path, deadline=True), "basis": check.text(r, "basis", path),
         "claim_no": claim_no or None, "created_at": check.when(r, "created_at", path, required=True),
         "not_claimable": check.text(r, "not_claimable", path),
     }
