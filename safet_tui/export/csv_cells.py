@@ -1,6 +1,7 @@
 """The one CSV writer: every CSV safet writes (claims export, analytics export, ``safet report
---format csv``) goes through :func:`write_csv` / :func:`csv_text`, and every file through
-:func:`write_csv_file`, so every cell is formula-safe whatever the data holds.
+--format csv``) goes through :func:`write_csv` / :func:`csv_text` (and a file is written by
+``export.files.write_private`` in :data:`FILE_ENCODING`), so every cell is formula-safe whatever
+the data holds.
 
 A spreadsheet runs a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
 return as a formula (``=HYPERLINK("http://…"&A1,…)`` in a product title or a denial reason).
@@ -20,7 +21,6 @@ import io
 import math
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from pathlib import Path
 from typing import IO
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -73,9 +73,3 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     write_csv(out, header, rows)
     return out.getvalue()
 
-
-def write_csv_file(path: str | Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
-    """A CSV file for the user only (0600), written whole and then moved into place."""
-    from safet_tui.export.files import write_private
-
-    write_private(path, csv_text(header, rows), encoding=FILE_ENCODING)
