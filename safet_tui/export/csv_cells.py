@@ -68,7 +68,7 @@ def write_csv(out: IO[str], header: Sequence[str], rows: Iterable[Sequence[objec
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    """The CSV as a string (for standard output or :func:`write_csv_file`)."""
+    """The CSV as a string (for standard output, or a file through export.files.write_private)."""
     out = io.StringIO(newline="")
     write_csv(out, header, rows)
     return out.getvalue()
