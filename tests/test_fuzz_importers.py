@@ -428,3 +428,11 @@ def test_a_window_that_ends_after_2100_exports_and_imports_back(bench):
         row[rows[0].index("Return delivery date")] = "2099-12-30"
     check_one(bench, "returns", ("\r\n".join("\t".join(r) for r in rows) + "\r\n").encode(), "late.tsv")
     assert bench.seen == {"imported": 1}  # and still_works imported its export back unchanged
+
+
+def test_an_account_named_only_blanks_is_refused(bench, claims_export):
+    """It was stored as an account named '' (trimmed), whose export then could not be imported."""
+    doc = json.loads(claims_export)
+    doc["accounts"][0]["name"] = "\t"
+    with pytest.raises(ReportError, match=r"accounts\[0\]\.name: '\\t': missing"):
+        run_import(bench.desk, "claims", _write_bytes(bench, json.dumps(doc).encode()))
