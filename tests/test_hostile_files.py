@@ -384,7 +384,7 @@ def test_a_database_that_cannot_be_created_is_refused_in_one_line(tmp_path):
     folder.chmod(0o555)
     try:
         cli = subprocess.run([setpriv, f"--inh-caps={DROP}", f"--bounding-set={DROP}", sys.executable, "-m",
-                              "safet_tui.cli.main", "--db", str(folder / "x.db"), "report"],
+                              "safet_tui.cli.main", "--db", str(folder / "x.db"), "--create", "report"],
                              capture_output=True, text=True, timeout=60)
     finally:
         folder.chmod(0o755)
