@@ -49,6 +49,7 @@ class AccountChoiceError(ReportError):
 
 
 def _printable(text: str) -> str:
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
+    """One line a terminal shows as it is (the desk's and the CLI's cleaning: ␛ for ESC)."""
+    from safet_tui.domain.printable import clean
+
+    return text if text.isprintable() else clean(text)
