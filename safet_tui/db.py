@@ -404,6 +404,35 @@ def read_only_reason(path: Path | None) -> str:
     return ""
 
 
+def _private_dirs(folder: Path) -> None:
+    """Create ``folder`` and any missing parent for the user only (0700); existing ones keep their mode."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for d in reversed(missing):
+        try:
+            d.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        os.chmod(d, 0o700)  # whatever the umask
+
+
+def create_private(path: Path) -> None:
+    """Create a new SQLite database file for the user only (0600, whatever the umask), so that
+    SQLite, which gives the WAL and SHM files the mode of the database, creates those 0600 too.
+    An existing file keeps its mode: a database the user chose to share stays shared."""
+    _private_dirs(path.parent)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
+    except FileExistsError:
+        return
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+
+
 def open_database(target: DbTarget | str | None, *, create: bool = True) -> pw.Database:
     """Open (and create or upgrade) the database and bind the models to it."""
     if not isinstance(target, DbTarget):
@@ -424,7 +453,11 @@ def open_database(target: DbTarget | str | None, *, create: bool = True) -> pw.D
             raise DatabaseError(f"no database at {target.path}")
         if target.path.is_dir():
             raise DatabaseError(f"{target.path} is a directory, not a database file")
-        target.path.parent.mkdir(parents=True, exist_ok=True)
+        if not target.path.exists():
+            try:
+                create_private(target.path)
+            except OSError as exc:
+                raise DatabaseError(f"cannot create {target.path}: {exc.strerror or exc}") from exc
         if target.path.exists() and not _journal_writable(target.path):
             # Neither the folder nor a journal there can be written (a read-only folder or mount):
             # SQLite cannot open a WAL database there as it is, but can read it as it stands.

@@ -5,6 +5,7 @@ Tests never read the real time: NOW is the clock of every desk they open.
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,3 +61,18 @@ def empty_desk(tmp_path, clock):
     d = Desk(str(tmp_path / "empty.db"), clock=clock, user="tester")
     yield d
     d.close()
+
+
+# -- hypothesis: a bounded run in `make test`, a long one with SAFET_FUZZ=N (N >= 1) -------------
+# Profile "bounded" (the default: few examples, the same ones every run) or "thorough" (1,000 x N
+# random examples per test). A test may still set its own max_examples.
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+_FUZZ = os.environ.get("SAFET_FUZZ", "0").strip()
+_FUZZ_N = int(_FUZZ) if _FUZZ.isdigit() else 1
+_RELAXED = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+settings.register_profile("bounded", max_examples=25, deadline=None, derandomize=True, print_blob=True,
+                          suppress_health_check=_RELAXED)
+settings.register_profile("thorough", max_examples=1000 * max(_FUZZ_N, 1), deadline=None, print_blob=True,
+                          suppress_health_check=_RELAXED)
+settings.load_profile("bounded" if _FUZZ in ("", "0") else "thorough")

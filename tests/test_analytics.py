@@ -269,6 +269,6 @@ def test_report_command(small, capsys, tmp_path):
     out = capsys.readouterr().out
     assert "Acme US (amazon.com)" in out and "$260.00" in out and "₹" not in out
     assert main(["report", "--db", db, "--format", "csv", "--period", "all"]) == 0
-    assert capsys.readouterr().out.startswith("section,key,label,currency,metric,value\n")
+    assert capsys.readouterr().out.startswith("section,key,label,currency,metric,value\r\n")  # CRLF, RFC 4180: see csv_cells
     assert main(["report", "--db", db, "--period", "bogus"]) == 2
     assert "unknown period" in capsys.readouterr().err

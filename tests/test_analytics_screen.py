@@ -127,7 +127,7 @@ async def test_export_writes_csv_and_json(demo_db, tmp_path):
         assert csv_path.exists() and json_path.exists()
         data = json.loads(json_path.read_text(encoding="utf-8"))
         assert data["headline"]["claims_filed"] == app.screen.result.headline.claims
-        assert csv_path.read_text(encoding="utf-8").startswith("section,key,label,currency,metric,value")
+        assert csv_path.read_text(encoding="utf-8-sig").startswith("section,key,label,currency,metric,value")
 
 
 async def test_user_text_is_shown_literally(empty_desk, clock, tmp_path):

@@ -226,7 +226,7 @@ async def test_analytics_e_names_the_folder_and_asks_before_replacing(demo_db, c
         await pilot.press("enter")
         await wait_for(pilot, lambda: json_path.exists())
         await settle(pilot)
-    assert csv_path.read_text(encoding="utf-8").startswith("section,")
+    assert csv_path.read_text(encoding="utf-8-sig").startswith("section,")  # with a byte-order mark, like every CSV file
     assert not list(tmp_path.glob("*.csv"))
 
 

@@ -28,7 +28,7 @@ async def test_export_the_selection_as_csv(demo_db, clock, tmp_path):
         await wait_for(pilot, lambda: toast_says(app, f"Exported 2 claims to {out}"))
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
-    with out.open(newline="", encoding="utf-8") as fh:
+    with out.open(newline="", encoding="utf-8-sig") as fh:  # a byte-order mark, like every CSV file safet writes
         rows = list(csv.DictReader(fh))
     assert sorted(r["claim_id"] for r in rows) == sorted(picked)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from decimal import Decimal
 
 import pytest
 from test_reports_support import US_RETURNS, US_SETTLEMENT, rows_of, write_rows
@@ -21,7 +22,8 @@ def export(desk, **kw) -> str:
 
 @pytest.mark.parametrize(("cell", "expected"), [
     ("=1+2", "'=1+2"), ("+SUM(A1)", "'+SUM(A1)"), ("-2+3", "'-2+3"), ("@cmd", "'@cmd"),
-    ("\t=x", "'\t=x"), ("-49.99", "-49.99"), ("49.99", "49.99"), ("plain", "plain"), (None, ""),
+    ("\t=x", "'\t=x"), (Decimal("-49.99"), "-49.99"), ("-49.99", "'-49.99"), ("49.99", "49.99"),
+    ("plain", "plain"), (None, ""),
 ])
 def test_neutralise(cell, expected):
     assert neutralise(cell) == expected

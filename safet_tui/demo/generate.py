@@ -13,13 +13,13 @@ slower: bench/ has the figures), then the message full-text index is rebuilt onc
 from __future__ import annotations
 
 import gc
-import hashlib
 import random
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from safet_tui.attachments import put_bytes
 from safet_tui.db import SQLITE_PRAGMAS, DbTarget, is_sqlite, meta_set, open_database, parse_db_url
 from safet_tui.demo import catalog as cat
 from safet_tui.demo.bulk import (
@@ -74,11 +74,7 @@ def _sample_files(store, rng: random.Random) -> list[tuple]:
     out = []
     for name, media in names:
         data = (f"safet demo file {name}\n".encode()) + bytes(rng.randrange(256) for _ in range(rng.randrange(2000, 60000)))
-        sha = hashlib.sha256(data).hexdigest()
-        dest = store / sha[:2] / sha
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        if not dest.exists():
-            dest.write_bytes(data)
+        sha = put_bytes(store, data)  # for the user only, like every attachment
         out.append((name, len(data), sha, media))
     return out
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Sequence
 from datetime import UTC
+from decimal import Decimal
 
 from safet_tui.domain.figures import Analytics, days, pct
 from safet_tui.domain.money import Money, format_money
@@ -93,8 +94,15 @@ def to_json(a: Analytics) -> str:
 CSV_HEADER = ("section", "key", "label", "currency", "metric", "value")
 
 
+def _number(key: str, value: object) -> object:
+    """An amount (decimal text in the JSON) as the number it is, for the CSV writer."""
+    return Decimal(value) if key in ("claimed", "reimbursed") and isinstance(value, str) else value
+
+
 def to_rows(a: Analytics) -> list[tuple]:
-    """Long ("tidy") rows: one figure per line, easy to filter in a spreadsheet."""
+    """Long ("tidy") rows: one figure per line, easy to filter in a spreadsheet. Amounts are
+    Decimals, counts ints and shares floats, so the CSV writer keeps them numbers; every text
+    (labels, reasons, product names) is neutralised."""
     d = to_dict(a)
     rows: list[tuple] = [("filter", "period", a.period.label, "", "spec", a.period.spec),
                          ("filter", "scope", a.scope.label, "", "account_id", a.scope.account_id or ""),
@@ -103,25 +111,26 @@ def to_rows(a: Analytics) -> list[tuple]:
         rows.append(("headline", "", "", "", k, "" if v is None else v))
     for cur, figures in d["money"].items():
         for k, v in figures.items():
-            rows.append(("money", "", "", cur, k, v["amount"] if isinstance(v, dict) else ("" if v is None else v)))
+            rows.append(("money", "", "", cur, k, Decimal(v["amount"]) if isinstance(v, dict) else ("" if v is None else v)))
     for p in d["series"]:
         rows.append(("series", p["bucket"], p["start"], "", "claims_filed", p["claims_filed"]))
         rows.append(("series", p["bucket"], p["start"], "", "reimbursed_claims", p["reimbursed_claims"]))
         for cur, v in p["reimbursed"].items():
-            rows.append(("series", p["bucket"], p["start"], cur, "reimbursed", v))
+            rows.append(("series", p["bucket"], p["start"], cur, "reimbursed", Decimal(v)))
     for r in d["outcome_mix"]:
         for k in ("open", "granted_full", "granted_partial", "no_grant"):
             rows.append(("outcome_mix", r["reason"], r["label"], "", k, r[k]))
     for r in d["recovery_by_reason"]:
         for k in ("decided", "claimed", "reimbursed", "recovery_rate"):
             rows.append(("recovery_by_reason", r["reason"], r["label"], r["currency"], k,
-                         "" if r[k] is None else r[k]))
+                         "" if r[k] is None else _number(k, r[k])))
     for r in d["denial_reasons"]:
         for k in ("count", "share", "top"):
             rows.append(("denial_reasons", r["rank"], r["reason"], "", k, r[k]))
     for r in d["top_products"]:
         for k in ("claims", "claimed", "reimbursed", "top"):
-            rows.append(("top_products", r["rank"], f"{r['sku']} {r['title']}".strip(), r["currency"], k, r[k]))
+            rows.append(("top_products", r["rank"], f"{r['sku']} {r['title']}".strip(), r["currency"], k,
+                         _number(k, r[k])))
     return rows
 
 

@@ -14,9 +14,9 @@ can say to copy the ``<db>.attachments`` folder along.
 
 CSV cells that begin with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage
 return) are prefixed with ``'`` so that a spreadsheet shows them as text
-instead of running them as formulas; plain numbers such as ``-49.99`` are left
-as they are. Amounts are plain decimals in the claim's currency, instants are
-ISO 8601 in UTC.
+instead of running them as formulas; the amounts, which the export computes, are
+numbers and stay as they are (``-49.99``), see ``csv_cells``. Amounts are plain
+decimals in the claim's currency, instants are ISO 8601 in UTC.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import IO
 
 from safet_tui.db import sql_for
@@ -51,6 +52,15 @@ def _iso(epoch: int | None) -> str | None:
 
 def _amount(minor: int | None) -> str | None:
     return None if minor is None else plain_minor(minor)
+
+
+#: the CSV columns that are amounts: written as numbers (a negative one stays a number); every
+#: other column is text and neutralised as text (csv_cells)
+_AMOUNT_COLUMNS = frozenset({"claimed", "reimbursed", "paid"})
+
+
+def _csv_value(column: str, value: object) -> object:
+    return Decimal(value) if column in _AMOUNT_COLUMNS and isinstance(value, str) else value
 
 
 @dataclass(frozen=True)
@@ -255,7 +265,7 @@ def _export_claims(desk, out: IO[str], *, fmt: str = "csv", statuses: Iterable[s
         if opened_here and not database.is_closed():
             database.close()
     if fmt == "csv":
-        write_csv(out, CSV_COLUMNS, ([c[k] for k in CSV_COLUMNS] for c in claims))
+        write_csv(out, CSV_COLUMNS, ([_csv_value(k, c[k]) for k in CSV_COLUMNS] for c in claims))
     else:
         account_list = sorted({(r["account"], r["marketplace"]) for r in [*claims, *refunds, *payouts]})
         doc = {

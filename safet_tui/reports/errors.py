@@ -24,6 +24,8 @@ class ReportError(ValueError):
         super().__init__(self._text())
 
     def _text(self) -> str:
+        """One printable line: a control, format or separator character that came from the file
+        (a problem may quote a header, a file name may hold anything) is shown escaped."""
         where = [self.file] if self.file else []
         if self.line is not None:
             where.append(f"line {self.line}")
@@ -35,7 +37,7 @@ class ReportError(ValueError):
         if self.value is not None:
             shown = self.value if len(self.value) <= 80 else self.value[:77] + "..."
             text += f": {shown!r}" if text else repr(shown)
-        return f"{text}: {self.problem}" if text else self.problem
+        return _printable(f"{text}: {self.problem}" if text else self.problem)
 
 
 class AccountChoiceError(ReportError):
@@ -44,3 +46,10 @@ class AccountChoiceError(ReportError):
     def __init__(self, problem: str, *, file: str, accounts: list[str]) -> None:
         self.accounts = accounts
         super().__init__(problem, file=file)
+
+
+def _printable(text: str) -> str:
+    """One line a terminal shows as it is (the desk's and the CLI's cleaning: ␛ for ESC)."""
+    from safet_tui.domain.printable import clean
+
+    return text if text.isprintable() else clean(text)

@@ -75,7 +75,10 @@ def detect_kind(path: str | Path, data: bytes | None = None) -> str:
         with _open_report(p, MAX_IMPORT_BYTES) as fh:
             data = fh.read(8192)
     head = data[:8192]
-    text = head.lstrip(b"\xef\xbb\xbf").decode("utf-8", "replace").lstrip()
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16, as the importers take it
+        text = head.decode("utf-16", "replace").lstrip()
+    else:
+        text = head.lstrip(b"\xef\xbb\xbf").decode("utf-8", "replace").lstrip()
     if text.startswith("{"):
         return "claims"
     keys = {column_key(h) for h in text.split("\n", 1)[0].split("\t")}

@@ -52,6 +52,8 @@ class PathSuggester(Suggester):
         except OSError:
             return None
         for name in names:
+            if not name.isprintable():  # the input shows its value raw: a name holding an escape
+                continue  # sequence (or undecodable bytes) would reach the terminal; not offered
             if name.startswith(prefix) and name != prefix and (prefix.startswith(".") or not name.startswith(".")):
                 full = os.path.join(folder, name)
                 if os.path.isdir(full):

@@ -41,8 +41,7 @@ class SellerActions(Reads):
                    sku: str = "", title: str = "", claim_no: str | None = None) -> ClaimView:
         self._may(Actor.SELLER, "file a claim")
         evidence = {f.evidence for f in files if f.evidence}
-        stored = [(self._store(f.path), f) for f in files]
-        with self._tx():
+        with self._staging([f.path for f in files]) as stored, self._tx():
             # The rules are checked inside the transaction that writes: a claim filed on the same
             # order item by another terminal a moment ago is seen here.
             verdict = self.check_filing(account_id, order_id, order_item_id, refund_at, delivered_at,
@@ -69,7 +68,7 @@ class SellerActions(Reads):
                 claimed_minor=amount.minor, filed_at=now, updated_at=now, changed_at=now,
             )
             msg = self._add_message(claim, "seller", "message", description.strip(), now)
-            for sf, _ in stored:
+            for sf in stored:
                 self._add_attachment(claim, msg, sf, now)
             self._event(claim, event)
             if refund is not None:
@@ -88,8 +87,7 @@ class SellerActions(Reads):
         then checked again on the claim as it is inside the write transaction."""
         self._may(Actor.SELLER, what)
         step(self._held_to(self._claim(claim_no)), self.role, self.now())
-        stored = [self._store(p) for p in files]
-        with self._tx():
+        with self._staging(files) as stored, self._tx():
             claim = self._locked(claim_no)
             new, event = step(self._held_to(claim), self.role, self.now())
             self._apply(claim, new, event, ("seller", kind, body.strip()), stored)
@@ -103,8 +101,7 @@ class SellerActions(Reads):
     def attach(self, claim_no: str, path: str) -> AttachmentView:
         self._may(Actor.SELLER, "attach evidence")
         self._may_attach(self._claim(claim_no))
-        sf = self._store(path)
-        with self._tx():
+        with self._staging([path]) as (sf,), self._tx():
             claim = self._locked(claim_no)
             self._may_attach(claim)
             now = self.now()

@@ -242,14 +242,42 @@ class Session:
             raise ServiceError(f"only files in your folder {self.files_in.name}/ can be used here")
         return str(full)
 
-    def _store(self, path: str) -> store.StoredFile:
-        """Copy a file into the attachment store (before the write transaction: hashing up to the
-        limit must not hold the lock); a file that cannot be attached is refused in one line."""
+    def _store(self, path: str) -> store.Staged:
+        """Copy a file into the attachment store under a temporary name (before the write
+        transaction: hashing up to the limit must not hold the lock); a file that cannot be
+        attached is refused in one line."""
         path = self.local_path(path)
         try:
-            return store.store_file(self.attachments_dir, path, self.attachment_limit)
+            return store.stage_file(self.attachments_dir, path, self.attachment_limit)
         except AttachmentError as exc:
             raise AttachmentRefused(str(exc)) from exc
+
+    @contextmanager
+    def _staging(self, paths: Sequence[str]) -> Iterator[list[store.StoredFile]]:
+        """The files copied in for a write (``with self._staging(paths) as files, self._tx(): …``).
+
+        Each is copied under a temporary name first and put in place only after the body, that is
+        after the transaction that records it has committed (an instant later, by a rename in the
+        same folder). A refusal anywhere before that (a file, the rules, a busy database) removes
+        them all, so the store never keeps a file the database did not take. Should the rename
+        fail after the commit, the copy is kept (not removed) and the error says so."""
+        staged: list[store.Staged] = []
+        committed = False
+        try:
+            for path in paths:
+                staged.append(self._store(path))
+            yield [s.file for s in staged]
+            committed = True
+            for s in staged:
+                try:
+                    store.publish(s)
+                except OSError as exc:
+                    raise ServiceError(f"recorded, but {s.file.name} could not be put in the attachment store "
+                                       f"({exc.strerror or exc}); its copy is {s.temp}") from exc
+        finally:
+            if not committed:
+                for s in staged:
+                    store.discard(s)
 
     def attachment_path(self, sha256: str) -> Path:
         return store.stored_path(self.attachments_dir, sha256)

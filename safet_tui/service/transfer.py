@@ -4,7 +4,7 @@ a screen never imports the importers, the exporters or the file store."""
 
 from __future__ import annotations
 
-import os
+import io
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,13 +22,11 @@ class Transfers(Reads):
     def export_analytics(self, figures: Analytics, csv_path: Path, json_path: Path) -> None:
         """Write the dashboard's figures as CSV (formula-safe) and JSON, readable by you only."""
         from safet_tui.export.analytics import to_csv, to_json
+        from safet_tui.export.csv_cells import FILE_ENCODING
+        from safet_tui.export.files import write_private
 
-        for given, text in ((csv_path, to_csv(figures)), (json_path, to_json(figures))):
-            path = Path(self.local_path(given))
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
+        write_private(self.local_path(csv_path), to_csv(figures), encoding=FILE_ENCODING)
+        write_private(self.local_path(json_path), to_json(figures))
 
     def close_thread_connection(self) -> None:
         """Close the calling thread's own connection (one per thread): a worker's, when it is done."""
@@ -60,14 +58,18 @@ class Transfers(Reads):
                       statuses: Sequence[str] = (), claim_ids: Sequence[int] = ()) -> int:
         """Write claims to ``path`` as CSV or JSON (``safet_tui.export.claims``); how many."""
         from safet_tui.export.claims import export_claims
+        from safet_tui.export.csv_cells import FILE_ENCODING
+        from safet_tui.export.files import write_private
         from safet_tui.reports import ReportError
 
         path = self.local_path(path)
+        out = io.StringIO(newline="")
         try:
-            with open(path, "w", encoding="utf-8", newline="") as out:
-                return export_claims(self, out, fmt=fmt, with_messages=with_messages, statuses=statuses,
-                                     claim_ids=claim_ids).claims
+            result = export_claims(self, out, fmt=fmt, with_messages=with_messages, statuses=statuses,
+                                   claim_ids=claim_ids)
+            write_private(path, out.getvalue(), encoding=FILE_ENCODING if fmt == "csv" else "utf-8")
         except ReportError as exc:
             raise ServiceError(str(exc)) from exc
         except OSError as exc:
             raise ServiceError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        return result.claims

@@ -48,6 +48,17 @@ def find_refund(store: Store, order_id: str, item: str, sku: str) -> RefundRec |
     return candidates[0] if len(candidates) == 1 else None
 
 
+def item_taken(store: Store, order_id: str, item: str) -> bool:
+    """The desk holds a refund of this order with this order-item id (blank included) that
+    :func:`find_refund` did not pick: a new refund cannot take its key. It happens to a row without
+    an order-item id on an order with several refunds, none of them for the row's SKU."""
+    return any(r.order_item_id == item for r in store.refunds_by_order.get(order_id, ()))
+
+
+UNTOLD_ITEM = ("the order has refunds for several items and this row names none of them (no order-item id, "
+               "another SKU): it cannot tell which item was refunded; use a report with the order-item id")
+
+
 def claim_for_item(store: Store, order_id: str, item: str, sku: str) -> ClaimRec | None:
     """The desk's claim on this order item, if any (so its refund is not shown as claimable)."""
     on_order = store.claims_by_order.get(order_id)

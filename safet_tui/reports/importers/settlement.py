@@ -24,15 +24,18 @@ from safet_tui.domain.reconcile import Reported
 from safet_tui.reports.bulk.accounts import policy_for, resolve_account
 from safet_tui.reports.bulk.claim_state import RESOLVED, apply_report
 from safet_tui.reports.bulk.refunds import (
+    UNTOLD_ITEM,
     Verdicts,
     claim_for_item,
     file_by,
     find_refund,
+    item_taken,
     refresh_file_by,
     set_field,
 )
 from safet_tui.reports.bulk.store import ClaimRec, PayoutRec, RefundRec, Store
 from safet_tui.reports.context import ImportContext
+from safet_tui.reports.errors import ReportError
 from safet_tui.reports.reading.cells import amount, currency, first_currency, instant
 from safet_tui.reports.reading.tsv import Table, decode
 from safet_tui.reports.summary import UnmatchedPayout
@@ -159,6 +162,9 @@ def apply(parsed: Parsed, ctx: ImportContext) -> None:
                 for line in g.lines:
                     summary.skip("refund rows without a refunded item price", line)
                 continue
+            if item_taken(store, g.order_id, g.item):
+                raise ReportError(UNTOLD_ITEM, file=ctx.file, line=g.lines[0], column="order-item-code",
+                                  value=g.item)
             link = claim_for_item(store, g.order_id, g.item, g.sku)
             fb, basis = file_by(policy, g.posted, None)
             store.add_refund(RefundRec(

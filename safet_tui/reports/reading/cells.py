@@ -7,14 +7,19 @@ from datetime import datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
-from safet_tui.domain.money import CENT, MoneyError, dot_decimal, parse_amount
-from safet_tui.domain.records import RecordError, check_instant, check_minor
+from safet_tui.domain.money import CENT, MoneyError, dot_decimal, parse_amount, plain_minor
+from safet_tui.domain.records import MAX_MINOR, RecordError, check_instant, check_minor
 from safet_tui.reports.reading.dates import DateError, parse_instant
 from safet_tui.reports.reading.tsv import Row, Table
 
 
 def minor(value: Decimal) -> int:
-    """Decimal amount to integer minor units (cents, paise), half-up."""
+    """Decimal amount to integer minor units (cents, paise), half-up. An amount of 10^20 or more is
+    refused as out of range before it is rounded (rounding 40 digits overflows the decimal context)."""
+    if not value.is_finite():
+        raise MoneyError(f"{value!s} is not an amount")
+    if value.adjusted() >= 20:
+        raise RecordError("amount", str(value), f"out of range (amounts stay under {plain_minor(MAX_MINOR)})")
     return int(value.quantize(CENT, rounding=ROUND_HALF_UP).scaleb(2))
 
 

@@ -4,15 +4,19 @@ its JSON path, the value and the rule (one :class:`~safet_tui.reports.errors.Rep
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from safet_tui.domain.marketplaces import Policy
 from safet_tui.domain.money import MoneyError, parse_amount
-from safet_tui.domain.records import RecordError, check_instant, check_minor
+from safet_tui.domain.records import LATEST, RecordError, check_instant, check_minor
 from safet_tui.reports.context import ImportContext
 from safet_tui.reports.errors import ReportError
 from safet_tui.reports.reading.cells import minor
+
+#: how far past the last instant the desk keeps a deadline counted from one may lie (the longest
+#: window a marketplace gives is well under a year)
+DEADLINE_SLACK = timedelta(days=366)
 
 
 class FieldChecker:
@@ -52,7 +56,11 @@ class FieldChecker:
             return None
         return value
 
-    def when(self, obj: dict, key: str, path: str, *, required: bool = False) -> int | None:
+    def when(self, obj: dict, key: str, path: str, *, required: bool = False, deadline: bool = False) -> int | None:
+        """An instant in range (:func:`check_instant`). A ``deadline`` (reply-by, appeal-by,
+        file-by) is counted by the desk from an instant in range, so it may lie up to
+        :data:`DEADLINE_SLACK` past the last one: a refund delivered on 2099-12-31 can be filed
+        until 2100-01-07, and the desk's own export of it must import back."""
         value = self.given(obj, key, path, required=required)
         if value is None:
             return None
@@ -65,7 +73,7 @@ class FieldChecker:
         if at.tzinfo is None:
             at = at.replace(tzinfo=UTC)
         try:
-            check_instant(at, key)
+            check_instant(at - DEADLINE_SLACK if deadline and at >= LATEST else at, key)
             return int(at.timestamp())
         except RecordError as exc:
             raise self.fail(f"{path}.{key}", value, exc.problem) from None

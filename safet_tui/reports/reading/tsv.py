@@ -1,6 +1,6 @@
 """A tolerant reader for Amazon's tab-separated flat files.
 
-Takes UTF-8 with or without a byte-order mark, CRLF or LF line ends, blank
+Takes UTF-8 with or without a byte-order mark (or UTF-16 with one), CRLF, LF or CR line ends, blank
 lines (skipped), headers in any case and order (``Order ID``, ``order-id`` and
 ``order_id`` are the same column), extra columns (ignored), cells holding a
 single space (empty), and rows shorter than the header (the missing cells are
@@ -24,28 +24,62 @@ _SEP = re.compile(r"[\s_\-]+")
 
 def column_key(name: str) -> str:
     """The name a column is known by: lower case, words joined by single spaces."""
-    key = name.strip().strip('"').lower().replace("safe-t", "safet")
+    key = name.strip().lstrip("\ufeff").strip().strip('"').lower().replace("safe-t", "safet")  # a second BOM too
     return _SEP.sub(" ", key).strip()
 
 
 def decode(data: bytes, file: str) -> str:
-    """The file's text; a file that is not UTF-8 stops at the first bad byte's line."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+    """The file's text; a file that is not UTF-8 stops at the first bad byte's line.
+
+    UTF-8 with or without a byte-order mark, and UTF-16 with one (what a spreadsheet's "Unicode
+    text" saves). A NUL character is refused where it stands: no report holds one, and a UTF-16
+    file without its mark decodes as UTF-8 text with a NUL between every letter."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = _utf16(data, file)
+    else:
+        if data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            start = data.rfind(b"\n", 0, exc.start) + 1
+            cell_index = data.count(b"\t", start, exc.start)
+            header = data.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r").split("\t")
+            column = header[cell_index].strip() if line > 1 and cell_index < len(header) else None
+            bad = data[exc.start:exc.start + 8]
+            raise ReportError(
+                f"the file is not UTF-8 (byte {bad[:1].hex()} at offset {exc.start}); "
+                "save it as UTF-8, or download it again from Seller Central",
+                file=file, line=line, column=column, value=bad.decode("latin-1"),
+            ) from None
+    nul = text.find("\x00")
+    if nul >= 0:
+        line, column, cell = _where(text, nul)
+        raise ReportError("holds a NUL character, which no report has (a binary file, or UTF-16 without its "
+                          "byte-order mark?); save it as UTF-8 text", file=file, line=line, column=column, value=cell)
+    return text
+
+
+def _utf16(data: bytes, file: str) -> str:
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-16")  # the mark says which byte order, and is dropped
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        start = data.rfind(b"\n", 0, exc.start) + 1
-        cell_index = data.count(b"\t", start, exc.start)
-        header = data.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r").split("\t")
-        column = header[cell_index].strip() if line > 1 and cell_index < len(header) else None
-        bad = data[exc.start:exc.start + 8]
-        raise ReportError(
-            f"the file is not UTF-8 (byte {bad[:1].hex()} at offset {exc.start}); "
-            "save it as UTF-8, or download it again from Seller Central",
-            file=file, line=line, column=column, value=bad.decode("latin-1"),
-        ) from None
+        line = data[:exc.start].decode("utf-16", "replace").count("\n") + 1
+        raise ReportError(f"the file is not valid UTF-16 (at byte offset {exc.start}); save it as UTF-8",
+                          file=file, line=line) from None
+
+
+def _where(text: str, index: int) -> tuple[int, str | None, str]:
+    """The line (1 = the first), column name (from the first line) and cell at ``index``."""
+    line = text.count("\n", 0, index) + 1
+    start = text.rfind("\n", 0, index) + 1
+    end = text.find("\n", index)
+    row = text[start:end if end >= 0 else len(text)].rstrip("\r").split("\t")
+    at = text.count("\t", start, index)
+    header = text.split("\n", 1)[0].rstrip("\r").split("\t")
+    column = header[at].strip() if line > 1 and at < len(header) else None
+    return line, column, row[at] if at < len(row) else ""
 
 
 class Row:
@@ -66,7 +100,9 @@ class Table:
         # CRLF to LF in one pass over the text, not one slice per line: the same lines as
         # stripping one trailing CR from each (a CR not before LF stays, but for the last line's)
         lines = None
-        if "\r" not in text:
+        if "\n" not in text and "\r" in text:  # CR alone ends lines (old Mac text)
+            lines = text.split("\r")
+        elif "\r" not in text:
             lines = text.split("\n")
         elif (newlines := text.count("\n")) == text.count("\r"):
             lines = text.split("\r\n")

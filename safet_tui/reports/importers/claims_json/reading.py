@@ -27,6 +27,7 @@ from safet_tui.reports.reading.tsv import decode
 #: versions this safet reads: 1 (claims only), 2 (adds refunds and payouts without a claim)
 READS = (1, 2)
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+_MEDIA_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+_-]{0,63}/[A-Za-z0-9][A-Za-z0-9.+_-]{0,127}")
 #: an attachment record's size (the files themselves are capped far lower by the desk)
 MAX_ATTACHMENT_BYTES = 1 << 40
 
@@ -124,7 +125,8 @@ def _claim(check: FieldChecker, c: dict, path: str, ctx: ImportContext) -> dict:
         "paid": check.money(c, "paid", path),
         "filed_at": check.when(c, "filed_at", path, required=True),
         "updated_at": check.when(c, "updated_at", path, required=True),
-        "reply_by": check.when(c, "reply_by", path), "appeal_by": check.when(c, "appeal_by", path),
+        "reply_by": check.when(c, "reply_by", path, deadline=True),
+        "appeal_by": check.when(c, "appeal_by", path, deadline=True),
         "appeal_used": check.flag(c, "appeal_used", path),
         "appeal_decided": check.flag(c, "appeal_decided", path),
         "deadline_estimated": check.flag(c, "deadline_estimated", path),
@@ -192,7 +194,7 @@ def _refund(check: FieldChecker, r: dict, path: str, ctx: ImportContext) -> dict
         "amount": check.money(r, "amount", path, required=True),
         "order_amount": check.money(r, "order_amount", path),
         "refund_at": check.when(r, "refund_at", path), "delivered_at": check.when(r, "delivered_at", path),
-        "file_by": check.when(r, "file_by", path), "basis": check.text(r, "basis", path),
+        "file_by": check.when(r, "file_by", path, deadline=True), "basis": check.text(r, "basis", path),
         "claim_no": claim_no or None, "created_at": check.when(r, "created_at", path, required=True),
         "not_claimable": check.text(r, "not_claimable", path),
     }
@@ -210,9 +212,14 @@ def _attachment(check: FieldChecker, a: dict, path: str) -> dict:
     sha = check.text(a, "sha256", path, required=True)
     if not _SHA256.fullmatch(sha):
         raise check.fail(f"{path}.sha256", sha, "not a sha256 (64 lower-case hex digits)")
-    return {"name": check.text(a, "name", path, required=True), "size": size, "sha256": sha,
-            "media_type": check.text(a, "media_type", path) or "application/octet-stream",
-            "at": check.when(a, "at", path, required=True)}
+    from safet_tui.attachments import safe_name
+
+    media = check.text(a, "media_type", path) or "application/octet-stream"
+    if not _MEDIA_TYPE.fullmatch(media):
+        raise check.fail(f"{path}.media_type", media, "not a media type (e.g. application/pdf)")
+    # stored as the desk stores an attached file's name: printable, no path separators, capped
+    return {"name": safe_name(check.text(a, "name", path, required=True)), "size": size, "sha256": sha,
+            "media_type": media, "at": check.when(a, "at", path, required=True)}
 
 
 def missing_files(parsed: Parsed, store_dir: Path) -> tuple[int, int]:

@@ -20,15 +20,18 @@ from safet_tui.reports.bulk.claim_state import (
     write_back,
 )
 from safet_tui.reports.bulk.refunds import (
+    UNTOLD_ITEM,
     Verdicts,
     claim_for_item,
     file_by,
     find_refund,
+    item_taken,
     refresh_file_by,
     set_field,
 )
 from safet_tui.reports.bulk.store import ClaimRec, Store, new_refund
 from safet_tui.reports.context import ImportContext
+from safet_tui.reports.errors import ReportError
 from safet_tui.reports.importers.returns.reading import Parsed, ReturnRow
 
 
@@ -97,6 +100,8 @@ def apply(parsed: Parsed, ctx: ImportContext) -> None:
         else:
             link = None
         if rec is None:
+            if item_taken(store, order_id, item):
+                raise ReportError(UNTOLD_ITEM, file=ctx.file, line=line, column="Order Item ID", value=item)
             dates = (delivered, requested)
             deadline = deadlines.get(dates)
             if deadline is None:
