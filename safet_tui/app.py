@@ -38,6 +38,7 @@ from safet_tui.palette import DeskCommands
 from safet_tui.service.desk import Desk
 from safet_tui.widgets.change_alerts import ChangeAlerts
 from safet_tui.widgets.text import clean
+from safet_tui.widgets.typeahead import TypeAheadApp
 
 if TYPE_CHECKING:
     from safet_tui.screens.home import HomeScreen
@@ -48,7 +49,7 @@ WRITE_ACTIONS = frozenset({"reply", "appeal", "attach", "new_claim", "toggle_rea
                            "request_info", "grant", "no_grant"})
 
 
-class SafetApp(App[None]):
+class SafetApp(TypeAheadApp):
     TITLE = "safet"
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {DeskCommands}

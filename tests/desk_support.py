@@ -128,7 +128,16 @@ def _key_name(ch: str) -> str:
 
 
 async def _handled(app) -> None:
-    """Return once the app and every widget of the screen on top handled what was queued for them."""
+    """Return once the app and every widget of the screen on top handled what was queued for them
+    (keys typed ahead are handed on one at a time by the App: wait for those first)."""
+    received = asyncio.Event()
+    if app.call_later(received.set):  # the App has taken the key in
+        await asyncio.wait_for(received.wait(), TIMEOUT)
+    deadline = time.monotonic() + TIMEOUT
+    while getattr(app, "typing_ahead", False):
+        if time.monotonic() > deadline:
+            raise AssertionError("keys typed ahead still waiting")
+        await asyncio.sleep(0.001)
     done = []
     for node in (app, *app.screen.walk_children(with_self=True)):
         event = asyncio.Event()

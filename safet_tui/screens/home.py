@@ -126,6 +126,14 @@ class HomeScreen(ClaimScreen):
             return None  # its preview is on the way; the action asks the service itself
         return view.refusals.get(action)
 
+    def keys_ready(self) -> bool:
+        """Keys typed ahead wait for the rows they act on (``widgets.typeahead``): the tab's
+        rows loaded, the row under the cursor fetched, the filter typed so far applied."""
+        cl = self.claim_list
+        if not cl.is_loaded or (cl.total and cl.row_at(cl.cursor) is None):
+            return False
+        return self.query_one("#filter", Input).value.strip() == cl.text
+
     def on_mount(self) -> None:
         super().on_mount()
         # Time left changes while nobody types: repaint deadlines every 20 s.

@@ -51,7 +51,9 @@ class ThreadScreen(CannedReplies):
         Binding("escape", "back", "Back", id="thread.back"),
         Binding("q", "back", "Back", show=False, id="thread.back_q"),
         *CannedReplies.CLAIM_BINDINGS,
+        # while the reply editor is open the footer shows its keys only (check_action)
         Binding("ctrl+s", "send", "Send", id="thread.send"),
+        Binding("escape", "close_reply", "Cancel", id="thread.close_reply"),
         Binding("ctrl+e", "editor", "$EDITOR", priority=True, id="thread.editor"),
         Binding("ctrl+t", "attach", "Attach", id="thread.attach_reply"),
         Binding("ctrl+x", "drop_file", "Remove last file", show=False, priority=True, id="thread.drop_file"),
@@ -115,6 +117,10 @@ class ThreadScreen(CannedReplies):
             self.action_reply()  # the editor has the focus: what you type next is the reply
         else:
             self.set_focus(scroll)
+
+    def keys_ready(self) -> bool:
+        """Keys typed ahead wait until the claim is read (``widgets.typeahead``)."""
+        return self._ready and self.view is not None
 
     # -- loading ---------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="thread-load")
@@ -197,8 +203,10 @@ class ThreadScreen(CannedReplies):
         if self.writing is not None and action not in ("top", "bottom", "copy_claim", "copy_order"):
             return False  # one write at a time, and the screen stays until it is done
         replying = self.has_class("-replying")
-        if action in ("send", "editor", "drop_file"):
+        if action in ("send", "editor", "drop_file", "close_reply"):
             return replying
+        if replying and action in ("back", "reply", "appeal"):
+            return False  # the editor's keys only (esc closes it, keeping the text)
         return allowed
 
     def refusal(self, action: str) -> str | None:
@@ -208,12 +216,13 @@ class ThreadScreen(CannedReplies):
         return self.claim_no, self.view.order_id if self.view else ""
 
     # -- navigation --------------------------------------------------------------------
+    def action_close_reply(self) -> None:
+        """Close the editor; its text stays (a draft, restored by r)."""
+        self.remove_class("-replying")
+        self.query_one("#thread-scroll").focus()
+        self.refresh_bindings()
+
     def action_back(self) -> None:
-        if self.has_class("-replying"):
-            self.remove_class("-replying")
-            self.query_one("#thread-scroll").focus()
-            self.refresh_bindings()
-            return
         self._leave()
 
     def action_top(self) -> None:
