@@ -30,7 +30,7 @@ TIMEOUT = 20.0
 
 def desk_config(**settings) -> Config:
     """The desk's settings in tests: no debounces, no change poll unless a test asks for one."""
-    settings = {"refresh_interval": 3600, "preview_delay": 0, "filter_delay": 0, **settings}
+    settings = {"refresh_interval": 3600, "preview_delay": 0, "filter_delay": 0, "draft_delay": 0, **settings}
     return Config(**settings)
 
 

@@ -129,10 +129,13 @@ class HomeScreen(ClaimScreen):
     def keys_ready(self) -> bool:
         """Keys typed ahead wait for the rows they act on (``widgets.typeahead``): the tab's
         rows loaded, the row under the cursor fetched, the filter typed so far applied."""
-        cl = self.claim_list
+        try:
+            cl, box = self.claim_list, self.query_one("#filter", Input)
+        except NoMatches:  # being closed: nothing to wait for
+            return True
         if not cl.is_loaded or (cl.total and cl.row_at(cl.cursor) is None):
             return False
-        return self.query_one("#filter", Input).value.strip() == cl.text
+        return box.value.strip() == cl.text
 
     def on_mount(self) -> None:
         super().on_mount()

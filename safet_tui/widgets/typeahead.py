@@ -68,13 +68,23 @@ class TypeAheadApp(App[Any]):
                 await self._until_ready(self._typeahead[0])
                 key = self._typeahead.popleft()
                 await super().on_event(key)  # as Textual does: priority bindings, then the focused widget
+                # text for an editor goes on at once: an editor takes every printable key and
+                # moves no focus (and the screen is not redrawn for each letter)
+                while key.is_printable and self._typeahead and self._typeahead[0].is_printable \
+                        and editable(self.focused):
+                    key = self._typeahead.popleft()
+                    await super().on_event(key)
                 await self._drain()
         finally:
             self._pumping = False
 
+    def holding_keys(self) -> bool:
+        """The App itself asks keys to wait (it is about to show something)."""
+        return False
+
     def _ready_for(self, key: events.Key) -> bool:
         screen = self.screen
-        if not screen.is_mounted:
+        if not screen.is_mounted or self.holding_keys():
             return False
         if key.is_printable and editable(self.focused):
             return True  # text for an editor: never held for data
@@ -89,23 +99,21 @@ class TypeAheadApp(App[Any]):
                 return
             await asyncio.sleep(LOOK_EVERY)
 
-    def _pumps(self) -> list[MessagePump]:
-        return [self, *self.screen.walk_children(with_self=True)]
+    def _chain(self) -> list[MessagePump]:
+        """Where a key goes: the focused widget (else the screen), up to the App."""
+        return list((self.focused or self.screen).ancestors_with_self)
 
     async def _drain(self) -> None:
-        """Return once the App and the screen on top (every widget of it) have handled what was
-        queued for them, including what that handling posted in turn (a key going up the tree,
-        a screen being pushed)."""
-        for _ in range(200):  # a bound, never reached: a key goes up a few levels
-            waits = []
-            for pump in self._pumps():
+        """Return once the focused widget, the widgets above it, the screen and the App have
+        handled what was queued for them, including what that handling posted in turn (a key
+        going up the tree, a screen being pushed)."""
+        for _ in range(50):  # a bound, never reached: one pass per message a key starts
+            for pump in self._chain():  # upwards: a key handled below is queued above before the turn comes
                 done = asyncio.Event()
                 if pump.call_later(done.set):
-                    waits.append(asyncio.ensure_future(done.wait()))
-            if waits:
-                # a widget removed meanwhile drops its queue: do not wait on it for ever
-                _, pending = await asyncio.wait(waits, timeout=1.0)
-                for task in pending:
-                    task.cancel()
-            if all(pump.message_queue_size == 0 for pump in self._pumps()):
+                    try:
+                        await asyncio.wait_for(done.wait(), 1.0)
+                    except TimeoutError:  # removed meanwhile: it dropped its queue
+                        pass
+            if all(pump.message_queue_size == 0 for pump in self._chain()):
                 return
