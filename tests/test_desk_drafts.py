@@ -240,3 +240,26 @@ async def test_a_new_claim_form_left_half_filled_comes_back_as_it_was(demo_db, c
         form.query_one("#description", TextArea).focus()
         await type_text(pilot, ", box torn")
         assert form.query_one("#description", TextArea).text == "Used item returned, box torn"
+
+
+async def test_a_draft_the_database_refuses_is_said_and_named_when_quitting(demo_db, clock):
+    from safet_tui.service.desk import ReadOnly
+
+    app = make_app(demo_db, clock)
+
+    def refuse(*_args, **_kwargs):
+        raise ReadOnly("the database is read-only: nothing can be changed here")
+
+    app.desk.save_draft = refuse  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        claim_no = (await wait_for_screen(pilot, ThreadScreen)).claim_no
+        await type_text(pilot, "cannot be kept")
+        await wait_for(pilot, lambda: toast_says(app, "Draft not saved: the database is read-only"))
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: "Not saved (the database refused them)" in screen_text(app))
+        assert f"• a reply on claim {claim_no}" in screen_text(app)
+        await pilot.press("escape")
+        await wait_for_screen(pilot, ThreadScreen)
+        assert _editor(app).text == "cannot be kept"  # still there to copy or send

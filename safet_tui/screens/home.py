@@ -345,7 +345,8 @@ class HomeScreen(ClaimScreen):
         self.say(f"Sorted by {sort}")
 
     def action_select(self) -> None:
-        self.claim_list.toggle_selected()
+        if not self.claim_list.toggle_selected() and self.claim_list.total:
+            self.say(f"Row {self.claim_list.cursor + 1} is still loading: not selected", severity="warning")
         self.claim_list.action_cursor_down()
         self._update_status()
 

@@ -273,16 +273,19 @@ class ClaimList(ScrollView, can_focus=True):
     def action_page_up(self) -> None:
         self.cursor -= max(1, self.size.height - 2)
 
-    def toggle_selected(self) -> None:
+    def toggle_selected(self) -> bool:
+        """Select (or unselect) the row under the cursor; False if its row is not loaded yet
+        (keys typed ahead wait for it: ``widgets.typeahead``)."""
         row = self.current_row
         if row is None:
-            return
+            return False
         key = (row.kind, row.key)
         if key in self.selected:
             self.selected.discard(key)
         else:
             self.selected.add(key)
         self.refresh()
+        return True
 
     def on_click(self, event: events.Click) -> None:
         if event.y >= 1:
