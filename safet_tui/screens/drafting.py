@@ -4,6 +4,10 @@ A screen with something to send (the reply editor, the appeal dialog, the new-cl
 one :class:`DraftKeeper`, tells it what the draft holds whenever it changes, and runs the write
 that sends it through :meth:`DraftKeeper.ending`, which saves any change still pending and then
 writes, one after the other: a late save can never bring back the draft the send just ended.
+
+Two locks: ``_writing`` orders the database writes (held only in workers, for as long as a busy
+database makes them wait); ``_state`` guards what is pending (held for a moment, also on the
+event loop, never around a database call or a call to the event loop).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from textual.dom import DOMNode
 from textual.timer import Timer
 
 from safet_tui.messages import REFUSALS
-from safet_tui.service.desk import Desk
+from safet_tui.service.desk import Busy, Desk
 from safet_tui.widgets.text import clean
 
 T = TypeVar("T")
@@ -25,6 +29,9 @@ Fields = dict[str, Any]
 
 #: seconds after the last change before a draft is saved, unless the config says otherwise
 DEFAULT_DELAY = 0.4
+#: seconds a draft's save waits for another program's write lock (then it stays pending: the
+#: next change, leaving or quitting saves it; a send never waits long behind it)
+DRAFT_WAIT = 1.0
 
 
 class DraftKeeper:
@@ -38,11 +45,14 @@ class DraftKeeper:
         self.label = label
         self.app = node.app
         self.delay = float(getattr(getattr(self.app, "config", None), "draft_delay", DEFAULT_DELAY))
-        self._lock = threading.Lock()
+        self._writing = threading.Lock()
+        self._state = threading.Lock()
         #: what the database holds (None: no draft), and the change not saved yet
         self._saved: Fields | None = None
         self._pending: Fields | None = None
         self._dirty = False
+        #: changes made so far (a save clears ``_dirty`` only if none came while it wrote)
+        self._version = 0
         self._timer: Timer | None = None
         self._warned = False
         DraftKeeper._live.add(self)
@@ -66,10 +76,11 @@ class DraftKeeper:
         """The draft now holds ``fields`` (None or nothing typed: no draft); saved after a pause."""
         if fields is not None and not any(v.strip() if isinstance(v, str) else v for v in fields.values()):
             fields = None
-        with self._lock:
+        with self._state:
             if fields == (self._pending if self._dirty else self._saved):
                 return
             self._pending, self._dirty = fields, True
+            self._version += 1
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
@@ -93,9 +104,13 @@ class DraftKeeper:
             self._timer = None
 
         def run() -> T:
-            self.save_now()  # a refused send keeps the latest text
-            with self._lock:
-                result = write()
+            with self._writing:  # after any save in flight, and no save after it
+                try:
+                    result = write()
+                except BaseException:
+                    self._save()  # refused: the latest text is kept (if the database lets it)
+                    raise
+            with self._state:
                 self._saved, self._pending, self._dirty = None, None, False
             return result
 
@@ -104,22 +119,31 @@ class DraftKeeper:
     # -- in a worker --------------------------------------------------------------------------
     def save_now(self) -> str | None:
         """Save the pending change (call it off the event loop); the refusal, if it was refused."""
-        with self._lock:
+        with self._writing:
+            refusal = self._save()
+        if refusal is not None and not isinstance(refusal, Busy):  # busy: saved at the next chance
+            self._tell(f"Draft not saved: {refusal}")
+        return None if refusal is None else str(refusal)
+
+    def _save(self) -> Exception | None:
+        with self._state:
             if not self._dirty:
                 return None
-            fields = self._pending
-            try:
-                if fields is None:
-                    self.desk.discard_draft(self.kind, self.claim_key)
-                else:
-                    self.desk.save_draft(self.kind, self.claim_key, fields)
-            except REFUSALS as exc:
-                self._tell(f"Draft not saved: {exc}")
-                return str(exc)
-            finally:
-                self.desk.close_thread_connection()
-            self._saved, self._dirty = fields, False
-            return None
+            fields, version = self._pending, self._version
+        try:
+            if fields is None:
+                self.desk.discard_draft(self.kind, self.claim_key, DRAFT_WAIT)
+            else:
+                self.desk.save_draft(self.kind, self.claim_key, fields, DRAFT_WAIT)
+        except REFUSALS as exc:
+            return exc
+        finally:
+            self.desk.close_thread_connection()
+        with self._state:
+            self._saved = fields
+            if self._version == version:
+                self._dirty = False
+        return None
 
     def _tell(self, message: str) -> None:
         if self._warned:

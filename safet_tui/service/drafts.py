@@ -64,14 +64,15 @@ def end_draft(user: str, kind: str, claim_key: str) -> None:
 
 
 class Drafts(Session):
-    def save_draft(self, kind: str, claim_key: str, fields: Mapping[str, object]) -> None:
-        """Keep ``fields`` (JSON-able) as this user's draft; nothing typed deletes it."""
+    def save_draft(self, kind: str, claim_key: str, fields: Mapping[str, object], wait: float | None = None) -> None:
+        """Keep ``fields`` (JSON-able) as this user's draft; nothing typed deletes it (``wait``:
+        seconds to wait for another writer, default the session's)."""
         if _empty(fields):
-            self.discard_draft(kind, claim_key)
+            self.discard_draft(kind, claim_key, wait)
             return
         body = json.dumps(dict(fields), ensure_ascii=False, sort_keys=True)
         now = self.now()
-        with self._tx():
+        with self._tx(wait):
             (Draft.insert(user=self.user, kind=_kind(kind), claim_key=str(claim_key), body=body, updated_at=now)
              .on_conflict(conflict_target=[Draft.user, Draft.kind, Draft.claim_key],
                           update={Draft.body: body, Draft.updated_at: now})
@@ -91,10 +92,10 @@ class Drafts(Session):
                 out.append(DraftView(row.kind, row.claim_key, fields, row.updated_at))
         return out
 
-    def discard_draft(self, kind: str, claim_key: str) -> None:
+    def discard_draft(self, kind: str, claim_key: str, wait: float | None = None) -> None:
         if not self._where(kind, claim_key).exists():
             return  # nothing to delete, no write (a read-only database stays quiet)
-        with self._tx():
+        with self._tx(wait):
             end_draft(self.user, kind, claim_key)
 
     def _where(self, kind: str, claim_key: str):
