@@ -127,15 +127,8 @@ class HomeScreen(ClaimScreen):
         return view.refusals.get(action)
 
     def keys_ready(self) -> bool:
-        """Keys typed ahead wait for the rows they act on (``widgets.typeahead``): the tab's
-        rows loaded, the row under the cursor fetched, the filter typed so far applied."""
-        try:
-            cl, box = self.claim_list, self.query_one("#filter", Input)
-        except NoMatches:  # being closed: nothing to wait for
-            return True
-        if not cl.is_loaded or (cl.total and cl.row_at(cl.cursor) is None):
-            return False
-        return box.value.strip() == cl.text
+        """Keys typed ahead wait for the rows they act on and the filter typed (``widgets.typeahead``)."""
+        return self.claim_list.rows_ready() and self.query_one("#filter", Input).value.strip() == self.claim_list.text
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -345,8 +338,7 @@ class HomeScreen(ClaimScreen):
         self.say(f"Sorted by {sort}")
 
     def action_select(self) -> None:
-        if not self.claim_list.toggle_selected() and self.claim_list.total:
-            self.say(f"Row {self.claim_list.cursor + 1} is still loading: not selected", severity="warning")
+        self.claim_list.toggle_selected()  # keys typed ahead wait for its row (keys_ready)
         self.claim_list.action_cursor_down()
         self._update_status()
 

@@ -223,6 +223,10 @@ class ClaimList(ScrollView, can_focus=True):
             return None
         return rows[offset] if offset < len(rows) else None
 
+    def rows_ready(self) -> bool:
+        """The tab's rows are loaded, the row under the cursor too (asked for if not)."""
+        return self.is_loaded and (not self.total or self.row_at(self.cursor) is not None)
+
     def loaded_rows(self) -> Iterator[ListRow]:
         """Rows already fetched (no query): what the user has seen, and so could select."""
         for rows in self._pages.values():

@@ -24,6 +24,7 @@ from typing import Any
 
 from textual import events
 from textual.app import App
+from textual.css.query import NoMatches
 from textual.message_pump import MessagePump
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
@@ -89,7 +90,10 @@ class TypeAheadApp(App[Any]):
         if key.is_printable and editable(self.focused):
             return True  # text for an editor: never held for data
         ready = getattr(screen, "keys_ready", None)
-        return bool(ready()) if callable(ready) else True
+        try:
+            return bool(ready()) if callable(ready) else True
+        except NoMatches:  # a screen being closed: nothing to wait for
+            return True
 
     async def _until_ready(self, key: events.Key) -> None:
         give_up = time.monotonic() + HOLD_LIMIT
