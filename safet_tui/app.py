@@ -276,7 +276,7 @@ class SafetApp(TypeAheadApp):
     def _drafts_left(self) -> None:
         from safet_tui.screens.drafting import DraftKeeper
 
-        unsaved = [k.label for k in DraftKeeper.unsaved(self) if k.save_now()]  # the last keys typed
+        unsaved = [k.label for k in DraftKeeper.unsaved(self) if k.save_now(wait_turn=True)]  # the last keys typed
         self.post_message(QuitAsked([d.label for d in self.desk.drafts()], unsaved))
         self.desk.close_thread_connection()
 

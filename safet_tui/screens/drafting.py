@@ -117,10 +117,19 @@ class DraftKeeper:
         return run
 
     # -- in a worker --------------------------------------------------------------------------
-    def save_now(self) -> str | None:
-        """Save the pending change (call it off the event loop); the refusal, if it was refused."""
-        with self._writing:
-            refusal = self._save()
+    def save_now(self, wait_turn: bool = False) -> str | None:
+        """Save the pending change (call it off the event loop); the refusal, if it was refused.
+        A save already running takes what was typed after it once it is done, so another one
+        does not queue up behind it (``wait_turn``: do, as quitting does)."""
+        if not self._writing.acquire(blocking=wait_turn):
+            return None
+        try:
+            while True:
+                refusal = self._save()
+                if refusal is not None or not self._dirty:
+                    break
+        finally:
+            self._writing.release()
         if refusal is not None and not isinstance(refusal, Busy):  # busy: saved at the next chance
             self._tell(f"Draft not saved: {refusal}")
         return None if refusal is None else str(refusal)
