@@ -126,8 +126,7 @@ class HomeScreen(ClaimScreen):
             return None  # its preview is on the way; the action asks the service itself
         return view.refusals.get(action)
 
-    def keys_ready(self) -> bool:
-        """Keys typed ahead wait for the rows they act on and the filter typed (``widgets.typeahead``)."""
+    def keys_ready(self) -> bool:  # keys typed ahead wait for their rows and filter (widgets.typeahead)
         return self.claim_list.rows_ready() and self.query_one("#filter", Input).value.strip() == self.claim_list.text
 
     def on_mount(self) -> None:
