@@ -9,12 +9,14 @@ the change poll and our own writes publish. Heavy screens (analytics, plotext) l
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from textual import events, on
+from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.dom import DOMNode
+from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.signal import Signal
 from textual.widgets import Input, TextArea
@@ -38,6 +40,7 @@ from safet_tui.palette import DeskCommands
 from safet_tui.service.desk import Desk
 from safet_tui.widgets.change_alerts import ChangeAlerts
 from safet_tui.widgets.text import clean
+from safet_tui.widgets.typeahead import TypeAheadApp
 
 if TYPE_CHECKING:
     from safet_tui.screens.home import HomeScreen
@@ -48,7 +51,15 @@ WRITE_ACTIONS = frozenset({"reply", "appeal", "attach", "new_claim", "toggle_rea
                            "request_info", "grant", "no_grant"})
 
 
-class SafetApp(App[None]):
+@dataclass
+class QuitAsked(Message):
+    """The drafts a quit leaves behind: saved ones, and ones the database refused."""
+
+    saved: list[str]
+    unsaved: list[str]
+
+
+class SafetApp(TypeAheadApp):
     TITLE = "safet"
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {DeskCommands}
@@ -75,6 +86,8 @@ class SafetApp(App[None]):
         self.home_screen: HomeScreen | None = None
         self._data_version: int | None = None
         self.alerts = ChangeAlerts(self)
+        #: a quit is looking for unsent drafts (keys typed behind it wait for its question)
+        self._quitting = False
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
 
@@ -244,3 +257,49 @@ class SafetApp(App[None]):
         if isinstance(self.screen, HelpScreen):
             return
         self.push_screen(HelpScreen(self.screen))
+
+    # -- quitting with unsent drafts ------------------------------------------------------------
+    async def action_quit(self) -> None:
+        """Quit; with unsent drafts, ask first (a second quit while asked keeps them and quits)."""
+        from safet_tui.screens.dialogs import QuitDialog
+
+        if isinstance(self.screen, QuitDialog):
+            self.exit()
+            return
+        self._quitting = True
+        self._drafts_left()
+
+    def holding_keys(self) -> bool:
+        return self._quitting
+
+    @work(thread=True, exclusive=True, group="quit")
+    def _drafts_left(self) -> None:
+        from safet_tui.screens.drafting import DraftKeeper
+
+        unsaved = [k.label for k in DraftKeeper.unsaved(self) if k.save_now(wait_turn=True)]  # the last keys typed
+        self.post_message(QuitAsked([d.label for d in self.desk.drafts()], unsaved))
+        self.desk.close_thread_connection()
+
+    @on(QuitAsked)
+    def _ask_quit(self, message: QuitAsked) -> None:
+        from safet_tui.screens.dialogs import QuitDialog
+
+        self._quitting = False
+        if not message.saved and not message.unsaved:
+            self.exit()
+            return
+        self.push_screen(QuitDialog(message.saved, message.unsaved), self._quit_answer)
+
+    def _quit_answer(self, answer: str | None) -> None:
+        if answer == "keep":
+            self.exit()
+        elif answer == "discard":
+            self._discard_drafts_and_quit()
+
+    @work(thread=True, group="quit")
+    def _discard_drafts_and_quit(self) -> None:
+        try:
+            self.desk.discard_drafts()
+        except REFUSALS:  # a busy or read-only database: they stay, and the desk still quits
+            pass
+        self.call_from_thread(self.exit)

@@ -37,6 +37,8 @@ class Config:
     canned_replies: dict[str, str] = field(default_factory=dict)
     #: e-mail notifications and the desk's alerts (``[notifications]``, see safet_tui.notify.settings)
     notifications: NotifySettings = field(default_factory=NotifySettings)
+    #: seconds after the last key in a reply, appeal or new claim before its draft is saved
+    draft_delay: float = 0.4
 
 
 def default_config_path() -> Path:
@@ -76,7 +78,7 @@ def parse_config(data: dict, path: Path | None = None) -> Config:
     where = str(path) if path else "config"
     cfg = Config(path=path)
     known = {"theme", "keymap", "attachment_limit_mb", "refresh_interval", "policies", "animations",
-             "preview_delay", "filter_delay", "canned_replies", "notifications"}
+             "preview_delay", "filter_delay", "canned_replies", "notifications", "draft_delay"}
     unknown = set(data) - known
     if unknown:
         raise ConfigError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}")
@@ -98,7 +100,7 @@ def parse_config(data: dict, path: Path | None = None) -> Config:
         if not isinstance(sec, int | float) or isinstance(sec, bool) or sec <= 0:
             raise ConfigError(f"{where}: refresh_interval must be a positive number of seconds")
         cfg.refresh_interval = float(sec)
-    for key in ("preview_delay", "filter_delay"):
+    for key in ("preview_delay", "filter_delay", "draft_delay"):
         if key in data:
             sec = data[key]
             if not isinstance(sec, int | float) or isinstance(sec, bool) or not 0 <= sec <= 5:

@@ -44,19 +44,14 @@ class Change:
     origin: object | None = None
 
 
-#: an unsent reply: its text and the files picked for it
-Draft = tuple[str, list[str]]
-
-
 @dataclass
 class DeskContext:
-    """What the App hands the claim screens: the Desk, the settings, the data-changed signal
-    and the unsent replies (kept while the desk runs)."""
+    """What the App hands the claim screens: the Desk, the settings and the data-changed signal
+    (unsent replies are drafts in the database: ``screens.drafting``)."""
 
     desk: Desk
     changes: Signal[Change]
     config: Config = field(default_factory=Config)
-    drafts: dict[str, Draft] = field(default_factory=dict)
 
 
 # -- up: navigation and what changed ------------------------------------------------------------

@@ -30,7 +30,7 @@ TIMEOUT = 20.0
 
 def desk_config(**settings) -> Config:
     """The desk's settings in tests: no debounces, no change poll unless a test asks for one."""
-    settings = {"refresh_interval": 3600, "preview_delay": 0, "filter_delay": 0, **settings}
+    settings = {"refresh_interval": 3600, "preview_delay": 0, "filter_delay": 0, "draft_delay": 0, **settings}
     return Config(**settings)
 
 
@@ -128,7 +128,16 @@ def _key_name(ch: str) -> str:
 
 
 async def _handled(app) -> None:
-    """Return once the app and every widget of the screen on top handled what was queued for them."""
+    """Return once the app and every widget of the screen on top handled what was queued for them
+    (keys typed ahead are handed on one at a time by the App: wait for those first)."""
+    received = asyncio.Event()
+    if app.call_later(received.set):  # the App has taken the key in
+        await asyncio.wait_for(received.wait(), TIMEOUT)
+    deadline = time.monotonic() + TIMEOUT
+    while getattr(app, "typing_ahead", False):
+        if time.monotonic() > deadline:
+            raise AssertionError("keys typed ahead still waiting")
+        await asyncio.sleep(0.001)
     done = []
     for node in (app, *app.screen.walk_children(with_self=True)):
         event = asyncio.Event()

@@ -28,6 +28,7 @@ from safet_tui.messages import (
     Write,
     Written,
 )
+from safet_tui.screens.drafting import DraftKeeper
 from safet_tui.service.desk import Desk, reporting_waits
 from safet_tui.widgets.text import clean
 from safet_tui.widgets.working import Working
@@ -224,11 +225,18 @@ class ClaimScreen(WritingScreen):
             self.start_appeal(claim_no)
 
     def start_appeal(self, claim_no: str, text: str = "", files: Sequence[str] = ()) -> None:
-        """The appeal dialog (with ``text`` and ``files``: an appeal refused a moment ago, to send again)."""
+        """The appeal dialog (with ``text`` and ``files``: an appeal refused a moment ago, to send
+        again; else the draft typed before, if any)."""
         from safet_tui.screens.appeal import AppealDialog
 
         if not self.seller_only("appeal") or self.refused(claim_no, "appeal"):
             return
+
+        # the appeal's text is kept as it is typed, and comes back when the dialog opens again
+        draft = DraftKeeper(self, self.desk, "appeal", claim_no, f"an appeal on claim {claim_no}")
+        saved = (draft.restore() or {}).get("text")
+        if not text and isinstance(saved, str):
+            text = clean(saved, newlines=True)
 
         def filed(_: object) -> None:
             self.say(f"Appeal filed for {claim_no}: now Under Investigation")
@@ -236,13 +244,15 @@ class ClaimScreen(WritingScreen):
 
         dialog = AppealDialog(
             f"Appeal claim {claim_no}",
-            "One appeal per claim, and it is final. Say why the decision is wrong.",
+            "One appeal per claim, and it is final. Say why the decision is wrong. Esc keeps the text for later.",
             initial=text, confirm="File the appeal (final)", check=self.desk.check_attachment,
+            on_change=lambda text: draft.changed({"text": text}),
         )
         dialog.files = list(files)
 
         def confirmed(text: str | None) -> None:
             if text is None:
+                draft.flush()
                 return
             files = list(dialog.files)
 
@@ -256,7 +266,7 @@ class ClaimScreen(WritingScreen):
                 if open_still:
                     self.start_appeal(claim_no, text, files)
 
-            self.write(Write("filing the appeal", lambda: self.desk.appeal(claim_no, text, files), filed,
+            self.write(Write("filing the appeal", draft.ending(lambda: self.desk.appeal(claim_no, text, files)), filed,
                              refused="Appeal not sent", after_refusal=again))
 
         self.app.push_screen(dialog, confirmed)

@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -64,7 +65,7 @@ class PathSuggester(Suggester):
 
 class _Dialog(ModalScreen[str | None]):
     DEFAULT_CSS = """
-    _Dialog, TextDialog, AttachDialog, ChoiceDialog {
+    _Dialog, TextDialog, AttachDialog, ChoiceDialog, QuitDialog {
         align: center middle;
     }
     .dialog {
@@ -114,10 +115,13 @@ class TextDialog(_Dialog):
     BINDINGS = [Binding("ctrl+s", "confirm", "Confirm", id="dialog.confirm")]
 
     def __init__(self, title: str, hint: str = "", *, initial: str = "", confirm: str = "OK",
-                 single_line: bool = False, validate: Callable[[str], str | None] | None = None) -> None:
+                 single_line: bool = False, validate: Callable[[str], str | None] | None = None,
+                 on_change: Callable[[str], None] | None = None) -> None:
         super().__init__()
         self.title_text, self.hint, self.initial, self.confirm_label = title, hint, initial, confirm
         self.single_line = single_line
+        #: told the text as it is typed (a draft keeper)
+        self.on_change = on_change
         #: ``validate(text) -> error or None``: the dialog stays open, with the text, until it passes
         self.validate = validate
 
@@ -136,7 +140,16 @@ class TextDialog(_Dialog):
                 yield Button(f"{self.confirm_label} (ctrl+s)", variant="primary", id="ok")
 
     def on_mount(self) -> None:
-        self.query_one("#text").focus()
+        box = self.query_one("#text")
+        if isinstance(box, TextArea):
+            box.move_cursor(box.document.end)  # a text given back (a draft) goes on where it ended
+        self.set_focus(box)  # now: keys typed right behind the key that opened the dialog are its text
+
+    @on(TextArea.Changed, "#text")
+    @on(Input.Changed, "#text")
+    def _typed(self) -> None:
+        if self.on_change is not None:
+            self.on_change(self._value())
 
     def _value(self) -> str:
         if self.single_line:
@@ -223,3 +236,49 @@ class ChoiceDialog(_Dialog):
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(self.choices[event.option_index])
+
+
+class QuitDialog(_Dialog):
+    """Quitting with unsent drafts: keep them and quit, discard them and quit, or stay."""
+
+    BINDINGS = [
+        Binding("k", "answer('keep')", "Keep drafts and quit", id="quit.keep"),
+        Binding("d", "answer('discard')", "Discard drafts and quit", id="quit.discard"),
+    ]
+
+    def __init__(self, saved: list[str], unsaved: list[str]) -> None:
+        super().__init__()
+        self.saved, self.unsaved = saved, unsaved
+
+    def compose(self) -> ComposeResult:
+        n = len(self.saved) + len(self.unsaved)
+        with Vertical(classes="dialog"):
+            yield Label(f"Quit with {n} unsent draft{'s' if n != 1 else ''}?", classes="dialog-title")
+            if self.saved:
+                yield Label("They are saved in this database and come back when you open them again:",
+                            classes="dialog-hint")
+                yield Label(self._listed(self.saved))
+            if self.unsaved:
+                yield Label("Not saved (the database refused them): lost if you quit:", classes="dialog-error")
+                yield Label(self._listed(self.unsaved), classes="dialog-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Cancel (esc)", id="cancel")
+                yield Button("Discard, quit (d)", variant="error", id="discard")
+                yield Button("Keep drafts, quit (k)", variant="primary", id="keep")
+
+    @staticmethod
+    def _listed(labels: list[str], most: int = 5) -> Text:
+        shown = [f"  • {label}" for label in labels[:most]]
+        if len(labels) > most:
+            shown.append(f"  … and {len(labels) - most} more")
+        return literal("\n".join(shown), newlines=True)
+
+    def on_mount(self) -> None:
+        self.set_focus(self.query_one("#keep", Button))  # enter keeps them
+
+    def action_answer(self, answer: str) -> None:
+        self.dismiss(answer)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(None if event.button.id == "cancel" else event.button.id)

@@ -128,6 +128,9 @@ class HomeScreen(TriageScreen):
             return None  # its preview is on the way; the action asks the service itself
         return view.refusals.get(action)
 
+    def keys_ready(self) -> bool:  # keys typed ahead wait for their rows and filter (widgets.typeahead)
+        return self.claim_list.rows_ready() and self.query_one("#filter", Input).value.strip() == self.claim_list.text
+
     def on_mount(self) -> None:
         super().on_mount()
         # Time left changes while nobody types: repaint deadlines every 20 s.
@@ -340,7 +343,7 @@ class HomeScreen(TriageScreen):
         self.say(f"Sorted by {sort}")
 
     def action_select(self) -> None:
-        self.claim_list.toggle_selected()
+        self.claim_list.toggle_selected()  # keys typed ahead wait for its row (keys_ready)
         self.claim_list.action_cursor_down()
         self._update_status()
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-import time as clock
 from collections.abc import Iterator
+from contextlib import suppress
 from datetime import datetime, time, tzinfo
 from typing import Any
 
@@ -15,6 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Label, Select, Static, TextArea
+from textual.widgets.select import InvalidSelectValueError
 
 from safet_tui.domain.deadlines import local_time
 from safet_tui.domain.eligibility import ORDER_ID, Eligibility
@@ -22,11 +23,15 @@ from safet_tui.domain.money import Money, MoneyError, dot_decimal, format_money,
 from safet_tui.domain.reasons import REASONS, REASONS_BY_CODE, Evidence, reason_for_return
 from safet_tui.messages import REFUSALS, Write
 from safet_tui.screens.claim_actions import WritingScreen
+from safet_tui.screens.drafting import DraftKeeper
 from safet_tui.service.desk import Desk, Evidenced
 from safet_tui.service.views import ClaimView, RefundView
 from safet_tui.widgets.evidence_files import EvidenceFiles
 from safet_tui.widgets.text import clean, literal
 from safet_tui.widgets.working import Working
+
+#: the form's text boxes (their ids), kept in its draft
+INPUTS = ("order", "item", "refund_at", "delivered_at", "amount")
 
 
 def parse_when(text: str, tz: tzinfo) -> datetime | None:
@@ -59,9 +64,10 @@ class NewClaimScreen(WritingScreen):
         #: the refunds of the order typed, as the desk knows them (filled in from, see _found)
         self.order_refunds: list[RefundView] = []
         self._ready = False
-        self._warned = 0.0
         #: eligibility checks asked for so far (only the newest one's answer is shown)
         self._checks = 0
+        self.draft: DraftKeeper | None = None
+        self._pristine: dict[str, Any] = {}
 
     def compose(self) -> ComposeResult:
         desk = self.desk
@@ -125,17 +131,58 @@ class NewClaimScreen(WritingScreen):
 
     def on_mount(self) -> None:
         self._ready = True
+        self._restore_draft()
         # now, not a tick later: the keys typed right behind "n" belong to the first field left to fill
         # (from a refund, the description once the reason is known; else the order id)
         first = "#description" if self.preselected else "#reason" if self.refund else "#order"
         self.set_focus(self.query_one(first))
         self.recheck()
 
+    # -- the draft: saved as it is typed, back when the form opens again on the same refund ----------
+    def _draft_fields(self) -> dict[str, Any]:
+        fields: dict[str, Any] = {name: self.query_one(f"#{name}", Input).value for name in INPUTS}
+        for name in ("account", "reason"):
+            value = self.query_one(f"#{name}", Select).value
+            fields[name] = value if isinstance(value, int | str) else None
+        fields["description"] = self.query_one("#description", TextArea).text
+        fields["files"] = [[f.path, f.evidence.value if f.evidence else ""] for f in self.files]
+        return fields
+
+    def _restore_draft(self) -> None:
+        key = str(self.refund_id or "")
+        self.draft = DraftKeeper(self, self.desk, "new_claim", key,
+                                 "a new claim" + (" for a claimable refund" if key else ""))
+        self._pristine = self._draft_fields()
+        saved = self.draft.restore()
+        if not saved:
+            return
+        for name in INPUTS:
+            if isinstance(saved.get(name), str):
+                self.query_one(f"#{name}", Input).value = clean(saved[name])
+        for name in ("account", "reason"):
+            if saved.get(name) is not None:
+                with suppress(InvalidSelectValueError):  # an account or reason gone since
+                    self.query_one(f"#{name}", Select).value = saved[name]
+        description = self.query_one("#description", TextArea)
+        if isinstance(saved.get("description"), str):
+            description.load_text(clean(saved["description"], newlines=True))
+            description.move_cursor(description.document.end)
+        files = saved.get("files")
+        for path, kind in files if isinstance(files, list) else []:
+            self.files.append(Evidenced(str(path), Evidence(kind) if kind in set(Evidence) else None))
+        self.say("Your unsent claim is back as you left it")
+
+    def _draft_changed(self) -> None:
+        if self.draft is not None and self._ready:
+            fields = self._draft_fields()
+            self.draft.changed(None if fields == self._pristine else fields)
+
     @on(Input.Changed)
     @on(Select.Changed)
     @on(TextArea.Changed)
     def _changed(self) -> None:
         self.recheck()
+        self._draft_changed()
 
     # -- a known order fills its refund in ---------------------------------------------------
     @on(Input.Changed, "#order")
@@ -307,6 +354,7 @@ class NewClaimScreen(WritingScreen):
             if path:
                 self.files.append(Evidenced(path, kind))
                 self.recheck()
+                self._draft_changed()
 
         def got_kind(label: str | None) -> None:
             if label is None:
@@ -355,15 +403,15 @@ class NewClaimScreen(WritingScreen):
             self.app.pop_screen()
             self.changed(view.claim_no)
 
-        self.write(Write("filing the claim", lambda: self.desk.file_claim(files=files, **values), filed,
+        key = str(self.refund_id or "")
+        file = lambda: self.desk.file_claim(files=files, draft=key, **values)  # noqa: E731
+        self.write(Write("filing the claim", self.draft.ending(file) if self.draft else file, filed,
                          refused="Not filed", after_refusal=self.recheck))
 
-    def _dirty(self) -> bool:
-        return bool(self.files or self.query_one("#description", TextArea).text.strip())
-
     def action_back(self) -> None:
-        if self._dirty() and clock.monotonic() - self._warned > 4:
-            self._warned = clock.monotonic()
-            self.say("The form has a description or evidence: press escape again to discard it", severity="warning")
-            return
+        """Leave; what was typed is kept as a draft (saved already, or now) and comes back."""
+        if self.draft is not None:
+            self.draft.flush()
+            if self._draft_fields() != self._pristine:
+                self.say("The claim is kept as a draft: it comes back when you open this form again")
         self.app.pop_screen()

@@ -6,10 +6,6 @@ grant (full or partial), no-grant with a denial reason, decide an appeal.
 
 from __future__ import annotations
 
-import os
-import shlex
-import subprocess
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import InvalidOperation
@@ -28,12 +24,11 @@ from textual.widgets import Label, Static, TextArea
 from safet_tui.domain.money import Money, MoneyError, parse_amount
 from safet_tui.domain.reasons import DENIAL_REASONS
 from safet_tui.messages import REFUSALS, Change, DeskContext, Write
-from safet_tui.screens.canned_reply import CannedReplies
+from safet_tui.screens.reply_editing import ReplyEditing
 from safet_tui.service.desk import NotFound
 from safet_tui.service.views import ClaimView
 from safet_tui.widgets.footer import DeskFooter
 from safet_tui.widgets.preview import claim_summary, reply_hint
-from safet_tui.widgets.text import literal
 from safet_tui.widgets.thread_items import render_item
 from safet_tui.widgets.working import Working
 
@@ -42,7 +37,7 @@ SHOW_LAST = 40
 MARK_WAIT = 1.0
 
 
-class ThreadScreen(CannedReplies):
+class ThreadScreen(ReplyEditing):
     CSS_PATH = "thread.tcss"
     #: at 24 lines the reply panel takes the header's place, so the message answered stays readable
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
@@ -50,8 +45,10 @@ class ThreadScreen(CannedReplies):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="thread.back"),
         Binding("q", "back", "Back", show=False, id="thread.back_q"),
-        *CannedReplies.CLAIM_BINDINGS,
+        *ReplyEditing.CLAIM_BINDINGS,
+        # while the reply editor is open the footer shows its keys only (check_action)
         Binding("ctrl+s", "send", "Send", id="thread.send"),
+        Binding("escape", "close_reply", "Cancel", id="thread.close_reply"),
         Binding("ctrl+e", "editor", "$EDITOR", priority=True, id="thread.editor"),
         Binding("ctrl+t", "attach", "Attach", id="thread.attach_reply"),
         Binding("ctrl+x", "drop_file", "Remove last file", show=False, priority=True, id="thread.drop_file"),
@@ -77,11 +74,8 @@ class ThreadScreen(CannedReplies):
         bubble: ClassVar[bool] = False
 
     def __init__(self, ctx: DeskContext, claim_no: str, then: str | None = None) -> None:
-        super().__init__(ctx)
-        self.claim_no = claim_no
-        self.then = then
+        super().__init__(ctx, claim_no, then)
         self.view: ClaimView | None = None
-        self.pending_files: list[str] = []
         #: how many of the newest thread items are rendered (earlier ones load on demand)
         self.show_last = SHOW_LAST
         self.hidden = 0
@@ -101,13 +95,7 @@ class ThreadScreen(CannedReplies):
     def on_mount(self) -> None:
         super().on_mount()
         self._ready = True
-        draft = self.ctx.drafts.pop(self.claim_no, None)
-        if draft:
-            text, self.pending_files = draft
-            area = self.query_one("#reply-text", TextArea)
-            area.text = text
-            area.move_cursor(area.document.end)
-            self._show_pending()
+        self._restore_draft()
         self._load(mark_read=True)
         scroll = self.query_one("#thread-scroll")
         scroll.anchor()  # the newest item in view when the thread arrives, until you scroll up
@@ -115,6 +103,10 @@ class ThreadScreen(CannedReplies):
             self.action_reply()  # the editor has the focus: what you type next is the reply
         else:
             self.set_focus(scroll)
+
+    def keys_ready(self) -> bool:
+        """Keys typed ahead wait until the claim is read (``widgets.typeahead``)."""
+        return self._ready and self.view is not None
 
     # -- loading ---------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="thread-load")
@@ -197,8 +189,10 @@ class ThreadScreen(CannedReplies):
         if self.writing is not None and action not in ("top", "bottom", "copy_claim", "copy_order"):
             return False  # one write at a time, and the screen stays until it is done
         replying = self.has_class("-replying")
-        if action in ("send", "editor", "drop_file"):
+        if action in ("send", "editor", "drop_file", "close_reply"):
             return replying
+        if replying and action in ("back", "reply", "appeal"):
+            return False  # the editor's keys only (esc closes it, keeping the text)
         return allowed
 
     def refusal(self, action: str) -> str | None:
@@ -208,12 +202,13 @@ class ThreadScreen(CannedReplies):
         return self.claim_no, self.view.order_id if self.view else ""
 
     # -- navigation --------------------------------------------------------------------
+    def action_close_reply(self) -> None:
+        """Close the editor; its text stays (a draft, restored by r)."""
+        self.remove_class("-replying")
+        self.query_one("#thread-scroll").focus()
+        self.refresh_bindings()
+
     def action_back(self) -> None:
-        if self.has_class("-replying"):
-            self.remove_class("-replying")
-            self.query_one("#thread-scroll").focus()
-            self.refresh_bindings()
-            return
         self._leave()
 
     def action_top(self) -> None:
@@ -228,10 +223,9 @@ class ThreadScreen(CannedReplies):
         self.query_one("#thread-scroll").scroll_end(animate=False)
 
     def _leave(self) -> None:
-        """Close the thread; an unsent reply is kept for next time."""
-        text = self.query_one("#reply-text", TextArea).text
-        if text.strip() or self.pending_files:
-            self.ctx.drafts[self.claim_no] = (text, list(self.pending_files))
+        """Close the thread; an unsent reply is kept (in the database) for next time."""
+        if self.draft is not None:
+            self.draft.flush()
         self.app.pop_screen()
 
     # -- reply ---------------------------------------------------------------------------
@@ -266,25 +260,9 @@ class ThreadScreen(CannedReplies):
         def kept() -> None:  # refused: the draft stays, editable
             area.read_only = False
 
-        self.write(Write("sending the reply", lambda: self.desk.reply(self.claim_no, text, files), sent,
+        send = lambda: self.desk.reply(self.claim_no, text, files)  # noqa: E731
+        self.write(Write("sending the reply", self.draft.ending(send) if self.draft else send, sent,
                          refused="Reply not sent", after_refusal=kept))
-
-    def action_editor(self) -> None:
-        if self.app.is_web:  # a browser's desk has no terminal to hand to an editor
-            return self.say("$EDITOR is not available in the browser: write the reply here", "warning")
-        area, editor = self.query_one("#reply-text", TextArea), os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-        with tempfile.NamedTemporaryFile("w+", suffix=".txt", delete=False, encoding="utf-8") as fh:
-            fh.write(area.text)
-            path = fh.name
-        try:
-            with self.app.suspend():
-                subprocess.call([*shlex.split(editor), path])
-            with open(path, encoding="utf-8") as fh:
-                area.text = fh.read()
-        except (OSError, UnicodeDecodeError) as exc:
-            self.say(f"Editor failed: {exc}", severity="error")
-        finally:
-            os.unlink(path)
 
     # -- attach, read marks -----------------------------------------------------------------
     def action_attach(self) -> None:
@@ -297,20 +275,10 @@ class ThreadScreen(CannedReplies):
             if path:
                 self.pending_files.append(path)
                 self._show_pending()
+                self._draft_changed()
 
         self.app.push_screen(AttachDialog(f"Attach a file to the reply on {self.claim_no}",
                                           self.desk.check_attachment), add)
-
-    def _show_pending(self) -> None:
-        names = ", ".join(os.path.basename(p) for p in self.pending_files)
-        label = f"↳ {names}   (ctrl+x removes the last)" if names else ""
-        self.query_one("#reply-files", Label).update(literal(label))
-
-    def action_drop_file(self) -> None:
-        if self.pending_files:
-            gone = self.pending_files.pop()
-            self._show_pending()
-            self.say(f"Removed {os.path.basename(gone)} from the reply")
 
     def action_mark_unread(self) -> None:
         def marked(_: int) -> None:

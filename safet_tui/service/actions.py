@@ -17,6 +17,7 @@ from safet_tui.domain import lifecycle as lc
 from safet_tui.domain.clock import to_epoch
 from safet_tui.domain.lifecycle import Actor
 from safet_tui.domain.money import Money
+from safet_tui.service.drafts import NEW_CLAIM, end_draft
 from safet_tui.service.errors import ServiceError
 from safet_tui.service.queries import CLAIM_TABS, Filter, execute, unread_ids
 from safet_tui.service.reads import Reads
@@ -38,7 +39,9 @@ class SellerActions(Reads):
     def file_claim(self, *, account_id: int, order_id: str, order_item_id: str, reason_code: str,
                    amount: Money, description: str, refund_at: datetime | None,
                    delivered_at: datetime | None = None, files: Sequence[Evidenced] = (),
-                   sku: str = "", title: str = "", claim_no: str | None = None) -> ClaimView:
+                   sku: str = "", title: str = "", claim_no: str | None = None,
+                   draft: str | None = None) -> ClaimView:
+        """File a claim; ``draft``: the new-claim draft (its key) this filing ends."""
         self._may(Actor.SELLER, "file a claim")
         evidence = {f.evidence for f in files if f.evidence}
         with self._staging([f.path for f in files]) as stored, self._tx():
@@ -75,6 +78,8 @@ class SellerActions(Reads):
                 refund.claim = claim
                 refund.save()
             self._mark(claim.id, now)
+            if draft is not None:
+                end_draft(self.user, NEW_CLAIM, draft)
         return self.claim(claim.claim_no)
 
     def reply(self, claim_no: str, body: str, files: Sequence[str] = ()) -> ClaimView:
@@ -91,6 +96,7 @@ class SellerActions(Reads):
             claim = self._locked(claim_no)
             new, event = step(self._held_to(claim), self.role, self.now())
             self._apply(claim, new, event, ("seller", kind, body.strip()), stored)
+            end_draft(self.user, what, claim.claim_no)  # the draft became this message
         return self.claim(claim_no)
 
     def _may_attach(self, claim: Claim) -> None:

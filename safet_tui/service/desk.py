@@ -14,6 +14,7 @@ import functools
 from safet_tui.domain.lifecycle import TransitionError
 from safet_tui.service.actions import AmazonActions, SellerActions
 from safet_tui.service.attachment_files import AttachmentFiles, FileExists
+from safet_tui.service.drafts import Drafts, DraftView
 from safet_tui.service.errors import Busy, NotFound, ReadOnly, ServiceError, refusal_of
 from safet_tui.service.reply_fields import ReplyFields
 from safet_tui.service.session import Evidenced, default_user, set_unread_horizon
@@ -48,7 +49,7 @@ def _binds_database(cls):
 
 
 @_binds_database
-class Desk(SellerActions, AmazonActions, Transfers, AttachmentFiles, ReplyFields):
+class Desk(SellerActions, AmazonActions, Transfers, AttachmentFiles, ReplyFields, Drafts):
     """One person's session on one database: who they are (user and role) and the connection.
 
     Every change reads the claim it changes and writes it in one transaction that holds the
@@ -56,5 +57,5 @@ class Desk(SellerActions, AmazonActions, Transfers, AttachmentFiles, ReplyFields
     PostgreSQL), and checks the lifecycle's rules there, for this session's role."""
 
 
-__all__ = ["Desk", "ServiceError", "NotFound", "Busy", "ReadOnly", "FileExists", "Evidenced", "TransitionError",
+__all__ = ["Desk", "DraftView", "ServiceError", "NotFound", "Busy", "ReadOnly", "FileExists", "Evidenced", "TransitionError",
            "default_user", "set_unread_horizon", "reporting_waits"]

@@ -236,6 +236,10 @@ class ClaimList(ScrollView, can_focus=True):
         rows = self._pages.get(page) if 0 <= index < self.total else None
         return rows[offset] if rows is not None and offset < len(rows) else None
 
+    def rows_ready(self) -> bool:
+        """The tab's rows are loaded, the row under the cursor too (asked for if not)."""
+        return self.is_loaded and (not self.total or self.row_at(self.cursor) is not None)
+
     def loaded_rows(self) -> Iterator[ListRow]:
         """Rows already fetched (no query): what the user has seen, and so could select."""
         for rows in self._pages.values():
@@ -286,16 +290,19 @@ class ClaimList(ScrollView, can_focus=True):
     def action_page_up(self) -> None:
         self.cursor -= max(1, self.size.height - 2)
 
-    def toggle_selected(self) -> None:
+    def toggle_selected(self) -> bool:
+        """Select (or unselect) the row under the cursor; False if its row is not loaded yet
+        (keys typed ahead wait for it: ``widgets.typeahead``)."""
         row = self.current_row
         if row is None:
-            return
+            return False
         key = (row.kind, row.key)
         if key in self.selected:
             self.selected.discard(key)
         else:
             self.selected.add(key)
         self.refresh()
+        return True
 
     def on_click(self, event: events.Click) -> None:
         if event.y >= 1:
