@@ -40,10 +40,21 @@ def thread_claims(db: str) -> dict[int, tuple[str, int]]:
 
 async def settle(app, pilot) -> None:
     """Let the preview timer, workers and refreshes finish before the next action."""
-    await app.workers.wait_for_complete()
+    await _workers_done(app)
     await pilot.pause(0.12)
-    await app.workers.wait_for_complete()
+    await _workers_done(app)
     await pilot.pause()
+
+
+async def _workers_done(app) -> None:
+    """Every worker finished; one replaced by a newer one (an exclusive worker) counts as finished."""
+    from textual.worker import WorkerCancelled, WorkerFailed
+
+    while any(not w.is_finished for w in app.workers):
+        try:
+            await app.workers.wait_for_complete()
+        except (WorkerCancelled, WorkerFailed):
+            continue
 
 
 async def measure(db: str, runs: int, word: str) -> dict:
