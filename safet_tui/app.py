@@ -117,6 +117,10 @@ class SafetApp(TypeAheadApp):
         self.alerts.start()
         self.set_interval(self.config.refresh_interval, self._poll_changes)
 
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if not self.config.cursor_blink and hasattr(event.widget, "cursor_blink"):
+            event.widget.cursor_blink = False  # an Input or TextArea: its cursor stays lit
+
     def _poll_changes(self) -> None:
         """Cheap: one PRAGMA. When another terminal or an import changed the database, or a
         deadline passed (time decides too: a reply-by ends its claim), say so."""

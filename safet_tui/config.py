@@ -39,6 +39,8 @@ class Config:
     notifications: NotifySettings = field(default_factory=NotifySettings)
     #: seconds after the last key in a reply, appeal or new claim before its draft is saved
     draft_delay: float = 0.4
+    #: false: the text cursor stays lit (over SSH a blinking cursor repaints twice a second)
+    cursor_blink: bool = True
 
 
 def default_config_path() -> Path:
@@ -78,7 +80,8 @@ def parse_config(data: dict, path: Path | None = None) -> Config:
     where = str(path) if path else "config"
     cfg = Config(path=path)
     known = {"theme", "keymap", "attachment_limit_mb", "refresh_interval", "policies", "animations",
-             "preview_delay", "filter_delay", "canned_replies", "notifications", "draft_delay"}
+             "preview_delay", "filter_delay", "canned_replies", "notifications", "draft_delay",
+             "cursor_blink"}
     unknown = set(data) - known
     if unknown:
         raise ConfigError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}")
@@ -108,6 +111,8 @@ def parse_config(data: dict, path: Path | None = None) -> Config:
             setattr(cfg, key, float(sec))
     if "canned_replies" in data:
         cfg.canned_replies = _canned(_typed(data, "canned_replies", dict, where), where)
+    if "cursor_blink" in data:
+        cfg.cursor_blink = _typed(data, "cursor_blink", bool, where)
     if "animations" in data:
         cfg.animations = bool(_typed(data, "animations", bool, where))
     if "policies" in data:

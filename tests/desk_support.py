@@ -30,7 +30,8 @@ TIMEOUT = 20.0
 
 def desk_config(**settings) -> Config:
     """The desk's settings in tests: no debounces, no change poll unless a test asks for one."""
-    settings = {"refresh_interval": 3600, "preview_delay": 0, "filter_delay": 0, "draft_delay": 0, **settings}
+    settings = {"refresh_interval": 3600, "preview_delay": 0, "filter_delay": 0, "draft_delay": 0,
+                "cursor_blink": False, **settings}  # a snapshot never catches the cursor mid-blink
     return Config(**settings)
 
 

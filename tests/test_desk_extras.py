@@ -277,3 +277,17 @@ async def test_desk_opens_saying_what_is_due_in_24_hours(demo_db, clock):
         line = "due in 24 h: " + ", ".join(f"{n:,} {k}" for k, n in expected.items() if n)
         await wait_for(pilot, lambda: f"Awaiting Seller Response: {home.claim_list.total:,} · {line} · tester" in text(home.query_one("#status-line")))
         assert line in screen_text(app)
+
+
+async def test_the_cursor_can_stay_lit(demo_db, clock):
+    """``cursor_blink = false``: the reply editor's cursor never blinks (nor repaints over SSH)."""
+    from desk_support import desk_config, make_app, settle, wait_for
+    from textual.widgets import TextArea
+
+    for blink in (True, False):
+        app = make_app(demo_db, clock, config=desk_config(cursor_blink=blink))
+        async with app.run_test(size=(120, 35)) as pilot:
+            await settle(pilot)
+            await pilot.press("r")
+            await wait_for(pilot, lambda pilot=pilot: isinstance(pilot.app.focused, TextArea))
+            assert app.focused.cursor_blink is blink
