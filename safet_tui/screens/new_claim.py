@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import suppress
 from datetime import datetime, time, tzinfo
 from typing import Any
 
@@ -15,25 +14,21 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Label, Select, Static, TextArea
-from textual.widgets.select import InvalidSelectValueError
 
 from safet_tui.domain.deadlines import local_time
 from safet_tui.domain.eligibility import ORDER_ID, Eligibility
 from safet_tui.domain.money import Money, MoneyError, dot_decimal, format_money, parse_amount
 from safet_tui.domain.reasons import REASONS, REASONS_BY_CODE, Evidence, reason_for_return
 from safet_tui.messages import REFUSALS, Write
-from safet_tui.screens.claim_actions import WritingScreen
-from safet_tui.screens.drafting import DraftKeeper
+from safet_tui.screens.new_claim_draft import NewClaimDraft
 from safet_tui.service.desk import Desk, Evidenced
 from safet_tui.service.views import ClaimView, RefundView
 from safet_tui.widgets.evidence_files import EvidenceFiles
 from safet_tui.widgets.text import clean, literal
 from safet_tui.widgets.working import Working
 
+
 #: the form's text boxes (their ids), kept in its draft
-INPUTS = ("order", "item", "refund_at", "delivered_at", "amount")
-
-
 def parse_when(text: str, tz: tzinfo) -> datetime | None:
     """``2026-10-02`` (start of that day, marketplace time) or an ISO date-time; '' is None."""
     text = text.strip()
@@ -48,7 +43,7 @@ def parse_when(text: str, tz: tzinfo) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=tz)
 
 
-class NewClaimScreen(WritingScreen):
+class NewClaimScreen(NewClaimDraft):
     CSS_PATH = "new_claim.tcss"
 
     BINDINGS = [
@@ -66,8 +61,6 @@ class NewClaimScreen(WritingScreen):
         self._ready = False
         #: eligibility checks asked for so far (only the newest one's answer is shown)
         self._checks = 0
-        self.draft: DraftKeeper | None = None
-        self._pristine: dict[str, Any] = {}
 
     def compose(self) -> ComposeResult:
         desk = self.desk
@@ -137,45 +130,6 @@ class NewClaimScreen(WritingScreen):
         first = "#description" if self.preselected else "#reason" if self.refund else "#order"
         self.set_focus(self.query_one(first))
         self.recheck()
-
-    # -- the draft: saved as it is typed, back when the form opens again on the same refund ----------
-    def _draft_fields(self) -> dict[str, Any]:
-        fields: dict[str, Any] = {name: self.query_one(f"#{name}", Input).value for name in INPUTS}
-        for name in ("account", "reason"):
-            value = self.query_one(f"#{name}", Select).value
-            fields[name] = value if isinstance(value, int | str) else None
-        fields["description"] = self.query_one("#description", TextArea).text
-        fields["files"] = [[f.path, f.evidence.value if f.evidence else ""] for f in self.files]
-        return fields
-
-    def _restore_draft(self) -> None:
-        key = str(self.refund_id or "")
-        self.draft = DraftKeeper(self, self.desk, "new_claim", key,
-                                 "a new claim" + (" for a claimable refund" if key else ""))
-        self._pristine = self._draft_fields()
-        saved = self.draft.restore()
-        if not saved:
-            return
-        for name in INPUTS:
-            if isinstance(saved.get(name), str):
-                self.query_one(f"#{name}", Input).value = clean(saved[name])
-        for name in ("account", "reason"):
-            if saved.get(name) is not None:
-                with suppress(InvalidSelectValueError):  # an account or reason gone since
-                    self.query_one(f"#{name}", Select).value = saved[name]
-        description = self.query_one("#description", TextArea)
-        if isinstance(saved.get("description"), str):
-            description.load_text(clean(saved["description"], newlines=True))
-            description.move_cursor(description.document.end)
-        files = saved.get("files")
-        for path, kind in files if isinstance(files, list) else []:
-            self.files.append(Evidenced(str(path), Evidence(kind) if kind in set(Evidence) else None))
-        self.say("Your unsent claim is back as you left it")
-
-    def _draft_changed(self) -> None:
-        if self.draft is not None and self._ready:
-            fields = self._draft_fields()
-            self.draft.changed(None if fields == self._pristine else fields)
 
     @on(Input.Changed)
     @on(Select.Changed)
