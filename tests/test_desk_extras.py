@@ -197,6 +197,35 @@ async def test_account_column_and_filter(demo_db, clock):
     assert desk.count("awaiting", "account:Nobody") == 0
 
 
+@pytest.mark.parametrize("size", [(120, 35), (160, 45)])
+async def test_account_column_keeps_the_order_id(demo_db, clock, size):
+    """A seller finds a claim by its order: from 120 columns the account shows beside it, not
+    instead of it; at 80 the preview names both."""
+    app = make_app(demo_db, clock)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        lines = screen_text(app).splitlines()
+        header = lines[3]
+        assert "Order" in header and "Account" in header
+        row = app.screen.claim_list.row_at(0)
+        assert row.order_id in lines[4]
+
+
+def test_account_column_layout():
+    from safet_tui.widgets.columns import layout
+
+    for width, tab in ((110, "awaiting"), (120, "awaiting"), (120, "resolved"), (160, "awaiting"), (160, "resolved")):
+        names = [c.name for c, _ in layout(width, tab, accounts=True)]
+        assert {"order", "account", "product", "claimed", "deadline"} <= set(names), (width, tab, names)
+    # narrower, the account gives way before the order id
+    assert "order" in [c.name for c, _ in layout(110, "resolved", accounts=True)]
+    # at 80 the list keeps the reason; the order and the account are in the preview below
+    assert [c.name for c, _ in layout(80, "awaiting", accounts=True)] == [
+        c.name for c, _ in layout(80, "awaiting", accounts=False)]
+    # without accounts nothing changes
+    assert "account" not in [c.name for c, _ in layout(160, "awaiting")]
+
+
 # -- d. canned replies -----------------------------------------------------------------------------------
 async def test_canned_reply_fills_the_claim_in(demo_db, clock):
     desk = Desk(str(demo_db), clock=clock, user="tester")
