@@ -172,6 +172,24 @@ async def test_appeal_carries_evidence_files(demo_db, clock, tmp_path):
         assert app.desk.attachment_path(appeal.attachments[0].sha256).read_bytes() == b"photo"
 
 
+async def test_a_file_name_with_markup_lists_as_written(demo_db, clock, tmp_path):
+    """A file's name is data: '[/x]' in it neither stops the list (a markup error) nor becomes
+    a style or a click action."""
+    name = "[/nope] [@click=app.quit]bill[/] [b]x.jpg"  # as an import or another program may store it
+    claim_no = _with_file(demo_db, clock, tmp_path, "bill.jpg")
+    desk = Desk(str(demo_db), clock=clock, user="tester")
+    with bound(desk.database):
+        Attachment.update(name=name).where(Attachment.name == "bill.jpg").execute()
+    desk.close()
+    app = make_app(demo_db, clock, open_claim=claim_no)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_screen(pilot, ThreadScreen)
+        await pilot.press("v")
+        await wait_for_screen(pilot, AttachmentsScreen)
+        await wait_for(pilot, lambda: name in screen_text(app))
+        assert isinstance(app.screen, AttachmentsScreen)
+
+
 # -- c. the account column and filter -----------------------------------------------------------------
 async def test_account_column_and_filter(demo_db, clock):
     app = make_app(demo_db, clock)
