@@ -182,12 +182,16 @@ async def test_a_file_name_with_markup_lists_as_written(demo_db, clock, tmp_path
         Attachment.update(name=name).where(Attachment.name == "bill.jpg").execute()
     desk.close()
     app = make_app(demo_db, clock, open_claim=claim_no)
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(160, 30)) as pilot:
         await wait_for_screen(pilot, ThreadScreen)
         await pilot.press("v")
         await wait_for_screen(pilot, AttachmentsScreen)
         await wait_for(pilot, lambda: name in screen_text(app))
         assert isinstance(app.screen, AttachmentsScreen)
+        # its time in the marketplace's zone (amazon.com), as the thread writes it
+        shown = screen_text(app)
+        entry = shown[shown.index(name):][:400]  # the option wraps in the dialog
+        assert " PST" in entry and "UTC" not in entry
 
 
 # -- c. the account column and filter -----------------------------------------------------------------

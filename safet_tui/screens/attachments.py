@@ -23,6 +23,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from safet_tui.domain.deadlines import local_time
 from safet_tui.domain.units import human_size
 from safet_tui.messages import REFUSALS
 from safet_tui.screens.claim_actions import say
@@ -82,22 +83,23 @@ class AttachmentsScreen(_Dialog):
 
     def _load(self) -> None:
         try:
-            files = list(reversed(self.desk.claim(self.claim_no, with_thread=False).attachments))
+            view = self.desk.claim(self.claim_no, with_thread=False)
         except REFUSALS as exc:
             self.app.call_from_thread(self._error, str(exc))
             return
-        self.app.call_from_thread(self._show, files)
+        self.app.call_from_thread(self._show, list(reversed(view.attachments)), view.timezone)
 
-    def _show(self, files: list[AttachmentView]) -> None:
+    def _show(self, files: list[AttachmentView], zone: str | None = None) -> None:
         self.files = files
         box = self.query_one(OptionList)
         box.clear_options()
         if not files:
             self._error("This claim has no attachments.")
             return
-        # literal: an option's text is markup, and a file named [@click=…] must stay a name
+        # literal: an option's text is markup, and a file named [@click=…] must stay a name; times in
+        # the marketplace's zone, as the thread shows them
         box.add_options([Option(literal(f"{a.name}  ({human_size(a.size)}, {a.media_type}) · "
-                                        f"{a.created_at:%Y-%m-%d %H:%M} UTC"), id=str(a.id)) for a in files])
+                                        f"{local_time(a.created_at, zone)}"), id=str(a.id)) for a in files])
         box.highlighted = 0
 
     def _error(self, text: str) -> None:
