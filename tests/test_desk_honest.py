@@ -304,3 +304,15 @@ def test_a_deadline_is_written_in_the_marketplace_zone_with_the_zone():
     assert local_time(at, "Asia/Kolkata") == "2026-11-23 17:30 IST"
     assert local_time(at, "America/Los_Angeles") == "2026-11-23 04:00 PST"
     assert local_time(at) == "2026-11-23 12:00 UTC"
+
+
+async def test_the_status_line_shows_the_user_and_database_names_as_written(demo_db, clock, tmp_path):
+    """The status line names the user and the database file: data, not markup (--user '[/x]'
+    stopped the home screen; '[@click=…]' in a file name was an action)."""
+    evil = tmp_path / "claims [@click=app.quit]x.db"
+    evil.write_bytes(demo_db.read_bytes())
+    app = make_app(evil, clock, user="[/x] ann")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        status = app.screen.query_one("#status-line").render()
+        assert "[/x] ann (seller)" in str(status) and "claims [@click=app.quit]x.db" in str(status)
