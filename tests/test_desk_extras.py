@@ -95,6 +95,36 @@ async def test_thread_files_save_into_downloads_asking_before_replacing(demo_db,
         assert saved.read_bytes() == b"\xff\xd8 jpeg"
 
 
+async def test_tab_completes_the_folder_to_save_into_and_the_file_to_attach(demo_db, clock, tmp_path,
+                                                                             monkeypatch):
+    claim_no = _with_file(demo_db, clock, tmp_path, "label.jpg")
+    monkeypatch.setenv("HOME", str(tmp_path))  # short paths: the suggestion fits in the box
+    (tmp_path / "receipts-2026").mkdir()
+    (tmp_path / "receipts-2026" / "scan.pdf").write_bytes(b"%PDF")
+    app = make_app(demo_db, clock, open_claim=claim_no)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_screen(pilot, ThreadScreen)
+        await pilot.press("v")
+        await wait_for_screen(pilot, AttachmentsScreen)
+        await wait_for(pilot, lambda: "label.jpg" in screen_text(app))
+        await pilot.press("s")
+        dialog = await wait_for_screen(pilot, SaveDialog)
+        box = dialog.query_one(Input)
+        box.value = "~/rec"
+        await wait_for(pilot, lambda: "~/receipts-2026/" in screen_text(app))  # the suggestion shows
+        await pilot.press("tab")
+        assert box.value == "~/receipts-2026/" and app.screen is dialog
+        await pilot.press("escape", "escape")
+        await wait_for_screen(pilot, ThreadScreen)
+        await pilot.press("t")
+        attach = await wait_for_screen(pilot, AttachDialog)
+        box = attach.query_one(Input)
+        box.value = "~/receipts-2026/sc"
+        await wait_for(pilot, lambda: "~/receipts-2026/scan.pdf" in screen_text(app))
+        await pilot.press("tab")
+        assert box.value == "~/receipts-2026/scan.pdf" and app.screen is attach
+
+
 async def test_thread_files_open_in_the_viewer_or_say_why_not(demo_db, clock, tmp_path, monkeypatch):
     claim_no = _with_file(demo_db, clock, tmp_path, "invoice.pdf", b"%PDF-1.4")
     started: list[list[str]] = []

@@ -27,7 +27,7 @@ from safet_tui.domain.deadlines import local_time
 from safet_tui.domain.units import human_size
 from safet_tui.messages import REFUSALS
 from safet_tui.screens.claim_actions import say
-from safet_tui.screens.dialogs import PathSuggester, _Dialog
+from safet_tui.screens.dialogs import PathInput, _Dialog
 from safet_tui.service.desk import Desk, FileExists
 from safet_tui.service.views import AttachmentView
 from safet_tui.widgets.text import literal
@@ -155,8 +155,6 @@ class SaveDialog(_Dialog):
     DEFAULT_CSS = """
     SaveDialog { align: center middle; }
     """
-    BINDINGS = [Binding("tab", "complete", "Complete", show=False, id="save.complete")]
-
     def __init__(self, desk: Desk, att: AttachmentView) -> None:
         super().__init__()
         self.desk = desk
@@ -169,16 +167,11 @@ class SaveDialog(_Dialog):
         with Vertical(classes="dialog"):
             yield Label(literal(f"Save {self.att.name}"), classes="dialog-title")
             yield Label("Into this folder (tab completes); enter saves, readable by you only.", classes="dialog-hint")
-            yield Input(str(self.desk.default_save_dir()) + os.sep, id="folder", suggester=PathSuggester())
+            yield PathInput(str(self.desk.default_save_dir()) + os.sep, id="folder")
             yield Label("", classes="dialog-error", id="error")
 
     def on_mount(self) -> None:
         self.query_one("#folder", Input).focus()
-
-    def action_complete(self) -> None:
-        box = self.query_one("#folder", Input)
-        box.cursor_position = len(box.value)
-        box.action_cursor_right()
 
     @on(Input.Changed, "#folder")
     def _changed(self) -> None:
