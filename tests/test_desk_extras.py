@@ -125,6 +125,16 @@ async def test_tab_completes_the_folder_to_save_into_and_the_file_to_attach(demo
         assert box.value == "~/receipts-2026/scan.pdf" and app.screen is attach
 
 
+async def test_a_path_is_never_completed_with_a_name_holding_escapes(tmp_path):
+    """The box draws its suggestion as it is: a file named with ESC [31m would reach the terminal."""
+    from safet_tui.screens.dialogs import PathSuggester
+
+    (tmp_path / "scan \x1b[31mred.pdf").write_bytes(b"x")
+    (tmp_path / "scan\tb.pdf").write_bytes(b"x")
+    (tmp_path / "scan-ok.pdf").write_bytes(b"x")
+    assert await PathSuggester().get_suggestion(f"{tmp_path}/sc") == f"{tmp_path}/scan-ok.pdf"
+
+
 async def test_thread_files_open_in_the_viewer_or_say_why_not(demo_db, clock, tmp_path, monkeypatch):
     claim_no = _with_file(demo_db, clock, tmp_path, "invoice.pdf", b"%PDF-1.4")
     started: list[list[str]] = []

@@ -16,7 +16,7 @@ from textual.widgets import Button, Input, Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 
 from safet_tui.service.desk import ServiceError
-from safet_tui.widgets.text import literal
+from safet_tui.widgets.text import clean, literal
 
 
 def files_root(app) -> Path | None:
@@ -52,6 +52,8 @@ class PathSuggester(Suggester):
         except OSError:
             return None
         for name in names:
+            if clean(name) != name:  # a control character would reach the terminal as it is drawn
+                continue
             if name.startswith(prefix) and name != prefix and (prefix.startswith(".") or not name.startswith(".")):
                 full = os.path.join(folder, name)
                 if os.path.isdir(full):
