@@ -113,6 +113,8 @@ async def test_at_80x24_every_tab_keeps_its_count_and_the_footer_keeps_analytics
     big_counts(app)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
+        # under load the footer composes its keys a frame after the rest
+        await wait_for(pilot, lambda: "q Quit" in screen_text(app).splitlines()[-1])
         lines = screen_text(app).splitlines()
         tabs = lines[0]
         for key, n, unread in (("1", "11k", "+3.5k"), ("2", "19k", "+2.7k"), ("3", "68k", "+3.1k"), ("4", "7.9k", "")):
