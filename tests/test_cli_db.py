@@ -5,29 +5,14 @@ in one line (exit 1, nothing created) unless --create asks for one, and after ``
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
+import test_cli
+from test_cli import safet
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    """Keep every run away from the real user directories."""
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.delenv("SAFET_DB", raising=False)
-    monkeypatch.delenv("SAFET_CONFIG", raising=False)
-    return {**os.environ}
-
-
-def safet(env, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "safet_tui", *args], capture_output=True, text=True,
-                          env=env, timeout=60, stdin=subprocess.DEVNULL)
+#: the fixture test_cli's commands run with (kept away from the real user folders)
+env = test_cli.env
 
 
 def test_a_mistyped_db_is_an_error_in_one_line_and_creates_nothing(env, tmp_path):

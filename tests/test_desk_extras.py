@@ -95,6 +95,46 @@ async def test_thread_files_save_into_downloads_asking_before_replacing(demo_db,
         assert saved.read_bytes() == b"\xff\xd8 jpeg"
 
 
+async def test_tab_completes_the_folder_to_save_into_and_the_file_to_attach(demo_db, clock, tmp_path,
+                                                                             monkeypatch):
+    claim_no = _with_file(demo_db, clock, tmp_path, "label.jpg")
+    monkeypatch.setenv("HOME", str(tmp_path))  # short paths: the suggestion fits in the box
+    (tmp_path / "receipts-2026").mkdir()
+    (tmp_path / "receipts-2026" / "scan.pdf").write_bytes(b"%PDF")
+    app = make_app(demo_db, clock, open_claim=claim_no)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_screen(pilot, ThreadScreen)
+        await pilot.press("v")
+        await wait_for_screen(pilot, AttachmentsScreen)
+        await wait_for(pilot, lambda: "label.jpg" in screen_text(app))
+        await pilot.press("s")
+        dialog = await wait_for_screen(pilot, SaveDialog)
+        box = dialog.query_one(Input)
+        box.value = "~/rec"
+        await wait_for(pilot, lambda: "~/receipts-2026/" in screen_text(app))  # the suggestion shows
+        await pilot.press("tab")
+        assert box.value == "~/receipts-2026/" and app.screen is dialog
+        await pilot.press("escape", "escape")
+        await wait_for_screen(pilot, ThreadScreen)
+        await pilot.press("t")
+        attach = await wait_for_screen(pilot, AttachDialog)
+        box = attach.query_one(Input)
+        box.value = "~/receipts-2026/sc"
+        await wait_for(pilot, lambda: "~/receipts-2026/scan.pdf" in screen_text(app))
+        await pilot.press("tab")
+        assert box.value == "~/receipts-2026/scan.pdf" and app.screen is attach
+
+
+async def test_a_path_is_never_completed_with_a_name_holding_escapes(tmp_path):
+    """The box draws its suggestion as it is: a file named with ESC [31m would reach the terminal."""
+    from safet_tui.screens.dialogs import PathSuggester
+
+    (tmp_path / "scan \x1b[31mred.pdf").write_bytes(b"x")
+    (tmp_path / "scan\tb.pdf").write_bytes(b"x")
+    (tmp_path / "scan-ok.pdf").write_bytes(b"x")
+    assert await PathSuggester().get_suggestion(f"{tmp_path}/sc") == f"{tmp_path}/scan-ok.pdf"
+
+
 async def test_thread_files_open_in_the_viewer_or_say_why_not(demo_db, clock, tmp_path, monkeypatch):
     claim_no = _with_file(demo_db, clock, tmp_path, "invoice.pdf", b"%PDF-1.4")
     started: list[list[str]] = []
@@ -172,6 +212,28 @@ async def test_appeal_carries_evidence_files(demo_db, clock, tmp_path):
         assert app.desk.attachment_path(appeal.attachments[0].sha256).read_bytes() == b"photo"
 
 
+async def test_a_file_name_with_markup_lists_as_written(demo_db, clock, tmp_path):
+    """A file's name is data: '[/x]' in it neither stops the list (a markup error) nor becomes
+    a style or a click action."""
+    name = "[/nope] [@click=app.quit]bill[/] [b]x.jpg"  # as an import or another program may store it
+    claim_no = _with_file(demo_db, clock, tmp_path, "bill.jpg")
+    desk = Desk(str(demo_db), clock=clock, user="tester")
+    with bound(desk.database):
+        Attachment.update(name=name).where(Attachment.name == "bill.jpg").execute()
+    desk.close()
+    app = make_app(demo_db, clock, open_claim=claim_no)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await wait_for_screen(pilot, ThreadScreen)
+        await pilot.press("v")
+        await wait_for_screen(pilot, AttachmentsScreen)
+        await wait_for(pilot, lambda: name in screen_text(app))
+        assert isinstance(app.screen, AttachmentsScreen)
+        # its time in the marketplace's zone (amazon.com), as the thread writes it
+        shown = screen_text(app)
+        entry = shown[shown.index(name):][:400]  # the option wraps in the dialog
+        assert " PST" in entry and "UTC" not in entry
+
+
 # -- c. the account column and filter -----------------------------------------------------------------
 async def test_account_column_and_filter(demo_db, clock):
     app = make_app(demo_db, clock)
@@ -195,6 +257,35 @@ async def test_account_column_and_filter(demo_db, clock):
     desk = app.desk
     assert desk.counts("account:Saffron")["claimable"].total == desk.counts("Saffron")["claimable"].total > 0
     assert desk.count("awaiting", "account:Nobody") == 0
+
+
+@pytest.mark.parametrize("size", [(120, 35), (160, 45)])
+async def test_account_column_keeps_the_order_id(demo_db, clock, size):
+    """A seller finds a claim by its order: from 120 columns the account shows beside it, not
+    instead of it; at 80 the preview names both."""
+    app = make_app(demo_db, clock)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        lines = screen_text(app).splitlines()
+        header = lines[3]
+        assert "Order" in header and "Account" in header
+        row = app.screen.claim_list.row_at(0)
+        assert row.order_id in lines[4]
+
+
+def test_account_column_layout():
+    from safet_tui.widgets.columns import layout
+
+    for width, tab in ((110, "awaiting"), (120, "awaiting"), (120, "resolved"), (160, "awaiting"), (160, "resolved")):
+        names = [c.name for c, _ in layout(width, tab, accounts=True)]
+        assert {"order", "account", "product", "claimed", "deadline"} <= set(names), (width, tab, names)
+    # narrower, the account gives way before the order id
+    assert "order" in [c.name for c, _ in layout(110, "resolved", accounts=True)]
+    # at 80 the list keeps the reason; the order and the account are in the preview below
+    assert [c.name for c, _ in layout(80, "awaiting", accounts=True)] == [
+        c.name for c, _ in layout(80, "awaiting", accounts=False)]
+    # without accounts nothing changes
+    assert "account" not in [c.name for c, _ in layout(160, "awaiting")]
 
 
 # -- d. canned replies -----------------------------------------------------------------------------------

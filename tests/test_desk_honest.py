@@ -113,6 +113,8 @@ async def test_at_80x24_every_tab_keeps_its_count_and_the_footer_keeps_analytics
     big_counts(app)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
+        # under load the footer composes its keys a frame after the rest
+        await wait_for(pilot, lambda: "q Quit" in screen_text(app).splitlines()[-1])
         lines = screen_text(app).splitlines()
         tabs = lines[0]
         for key, n, unread in (("1", "11k", "+3.5k"), ("2", "19k", "+2.7k"), ("3", "68k", "+3.1k"), ("4", "7.9k", "")):
@@ -304,3 +306,15 @@ def test_a_deadline_is_written_in_the_marketplace_zone_with_the_zone():
     assert local_time(at, "Asia/Kolkata") == "2026-11-23 17:30 IST"
     assert local_time(at, "America/Los_Angeles") == "2026-11-23 04:00 PST"
     assert local_time(at) == "2026-11-23 12:00 UTC"
+
+
+async def test_the_status_line_shows_the_user_and_database_names_as_written(demo_db, clock, tmp_path):
+    """The status line names the user and the database file: data, not markup (--user '[/x]'
+    stopped the home screen; '[@click=…]' in a file name was an action)."""
+    evil = tmp_path / "claims [@click=app.quit]x.db"
+    evil.write_bytes(demo_db.read_bytes())
+    app = make_app(evil, clock, user="[/x] ann")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        status = app.screen.query_one("#status-line").render()
+        assert "[/x] ann (seller)" in str(status) and "claims [@click=app.quit]x.db" in str(status)

@@ -23,10 +23,11 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from safet_tui.domain.deadlines import local_time
 from safet_tui.domain.units import human_size
 from safet_tui.messages import REFUSALS
 from safet_tui.screens.claim_actions import say
-from safet_tui.screens.dialogs import PathSuggester, _Dialog
+from safet_tui.screens.dialogs import PathInput, _Dialog
 from safet_tui.service.desk import Desk, FileExists
 from safet_tui.service.views import AttachmentView
 from safet_tui.widgets.text import literal
@@ -82,22 +83,23 @@ class AttachmentsScreen(_Dialog):
 
     def _load(self) -> None:
         try:
-            files = list(reversed(self.desk.claim(self.claim_no, with_thread=False).attachments))
+            view = self.desk.claim(self.claim_no, with_thread=False)
         except REFUSALS as exc:
             self.app.call_from_thread(self._error, str(exc))
             return
-        self.app.call_from_thread(self._show, files)
+        self.app.call_from_thread(self._show, list(reversed(view.attachments)), view.timezone)
 
-    def _show(self, files: list[AttachmentView]) -> None:
+    def _show(self, files: list[AttachmentView], zone: str | None = None) -> None:
         self.files = files
         box = self.query_one(OptionList)
         box.clear_options()
         if not files:
             self._error("This claim has no attachments.")
             return
-        # literal: an option's text is markup, and a file named [@click=…] must stay a name
+        # literal: an option's text is markup, and a file named [@click=…] must stay a name; times in
+        # the marketplace's zone, as the thread shows them
         box.add_options([Option(literal(f"{a.name}  ({human_size(a.size)}, {a.media_type}) · "
-                                        f"{a.created_at:%Y-%m-%d %H:%M} UTC"), id=str(a.id)) for a in files])
+                                        f"{local_time(a.created_at, zone)}"), id=str(a.id)) for a in files])
         box.highlighted = 0
 
     def _error(self, text: str) -> None:
@@ -153,8 +155,6 @@ class SaveDialog(_Dialog):
     DEFAULT_CSS = """
     SaveDialog { align: center middle; }
     """
-    BINDINGS = [Binding("tab", "complete", "Complete", show=False, id="save.complete")]
-
     def __init__(self, desk: Desk, att: AttachmentView) -> None:
         super().__init__()
         self.desk = desk
@@ -167,16 +167,11 @@ class SaveDialog(_Dialog):
         with Vertical(classes="dialog"):
             yield Label(literal(f"Save {self.att.name}"), classes="dialog-title")
             yield Label("Into this folder (tab completes); enter saves, readable by you only.", classes="dialog-hint")
-            yield Input(str(self.desk.default_save_dir()) + os.sep, id="folder", suggester=PathSuggester())
+            yield PathInput(str(self.desk.default_save_dir()) + os.sep, id="folder")
             yield Label("", classes="dialog-error", id="error")
 
     def on_mount(self) -> None:
         self.query_one("#folder", Input).focus()
-
-    def action_complete(self) -> None:
-        box = self.query_one("#folder", Input)
-        box.cursor_position = len(box.value)
-        box.action_cursor_right()
 
     @on(Input.Changed, "#folder")
     def _changed(self) -> None:

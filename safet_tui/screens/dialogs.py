@@ -63,6 +63,19 @@ class PathSuggester(Suggester):
         return None
 
 
+class PathInput(Input):
+    """A path box that completes as you type (:class:`PathSuggester`); tab takes the completion."""
+
+    BINDINGS = [Binding("tab", "complete", "Complete", show=False, id="path.complete")]
+
+    def __init__(self, value: str, root: Path | None = None, **kwargs) -> None:
+        super().__init__(value, suggester=PathSuggester(root), **kwargs)
+
+    def action_complete(self) -> None:
+        self.cursor_position = len(self.value)
+        self.action_cursor_right()  # at the end, → accepts the suggestion
+
+
 class _Dialog(ModalScreen[str | None]):
     DEFAULT_CSS = """
     _Dialog, TextDialog, AttachDialog, ChoiceDialog, QuitDialog {
@@ -183,8 +196,6 @@ class TextDialog(_Dialog):
 class AttachDialog(_Dialog):
     """A path on the server, with completion (tab or → accepts)."""
 
-    BINDINGS = [Binding("tab", "complete", "Complete", show=False, id="dialog.complete")]
-
     def __init__(self, title: str, check: Callable[[str], None]) -> None:
         super().__init__()
         self.title_text = title
@@ -197,16 +208,11 @@ class AttachDialog(_Dialog):
             yield Label("A file on this machine; tab completes, enter attaches. It is copied into the store.",
                         classes="dialog-hint")
             root = files_root(self.app)
-            yield Input(start_path(root), id="path", suggester=PathSuggester(root))
+            yield PathInput(start_path(root), root=root, id="path")
             yield Label("", classes="dialog-error", id="error")
 
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()
-
-    def action_complete(self) -> None:
-        box = self.query_one("#path", Input)
-        box.cursor_position = len(box.value)
-        box.action_cursor_right()
 
     @on(Input.Submitted, "#path")
     def _submitted(self, event: Input.Submitted) -> None:

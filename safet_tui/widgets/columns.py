@@ -21,9 +21,9 @@ COLUMNS = (
     Column("mark", "", 2),
     Column("claim", "Claim", 10),
     Column("order", "Order", 19, drop=3),
-    # the seller, where a desk holds several (an agency's): worth more than the order id, which the
-    # preview shows (a tie drops the column listed first)
-    Column("account", "Account", 14, drop=3),
+    # the seller, where a desk holds several (an agency's): narrower than the order id and dropped
+    # before it (a seller finds a claim by its order; the preview names the account too)
+    Column("account", "Account", 12, drop=4),
     Column("product", "Product", 0),
     Column("reason", "Reason", 17, drop=1),
     Column("claimed", "Claimed", 11, "right"),
@@ -53,12 +53,14 @@ def layout(width: int, tab: str = "resolved", accounts: bool = False) -> list[tu
 
     Reimbursed and the outcome only mean something on the Resolved tab; there they matter more than
     the reason, and the outcome (what can be appealed) stays at any width. The account column only
-    with ``accounts`` (the desk holds more than one seller)."""
+    with ``accounts`` (the desk holds more than one seller); then the updated column gives way
+    first, so the order id and the account both stay from ~110 cells."""
     chosen = [c for c in COLUMNS if (c.name not in RESOLVED_ONLY or tab == "resolved")
               and (c.name != "account" or accounts)]
-    if tab == "resolved":
-        chosen = [Column(c.name, c.title, c.width, c.align, {"reimbursed": 1, "reason": 4}.get(c.name, c.drop))
-                  for c in chosen]
+    drops = {"reimbursed": 1, "reason": 5} if tab == "resolved" else {}
+    if accounts:
+        drops["updated"] = 6
+    chosen = [Column(c.name, c.title, c.width, c.align, drops.get(c.name, c.drop)) for c in chosen]
     while True:
         fixed = sum(c.width for c in chosen if c.width) + len(chosen) - 1
         if width - fixed >= MIN_PRODUCT or not any(c.drop for c in chosen):
