@@ -61,7 +61,12 @@ class SmtpTransport:
                 if s.security == "starttls":
                     conn.starttls(context=ssl.create_default_context())
             if s.username:
-                conn.login(s.username, s.secret())
+                try:
+                    conn.login(s.username, s.secret())
+                except UnicodeEncodeError:  # smtplib's AUTH is ASCII; its error would quote the password
+                    conn.close()
+                    raise MailError(f"mail server {s.host}:{port} not usable: the login has a character "
+                                    "outside ASCII, which SMTP AUTH cannot carry") from None
         except (OSError, smtplib.SMTPException) as exc:
             raise MailError(f"mail server {s.host}:{port} not usable: {describe(exc, s)}") from None
         return conn

@@ -1,0 +1,41 @@
+"""Review of `safet notify`: a password smtplib cannot send, a watcher outliving a busy database,
+a claim number that would read as an option in the e-mail's command."""
+
+from __future__ import annotations
+
+import pytest
+
+from safet_tui.cli.main import main
+from safet_tui.domain.clock import Clock
+from safet_tui.service.desk import Desk
+from tests.conftest import NOW
+from tests.notify_support import MailServer, investigating, write_config
+
+
+@pytest.fixture
+def fixed(monkeypatch):
+    monkeypatch.setattr(Clock, "now", lambda self: NOW)
+    monkeypatch.delenv("SAFET_CONFIG", raising=False)
+
+
+def decide(db, clock) -> str:
+    seller = Desk(str(db), clock=clock, user="maria")
+    no = investigating(seller, 1)[0]
+    seller.as_role("amazon", "ivan").no_grant(no, "No proof")
+    seller.close()
+    return no
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_a_password_smtplib_cannot_encode_is_one_line_not_a_traceback(demo_db, clock, tmp_path, fixed,
+                                                                        monkeypatch, capsys):
+    decide(demo_db, clock)
+    monkeypatch.setenv("SAFET_SMTP_PASSWORD", "pässwörd-geheim")
+    with MailServer(login=("robot", "x")) as server:
+        cfg = write_config(tmp_path / "c.toml", server.port)
+        cfg.write_text(cfg.read_text().replace("timeout = 5\n", 'timeout = 5\nusername = "robot"\n'))
+        capsys.readouterr()
+        assert main(["notify", "--no-reminders", "--db", str(demo_db), "--config", str(cfg)]) == 1
+        out = capsys.readouterr()
+        assert "not usable" in out.err and "geheim" not in out.err + out.out
+        assert server.messages == []
