@@ -39,3 +39,33 @@ def test_a_password_smtplib_cannot_encode_is_one_line_not_a_traceback(demo_db, c
         out = capsys.readouterr()
         assert "not usable" in out.err and "geheim" not in out.err + out.out
         assert server.messages == []
+
+
+def test_watch_outlives_a_writer_holding_the_database_and_sends_after(demo_db, clock, tmp_path, fixed):
+    import sqlite3
+
+    from safet_tui.config import load_config
+    from safet_tui.notify.compose import Links
+    from safet_tui.notify.runner import Notifier
+
+    decide(demo_db, clock)
+    with MailServer() as server:
+        settings = load_config(write_config(tmp_path / "c.toml", server.port, "watch_interval = 0.05")).notifications
+        importer = sqlite3.connect(demo_db, isolation_level=None)
+        importer.execute("BEGIN IMMEDIATE")  # an import holding the write lock
+        reports = []
+
+        def report(result) -> None:
+            reports.append(result)
+            if importer.in_transaction:
+                importer.execute("COMMIT")
+
+        from safet_tui.notify.smtp import SmtpTransport
+
+        desk = Desk(str(demo_db), clock=clock, user="notify")
+        notifier = Notifier(desk, settings, Links(), reminders=False, lock_wait=0.1,
+                            stop=lambda: any(r.sent for r in reports))
+        notifier.watch(lambda: SmtpTransport(settings.smtp, settings.from_address), report, rescan=0.05)
+        desk.close()
+        importer.close()
+        assert "busy" in reports[0].error and reports[-1].sent == 1 and len(server.messages) == 1

@@ -27,7 +27,7 @@ from safet_tui.notify.reminders import queue_reminders
 from safet_tui.notify.settings import NotifySettings, Person
 from safet_tui.notify.smtp import MailError, NotConfigured, Refused
 from safet_tui.service.desk import Desk
-from safet_tui.transactions import bound, write_transaction
+from safet_tui.transactions import DatabaseBusy, bound, write_transaction
 
 #: seconds the record of an e-mail the server accepted waits for another writer (an import holds
 #: the lock for seconds): given up, the e-mail would be sent again by the next run
@@ -252,8 +252,12 @@ class Notifier:
         while not stop():
             version = self.desk.data_version()
             if version != seen or time.monotonic() - last_run >= rescan:
-                report(self.run(make_transport()))
-                seen, last_run = self.desk.data_version(), time.monotonic()
+                try:
+                    report(self.run(make_transport()))
+                    seen, last_run = self.desk.data_version(), time.monotonic()
+                except DatabaseBusy as exc:  # an import holds the lock: say so once, try again soon
+                    report(RunResult(error=str(exc)))
+                    seen = None
             for _ in _ticks(self.settings.watch_interval):
                 if stop():
                     return
