@@ -69,3 +69,21 @@ def test_watch_outlives_a_writer_holding_the_database_and_sends_after(demo_db, c
         desk.close()
         importer.close()
         assert "busy" in reports[0].error and reports[-1].sent == 1 and len(server.messages) == 1
+
+
+@pytest.mark.parametrize("claim_no", ["x;touch /tmp/pwned", "--config=/tmp/evil.toml", "$(id)", "3417650022"])
+def test_the_emailed_command_opens_exactly_that_claim_locally_and_over_ssh(claim_no):
+    import shlex
+
+    from safet_tui.cli.main import build_parser
+    from safet_tui.notify.compose import Links
+
+    command = ("safet", "--db", "/srv/my desk.db")
+    local = shlex.split(Links(command).open_command(claim_no))
+    args = build_parser().parse_args(local[1:])
+    assert (args.db, args.claim_id) == ("/srv/my desk.db", claim_no)
+    over_ssh = shlex.split(Links(command, ssh_host="desk.example.com").open_command(claim_no))
+    assert over_ssh[:3] == ["ssh", "desk.example.com", "-t"]
+    remote = shlex.split(" ".join(over_ssh[3:]))  # ssh hands the remote shell its words joined by spaces
+    args = build_parser().parse_args(remote[1:])
+    assert remote[0] == "safet" and (args.db, args.claim_id) == ("/srv/my desk.db", claim_no)

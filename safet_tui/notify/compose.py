@@ -59,9 +59,19 @@ class Links:
     ssh_host: str = ""
     public_url: str = ""
 
+    def shell_command(self, words: Sequence[str]) -> str:
+        """``words`` as one line to paste into a shell: over SSH the remote shell parses the
+        command a second time, so anything that needs quoting is quoted for both shells."""
+        cmd = shlex.join(words)
+        if not self.ssh_host:
+            return cmd
+        plain = all(shlex.quote(w) == w for w in words)
+        return f"ssh {shlex.quote(self.ssh_host)} -t {cmd if plain else shlex.quote(cmd)}"
+
     def open_command(self, claim_no: str) -> str:
-        cmd = shlex.join([*self.command, "open", claim_no])
-        return f"ssh {shlex.quote(self.ssh_host)} -t {cmd}" if self.ssh_host else cmd
+        # a claim id that reads as an option (--config=…) stays the claim id after "--"
+        return self.shell_command([*self.command, "open", *(["--"] if claim_no.startswith("-") else []),
+                                   claim_no])
 
     def url(self, claim_no: str) -> str:
         if not self.public_url:
@@ -124,9 +134,7 @@ def facts(n: Notice, now: datetime) -> list[tuple[str, str]]:
 
 def _links(n: Notice, links: Links) -> list[tuple[str, str]]:
     if not n.claim_no:  # a refund to file a claim on: the desk's Claimable tab
-        desk = shlex.join(links.command)
-        desk = f"ssh {shlex.quote(links.ssh_host)} -t {desk}" if links.ssh_host else desk
-        return [("Open", desk), ("", f"then 4 (Claimable), / {n.order_id} to find the refund, n to file the claim")]
+        return [("Open", links.shell_command(links.command)), ("", f"then 4 (Claimable), / {n.order_id} to find the refund, n to file the claim")]
     out = [("Open", links.open_command(n.claim_no))]
     if url := links.url(n.claim_no):
         # safet serve runs one command for every visitor, so the claim is a step away: the palette
