@@ -87,3 +87,42 @@ def test_the_emailed_command_opens_exactly_that_claim_locally_and_over_ssh(claim
     remote = shlex.split(" ".join(over_ssh[3:]))  # ssh hands the remote shell its words joined by spaces
     args = build_parser().parse_args(remote[1:])
     assert remote[0] == "safet" and (args.db, args.claim_id) == ("/srv/my desk.db", claim_no)
+
+
+class _Collect:
+    def __init__(self, during_first=None) -> None:
+        self.sent: list[tuple[str, str]] = []
+        self.during_first = during_first
+
+    def send(self, msg, recipient: str) -> None:
+        self.sent.append((str(msg["Message-ID"]), recipient))
+        if self.during_first is not None:
+            hook, self.during_first = self.during_first, None
+            hook()
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_second_run_started_while_one_is_sending_sends_nothing_twice(demo_db, clock, tmp_path, fixed):
+    from safet_tui.config import load_config
+    from safet_tui.notify.compose import Links
+    from safet_tui.notify.runner import Notifier
+
+    for _ in range(3):
+        decide(demo_db, clock)
+    settings = load_config(write_config(tmp_path / "c.toml", 25, users="""
+[notifications.users.maria]
+email = "maria@example.com"
+""")).notifications
+    desks = [Desk(str(demo_db), clock=clock, user="notify") for _ in range(2)]
+    second = _Collect()
+    results = []
+    # cron starts the next run while the last one is still sending (a big import takes minutes)
+    first = _Collect(lambda: results.append(Notifier(desks[1], settings, Links(), reminders=False).run(second)))
+    results.insert(0, Notifier(desks[0], settings, Links(), reminders=False).run(first))
+    for d in desks:
+        d.close()
+    everything = first.sent + second.sent
+    assert len(everything) == len(set(everything)) == 3
+    assert results[1].skipped and "another safet notify" in results[1].line() and not results[1].error
