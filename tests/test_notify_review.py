@@ -126,3 +126,33 @@ email = "maria@example.com"
     everything = first.sent + second.sent
     assert len(everything) == len(set(everything)) == 3
     assert results[1].skipped and "another safet notify" in results[1].line() and not results[1].error
+
+
+def test_dry_run_prints_after_letting_go_of_the_write_lock(demo_db, clock, tmp_path, fixed, monkeypatch):
+    """``safet notify --dry-run | less``: a reader taking its time must not hold every desk's writes."""
+    import sqlite3
+    import sys
+
+    decide(demo_db, clock)
+    cfg = write_config(tmp_path / "c.toml", 25)
+    other = sqlite3.connect(demo_db, isolation_level=None, timeout=0)
+    free_while_printing: list[bool] = []
+
+    class Reader:
+        def write(self, text: str) -> int:
+            if text.strip():
+                try:
+                    other.execute("BEGIN IMMEDIATE")
+                    other.execute("ROLLBACK")
+                    free_while_printing.append(True)
+                except sqlite3.OperationalError:
+                    free_while_printing.append(False)
+            return len(text)
+
+        def flush(self) -> None:
+            pass
+
+    monkeypatch.setattr(sys, "stdout", Reader())
+    assert main(["notify", "--dry-run", "--no-reminders", "--db", str(demo_db), "--config", str(cfg)]) == 0
+    other.close()
+    assert free_while_printing and all(free_while_printing)

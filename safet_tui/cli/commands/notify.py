@@ -72,6 +72,9 @@ def run(args: argparse.Namespace) -> int:
             printer = _Printer(clean)
             try:
                 result = notifier.run(printer, dry_run=True)
+                # printed once the run let go of the write lock: a slow reader (| less) holds no desk
+                for text in printer.texts:
+                    print(text)
                 print(clean(f"{printer.count} e-mail(s) would be sent; {result.reminders} reminder(s) due"))
             except BrokenPipeError:  # piped into head: the reader has seen enough
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -98,11 +101,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 class _Printer:
-    """The dry run's transport: prints each e-mail's headers and text part, made safe for a terminal."""
+    """The dry run's transport: keeps each e-mail's headers and text part, made safe for a
+    terminal, to be printed after the run."""
 
     def __init__(self, clean) -> None:
         self.clean = clean
         self.count = 0
+        self.texts: list[str] = []
 
     def send(self, msg, recipient: str) -> None:
         self.count += 1
@@ -111,7 +116,7 @@ class _Printer:
             out.append(self.clean(f"{header}: {msg[header]}"))
         body = msg.get_body(preferencelist=("plain",))
         out += ["", self.clean(body.get_content() if body is not None else "", newlines=True)]
-        print("\n".join(out))
+        self.texts.append("\n".join(out))
 
     def close(self) -> None:
         pass
