@@ -9,21 +9,13 @@ from safet_tui.cli.main import main
 from safet_tui.domain.clock import Clock
 from safet_tui.service.desk import Desk
 from tests.conftest import NOW
-from tests.notify_support import MailServer, investigating, write_config
+from tests.notify_support import MailServer, decide, write_config
 
 
 @pytest.fixture
 def fixed(monkeypatch):
     monkeypatch.setattr(Clock, "now", lambda self: NOW)
     monkeypatch.delenv("SAFET_CONFIG", raising=False)
-
-
-def decide(db, clock) -> str:
-    seller = Desk(str(db), clock=clock, user="maria")
-    no = investigating(seller, 1)[0]
-    seller.as_role("amazon", "ivan").no_grant(no, "No proof")
-    seller.close()
-    return no
 
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
@@ -156,3 +148,4 @@ def test_dry_run_prints_after_letting_go_of_the_write_lock(demo_db, clock, tmp_p
     assert main(["notify", "--dry-run", "--no-reminders", "--db", str(demo_db), "--config", str(cfg)]) == 0
     other.close()
     assert free_while_printing and all(free_while_printing)
+
