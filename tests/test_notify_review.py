@@ -149,3 +149,19 @@ def test_dry_run_prints_after_letting_go_of_the_write_lock(demo_db, clock, tmp_p
     other.close()
     assert free_while_printing and all(free_while_printing)
 
+
+def test_e_mails_share_the_parsed_sender_and_recipient_headers():
+    """Parsing an address header is a good part of building an e-mail: done once per run, not per
+    e-mail (the bytes on the wire are the same)."""
+    from datetime import UTC, datetime
+
+    from safet_tui.notify.compose import Links, build
+    from safet_tui.notify.gather import Notice
+
+    now = datetime(2026, 11, 23, 12, tzinfo=UTC)
+    first, second = (build([Notice(i, f"status:{i}", "status", claim_no=str(i), title="Mixer\r\nBcc: x@y")],
+                           "maria@example.com", "safet <safet@example.com>", Links(), now) for i in (1, 2))
+    assert first["From"] is second["From"] and first["To"] is second["To"]
+    head = first.as_bytes().split(b"\r\n\r\n")[0]
+    assert b"From: safet <safet@example.com>\r\n" in head and b"To: maria@example.com\r\n" in head
+    assert b"Bcc" not in head

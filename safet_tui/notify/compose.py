@@ -16,8 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
+from email.headerregistry import BaseHeader
 from email.message import EmailMessage
 from email.utils import format_datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from safet_tui.domain.deadlines import humanize_left
@@ -143,10 +145,10 @@ def _links(n: Notice, links: Links) -> list[tuple[str, str]]:
     return out
 
 
-def _plain_section(n: Notice, links: Links, now: datetime) -> str:
+def _plain_section(n: Notice, rows: list[tuple[str, str]], links: Links) -> str:
     lines = [subject(n), ""]
     lines += [f"{one_line(label)}: {one_line(value)}" if label else f"  {one_line(value)}"
-              for label, value in facts(n, now)]
+              for label, value in rows]
     if n.latest is not None:
         at, text = n.latest
         lines += ["", f"Amazon's latest message ({_when(at, n.timezone)}):"]
@@ -156,11 +158,11 @@ def _plain_section(n: Notice, links: Links, now: datetime) -> str:
     return "\n".join(lines)
 
 
-def _html_section(n: Notice, links: Links, now: datetime) -> str:
+def _html_section(n: Notice, rows: list[tuple[str, str]], links: Links) -> str:
     e = html.escape
-    rows = "".join(f"<tr><th align=\"left\">{e(one_line(k))}</th><td>{e(one_line(v))}</td></tr>"
-                   for k, v in facts(n, now))
-    out = [f"<h2>{e(subject(n))}</h2>", f"<table>{rows}</table>"]
+    table = "".join(f"<tr><th align=\"left\">{e(one_line(k))}</th><td>{e(one_line(v))}</td></tr>"
+                    for k, v in rows)
+    out = [f"<h2>{e(subject(n))}</h2>", f"<table>{table}</table>"]
     if n.latest is not None:
         at, text = n.latest
         out.append(f"<p>Amazon's latest message ({e(_when(at, n.timezone))}):</p>")
@@ -177,6 +179,13 @@ def message_id(keys: Sequence[str], recipient: str) -> str:
     """The same notice to the same person always has the same Message-ID (a resend is seen as one)."""
     digest = hashlib.sha256(("\n".join(keys) + "\n" + recipient).encode()).hexdigest()[:24]
     return f"<{digest}@safet.notify>"
+
+
+@lru_cache(maxsize=256)
+def _parsed(name: str, value: str) -> BaseHeader:
+    """A header parsed once for every e-mail that carries it (parsing an address is a good part of
+    building a message; the parsed header is immutable, so e-mails can share it)."""
+    return policy.SMTP.header_factory(name, one_line(value))
 
 
 def build(notices: Sequence[Notice], recipient: str, sender: str, links: Links, now: datetime) -> EmailMessage:
@@ -196,15 +205,17 @@ def build(notices: Sequence[Notice], recipient: str, sender: str, links: Links, 
             parts.append(f"{reminders} reminder{'s' * (reminders != 1)}")
         subj = f"{len(notices)} updates: " + ", ".join(parts)
     msg["Subject"] = one_line(f"[safet] {subj}")
-    msg["From"] = one_line(sender)
-    msg["To"] = one_line(recipient)
+    msg["From"] = _parsed("From", sender)
+    msg["To"] = _parsed("To", recipient)
     msg["Date"] = format_datetime(now)
     msg["Message-ID"] = message_id(keys, recipient)
-    msg["Auto-Submitted"] = "auto-generated"
+    msg["Auto-Submitted"] = _parsed("Auto-Submitted", "auto-generated")
     sep = "\n\n" + "-" * 60 + "\n\n"
     more = f"… and {rest:,} more: open the desk ({shlex.join(links.command)}) to see them all." if rest > 0 else ""
-    msg.set_content(sep.join([*(_plain_section(n, links, now) for n in shown), *([more] if more else [])]) + "\n")
-    page = "\n<hr>\n".join([*(_html_section(n, links, now) for n in shown),
+    rows = [facts(n, now) for n in shown]  # once for both parts
+    msg.set_content(sep.join([*(_plain_section(n, r, links) for n, r in zip(shown, rows, strict=True)),
+                              *([more] if more else [])]) + "\n")
+    page = "\n<hr>\n".join([*(_html_section(n, r, links) for n, r in zip(shown, rows, strict=True)),
                               *([f"<p>{html.escape(more)}</p>"] if more else [])])
     msg.add_alternative(f"<!DOCTYPE html>\n<html><body>\n{page}\n</body></html>\n", subtype="html")
     return msg
