@@ -165,3 +165,20 @@ def test_e_mails_share_the_parsed_sender_and_recipient_headers():
     head = first.as_bytes().split(b"\r\n\r\n")[0]
     assert b"From: safet <safet@example.com>\r\n" in head and b"To: maria@example.com\r\n" in head
     assert b"Bcc" not in head
+
+
+def test_filing_a_claim_does_not_hide_a_change_from_the_count(demo_db, clock, fixed):
+    from datetime import timedelta
+
+    from safet_tui.domain.money import Money
+
+    desk = Desk(str(demo_db), clock=clock, user="maria")
+    after = desk.status_changes_after(None)[0]
+    account = desk.accounts()[0]
+    desk.file_claim(account_id=account.id, order_id="111-0000001-0000001", order_item_id="1", reason_code="abuse",
+                    amount=Money.of("12", account.currency), description="x",
+                    refund_at=clock.now() - timedelta(days=1), sku="MUG-1", title="Mug")
+    decide(demo_db, clock, 4)  # another terminal
+    _, shown, total = desk.status_changes_after(after, 3)
+    desk.close()
+    assert len(shown) == 3 and total == 4
