@@ -182,3 +182,24 @@ def test_filing_a_claim_does_not_hide_a_change_from_the_count(demo_db, clock, fi
     _, shown, total = desk.status_changes_after(after, 3)
     desk.close()
     assert len(shown) == 3 and total == 4
+
+
+def test_an_address_the_server_cannot_take_does_not_hold_back_the_others(demo_db, clock, tmp_path, fixed, capsys):
+    from aiosmtpd.controller import Controller
+
+    decide(demo_db, clock)
+    mail = MailServer()
+    mail.controller = Controller(mail.recorder, hostname="127.0.0.1", port=mail.port, enable_SMTPUTF8=False)
+    with mail as server:  # no SMTPUTF8: a non-ASCII mailbox cannot be sent to
+        cfg = write_config(tmp_path / "c.toml", server.port, users="""
+[notifications.users.maria]
+email = "maría@example.com"
+
+[notifications.users.bob]
+email = "bob@example.com"
+""")
+        capsys.readouterr()
+        main(["notify", "--no-reminders", "--db", str(demo_db), "--config", str(cfg)])
+        out = capsys.readouterr()
+        assert [to for _, to in server.recorder.envelopes] == [["bob@example.com"]]
+        assert "refused: maría@example.com" in out.err and "Traceback" not in out.err

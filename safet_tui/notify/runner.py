@@ -171,11 +171,13 @@ class Notifier:
                 self._record(n.outbox_id, None, now, done=True)
                 result.notices_done += 1
                 continue
+            refused = False
             for i, person in enumerate(owed):
                 msg = build([n], person.email, self.settings.from_address, self.links, now)
                 if not self._send(transport, msg, person.email, [n.outbox_id], now, result):
-                    break
-                last = i == len(owed) - 1
+                    refused = True  # tried again later; the others are not held back by it
+                    continue
+                last = i == len(owed) - 1 and not refused
                 self._record(n.outbox_id, person.email, now, done=last)
                 result.notices_done += last
 

@@ -79,6 +79,8 @@ class SmtpTransport:
             refused = self._conn.send_message(msg, from_addr=self.envelope_from, to_addrs=[recipient])
         except smtplib.SMTPRecipientsRefused as exc:
             raise Refused(describe(exc, self.smtp)) from None
+        except smtplib.SMTPNotSupportedError:  # raised before MAIL: the session is still good
+            raise Refused("the mail server cannot take an address outside ASCII (no SMTPUTF8)") from None
         except smtplib.SMTPResponseException as exc:
             if 500 <= exc.smtp_code < 600 and not isinstance(exc, smtplib.SMTPSenderRefused):
                 raise Refused(describe(exc, self.smtp)) from None
