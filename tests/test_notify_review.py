@@ -203,3 +203,21 @@ email = "bob@example.com"
         out = capsys.readouterr()
         assert [to for _, to in server.recorder.envelopes] == [["bob@example.com"]]
         assert "refused: maría@example.com" in out.err and "Traceback" not in out.err
+
+
+def test_an_e_mail_shows_hidden_characters_as_the_desk_does():
+    """One cleaning for every place text is shown (domain.printable): a bidi override in a product
+    title is named, not turned into a bare replacement character, and a line break is no header."""
+    from datetime import UTC, datetime
+
+    from safet_tui.domain.printable import clean
+    from safet_tui.notify.compose import Links, build
+    from safet_tui.notify.gather import Notice
+
+    title = "Mixer \u202egpj.exe\x9b31m\r\nBcc: x@y"
+    now = datetime(2026, 11, 23, 12, tzinfo=UTC)
+    msg = build([Notice(1, "status:1", "status", claim_no="1", title=title)], "maria@example.com",
+                "safet <safet@example.com>", Links(), now)
+    plain = msg.get_body(preferencelist=("plain",)).get_content()
+    assert f"Product: {clean(title)}" in plain and "⟨RLO⟩" in plain and "⟨U+009B⟩" in plain
+    assert "\u202e" not in plain and "\ufffd" not in plain

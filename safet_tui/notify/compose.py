@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import re
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,31 +24,24 @@ from zoneinfo import ZoneInfo
 from safet_tui.domain.deadlines import humanize_left
 from safet_tui.domain.money import format_money
 from safet_tui.domain.notices import Deadline, Level, change_words
+from safet_tui.domain.printable import clean
 from safet_tui.notify.gather import Notice
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 #: longest text of Amazon's message quoted in an e-mail
 QUOTE_LIMIT = 2000
 #: notices a digest shows in full (the rest are counted, so a first import is one readable e-mail)
 DIGEST_DETAIL = 50
 
 
-def _visible(match: re.Match) -> str:
-    code = ord(match.group())
-    return chr(0x2400 + code) if code < 0x20 else ("\u2421" if code == 0x7F else "\ufffd")
-
-
 def one_line(value: object) -> str:
-    """For a header or a label: line breaks become spaces, other control characters symbols."""
-    text = "" if value is None else str(value)
-    text = text.replace("\r\n", " ").replace("\r", " ").replace("\n", " ").replace("\t", " ")
-    return _CONTROL.sub(_visible, text)
+    """For a header or a label: line breaks become spaces, other control characters symbols
+    (``domain.printable.clean``, the desk's own)."""
+    return clean(value)
 
 
 def body_text(value: object) -> str:
     """For a paragraph: line breaks kept, other control characters shown as symbols."""
-    text = ("" if value is None else str(value)).replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
-    return _CONTROL.sub(_visible, text)
+    return clean(value, newlines=True)
 
 
 @dataclass(frozen=True)
