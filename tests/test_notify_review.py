@@ -221,3 +221,18 @@ def test_an_e_mail_shows_hidden_characters_as_the_desk_does():
     plain = msg.get_body(preferencelist=("plain",)).get_content()
     assert f"Product: {clean(title)}" in plain and "⟨RLO⟩" in plain and "⟨U+009B⟩" in plain
     assert "\u202e" not in plain and "\ufffd" not in plain
+
+
+def test_the_notify_command_writes_through_the_clis_one_output_path(demo_db, clock, tmp_path, fixed, monkeypatch,
+                                                                    capsys):
+    from safet_tui.cli import output
+
+    written: list[str] = []
+    monkeypatch.setattr(output, "out", lambda text="": written.append(f"out {text}"))
+    monkeypatch.setattr(output, "err", lambda text: written.append(f"err {text}"))
+    decide(demo_db, clock)
+    cfg = write_config(tmp_path / "c.toml", 25)
+    assert main(["notify", "--dry-run", "--no-reminders", "--db", str(demo_db), "--config", str(cfg)]) == 0
+    assert any(w.startswith("out --- e-mail 1 ---") for w in written)
+    assert written[-1].startswith("out ") and "would be sent" in written[-1]
+    assert capsys.readouterr().out == ""
