@@ -123,6 +123,18 @@ def investigating(desk, n: int) -> list[str]:
     return out
 
 
+def decide(db, clock, n: int = 1) -> list[str]:
+    """``n`` claims under investigation decided No-Grant by the investigator ivan (maria's desk)."""
+    from safet_tui.service.desk import Desk
+
+    seller = Desk(str(db), clock=clock, user="maria")
+    nos = investigating(seller, n)
+    for no in nos:
+        seller.as_role("amazon", "ivan").no_grant(no, "No proof")
+    seller.close()
+    return nos
+
+
 def parts(msg: EmailMessage) -> tuple[str, str]:
     plain = msg.get_body(preferencelist=("plain",))
     html = msg.get_body(preferencelist=("html",))

@@ -17,7 +17,7 @@ from safet_tui.demo.generate import generate
 from safet_tui.domain.clock import Clock
 from safet_tui.service.desk import Desk
 from tests.conftest import NOW
-from tests.notify_support import MailServer, free_port, investigating, write_config
+from tests.notify_support import MailServer, decide, free_port, investigating, write_config
 
 SMTP_USER = 'username = "robot"\n'
 
@@ -29,15 +29,6 @@ def clock_at(monkeypatch):
     monkeypatch.setattr(Clock, "now", lambda self: at["now"])
     monkeypatch.delenv("SAFET_CONFIG", raising=False)
     return at
-
-
-def decide(db, clock, n: int = 1) -> list[str]:
-    seller = Desk(str(db), clock=clock, user="maria")
-    nos = investigating(seller, n)
-    for no in nos:
-        seller.as_role("amazon", "ivan").no_grant(no, "No proof")
-    seller.close()
-    return nos
 
 
 def write_login_config(path, port):

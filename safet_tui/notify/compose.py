@@ -10,44 +10,38 @@ from __future__ import annotations
 
 import hashlib
 import html
-import re
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
+from email.headerregistry import BaseHeader
 from email.message import EmailMessage
 from email.utils import format_datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from safet_tui.domain.deadlines import humanize_left
 from safet_tui.domain.money import format_money
 from safet_tui.domain.notices import Deadline, Level, change_words
+from safet_tui.domain.printable import clean
 from safet_tui.notify.gather import Notice
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 #: longest text of Amazon's message quoted in an e-mail
 QUOTE_LIMIT = 2000
 #: notices a digest shows in full (the rest are counted, so a first import is one readable e-mail)
 DIGEST_DETAIL = 50
 
 
-def _visible(match: re.Match) -> str:
-    code = ord(match.group())
-    return chr(0x2400 + code) if code < 0x20 else ("\u2421" if code == 0x7F else "\ufffd")
-
-
 def one_line(value: object) -> str:
-    """For a header or a label: line breaks become spaces, other control characters symbols."""
-    text = "" if value is None else str(value)
-    text = text.replace("\r\n", " ").replace("\r", " ").replace("\n", " ").replace("\t", " ")
-    return _CONTROL.sub(_visible, text)
+    """For a header or a label: line breaks become spaces, other control characters symbols
+    (``domain.printable.clean``, the desk's own)."""
+    return clean(value)
 
 
 def body_text(value: object) -> str:
     """For a paragraph: line breaks kept, other control characters shown as symbols."""
-    text = ("" if value is None else str(value)).replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
-    return _CONTROL.sub(_visible, text)
+    return clean(value, newlines=True)
 
 
 @dataclass(frozen=True)
@@ -59,9 +53,19 @@ class Links:
     ssh_host: str = ""
     public_url: str = ""
 
+    def shell_command(self, words: Sequence[str]) -> str:
+        """``words`` as one line to paste into a shell: over SSH the remote shell parses the
+        command a second time, so anything that needs quoting is quoted for both shells."""
+        cmd = shlex.join(words)
+        if not self.ssh_host:
+            return cmd
+        plain = all(shlex.quote(w) == w for w in words)
+        return f"ssh {shlex.quote(self.ssh_host)} -t {cmd if plain else shlex.quote(cmd)}"
+
     def open_command(self, claim_no: str) -> str:
-        cmd = shlex.join([*self.command, "open", claim_no])
-        return f"ssh {shlex.quote(self.ssh_host)} -t {cmd}" if self.ssh_host else cmd
+        # a claim id that reads as an option (--config=…) stays the claim id after "--"
+        return self.shell_command([*self.command, "open", *(["--"] if claim_no.startswith("-") else []),
+                                   claim_no])
 
     def url(self, claim_no: str) -> str:
         if not self.public_url:
@@ -124,9 +128,7 @@ def facts(n: Notice, now: datetime) -> list[tuple[str, str]]:
 
 def _links(n: Notice, links: Links) -> list[tuple[str, str]]:
     if not n.claim_no:  # a refund to file a claim on: the desk's Claimable tab
-        desk = shlex.join(links.command)
-        desk = f"ssh {shlex.quote(links.ssh_host)} -t {desk}" if links.ssh_host else desk
-        return [("Open", desk), ("", f"then 4 (Claimable), / {n.order_id} to find the refund, n to file the claim")]
+        return [("Open", links.shell_command(links.command)), ("", f"then 4 (Claimable), / {n.order_id} to find the refund, n to file the claim")]
     out = [("Open", links.open_command(n.claim_no))]
     if url := links.url(n.claim_no):
         # safet serve runs one command for every visitor, so the claim is a step away: the palette
@@ -135,10 +137,10 @@ def _links(n: Notice, links: Links) -> list[tuple[str, str]]:
     return out
 
 
-def _plain_section(n: Notice, links: Links, now: datetime) -> str:
+def _plain_section(n: Notice, rows: list[tuple[str, str]], links: Links) -> str:
     lines = [subject(n), ""]
     lines += [f"{one_line(label)}: {one_line(value)}" if label else f"  {one_line(value)}"
-              for label, value in facts(n, now)]
+              for label, value in rows]
     if n.latest is not None:
         at, text = n.latest
         lines += ["", f"Amazon's latest message ({_when(at, n.timezone)}):"]
@@ -148,11 +150,11 @@ def _plain_section(n: Notice, links: Links, now: datetime) -> str:
     return "\n".join(lines)
 
 
-def _html_section(n: Notice, links: Links, now: datetime) -> str:
+def _html_section(n: Notice, rows: list[tuple[str, str]], links: Links) -> str:
     e = html.escape
-    rows = "".join(f"<tr><th align=\"left\">{e(one_line(k))}</th><td>{e(one_line(v))}</td></tr>"
-                   for k, v in facts(n, now))
-    out = [f"<h2>{e(subject(n))}</h2>", f"<table>{rows}</table>"]
+    table = "".join(f"<tr><th align=\"left\">{e(one_line(k))}</th><td>{e(one_line(v))}</td></tr>"
+                    for k, v in rows)
+    out = [f"<h2>{e(subject(n))}</h2>", f"<table>{table}</table>"]
     if n.latest is not None:
         at, text = n.latest
         out.append(f"<p>Amazon's latest message ({e(_when(at, n.timezone))}):</p>")
@@ -169,6 +171,13 @@ def message_id(keys: Sequence[str], recipient: str) -> str:
     """The same notice to the same person always has the same Message-ID (a resend is seen as one)."""
     digest = hashlib.sha256(("\n".join(keys) + "\n" + recipient).encode()).hexdigest()[:24]
     return f"<{digest}@safet.notify>"
+
+
+@lru_cache(maxsize=256)
+def _parsed(name: str, value: str) -> BaseHeader:
+    """A header parsed once for every e-mail that carries it (parsing an address is a good part of
+    building a message; the parsed header is immutable, so e-mails can share it)."""
+    return policy.SMTP.header_factory(name, one_line(value))
 
 
 def build(notices: Sequence[Notice], recipient: str, sender: str, links: Links, now: datetime) -> EmailMessage:
@@ -188,15 +197,17 @@ def build(notices: Sequence[Notice], recipient: str, sender: str, links: Links, 
             parts.append(f"{reminders} reminder{'s' * (reminders != 1)}")
         subj = f"{len(notices)} updates: " + ", ".join(parts)
     msg["Subject"] = one_line(f"[safet] {subj}")
-    msg["From"] = one_line(sender)
-    msg["To"] = one_line(recipient)
+    msg["From"] = _parsed("From", sender)
+    msg["To"] = _parsed("To", recipient)
     msg["Date"] = format_datetime(now)
     msg["Message-ID"] = message_id(keys, recipient)
-    msg["Auto-Submitted"] = "auto-generated"
+    msg["Auto-Submitted"] = _parsed("Auto-Submitted", "auto-generated")
     sep = "\n\n" + "-" * 60 + "\n\n"
     more = f"… and {rest:,} more: open the desk ({shlex.join(links.command)}) to see them all." if rest > 0 else ""
-    msg.set_content(sep.join([*(_plain_section(n, links, now) for n in shown), *([more] if more else [])]) + "\n")
-    page = "\n<hr>\n".join([*(_html_section(n, links, now) for n in shown),
+    rows = [facts(n, now) for n in shown]  # once for both parts
+    msg.set_content(sep.join([*(_plain_section(n, r, links) for n, r in zip(shown, rows, strict=True)),
+                              *([more] if more else [])]) + "\n")
+    page = "\n<hr>\n".join([*(_html_section(n, r, links) for n, r in zip(shown, rows, strict=True)),
                               *([f"<p>{html.escape(more)}</p>"] if more else [])])
     msg.add_alternative(f"<!DOCTYPE html>\n<html><body>\n{page}\n</body></html>\n", subtype="html")
     return msg

@@ -9,8 +9,11 @@ time (``domain.notices.retry_delay``). A notice whose deadline was met meanwhile
 
 from __future__ import annotations
 
+import fcntl
+import os
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -27,7 +30,7 @@ from safet_tui.notify.reminders import queue_reminders
 from safet_tui.notify.settings import NotifySettings, Person
 from safet_tui.notify.smtp import MailError, NotConfigured, Refused
 from safet_tui.service.desk import Desk
-from safet_tui.transactions import bound, write_transaction
+from safet_tui.transactions import DatabaseBusy, bound, write_transaction
 
 #: seconds the record of an e-mail the server accepted waits for another writer (an import holds
 #: the lock for seconds): given up, the e-mail would be sent again by the next run
@@ -49,8 +52,12 @@ class RunResult:
     error: str = ""
     #: asked to stop before every notice was sent (the rest wait for the next run)
     stopped: bool = False
+    #: another run was sending: this one left everything to it
+    skipped: bool = False
 
     def line(self) -> str:
+        if self.skipped:
+            return "another safet notify is sending: it sends these too; nothing done here"
         parts = [f"{self.sent} e-mail{'s' * (self.sent != 1)} sent", f"{self.notices_done} notice(s) done"]
         if self.reminders:
             parts.append(f"{self.reminders} reminder(s) queued")
@@ -99,7 +106,11 @@ class Notifier:
         the transport and then undo every write, so nothing is queued or marked)."""
         with bound(self.database):
             if not dry_run:
-                return self._run(transport)
+                with sending_alone(self.database) as alone:
+                    if not alone:
+                        transport.close()
+                        return RunResult(skipped=True)
+                    return self._run(transport)
             result = RunResult()
             try:
                 with write_transaction(self.database, self.lock_wait):
@@ -160,11 +171,13 @@ class Notifier:
                 self._record(n.outbox_id, None, now, done=True)
                 result.notices_done += 1
                 continue
+            refused = False
             for i, person in enumerate(owed):
                 msg = build([n], person.email, self.settings.from_address, self.links, now)
                 if not self._send(transport, msg, person.email, [n.outbox_id], now, result):
-                    break
-                last = i == len(owed) - 1
+                    refused = True  # tried again later; the others are not held back by it
+                    continue
+                last = i == len(owed) - 1 and not refused
                 self._record(n.outbox_id, person.email, now, done=last)
                 result.notices_done += last
 
@@ -252,11 +265,37 @@ class Notifier:
         while not stop():
             version = self.desk.data_version()
             if version != seen or time.monotonic() - last_run >= rescan:
-                report(self.run(make_transport()))
-                seen, last_run = self.desk.data_version(), time.monotonic()
+                try:
+                    report(self.run(make_transport()))
+                    seen, last_run = self.desk.data_version(), time.monotonic()
+                except DatabaseBusy as exc:  # an import holds the lock: say so once, try again soon
+                    report(RunResult(error=str(exc)))
+                    seen = None
             for _ in _ticks(self.settings.watch_interval):
                 if stop():
                     return
+
+
+@contextmanager
+def sending_alone(database: pw.Database) -> Iterator[bool]:
+    """Whether this is the only run sending: two runs at once (cron starting the next while a big
+    batch is still going, or beside ``--watch``) would read the same pending notices and both send
+    them. A lock on a file beside an SQLite database, held for the run and let go by the system
+    if the process dies; on PostgreSQL (no file) every run sends."""
+    path = database.database if isinstance(database, pw.SqliteDatabase) else ""
+    if not path or path == ":memory:" or str(path).startswith("file:"):
+        yield True
+        return
+    fd = os.open(f"{path}.notify-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)  # lets go of the lock
 
 
 def _ticks(seconds: float) -> Iterator[None]:

@@ -61,7 +61,12 @@ class SmtpTransport:
                 if s.security == "starttls":
                     conn.starttls(context=ssl.create_default_context())
             if s.username:
-                conn.login(s.username, s.secret())
+                try:
+                    conn.login(s.username, s.secret())
+                except UnicodeEncodeError:  # smtplib's AUTH is ASCII; its error would quote the password
+                    conn.close()
+                    raise MailError(f"mail server {s.host}:{port} not usable: the login has a character "
+                                    "outside ASCII, which SMTP AUTH cannot carry") from None
         except (OSError, smtplib.SMTPException) as exc:
             raise MailError(f"mail server {s.host}:{port} not usable: {describe(exc, s)}") from None
         return conn
@@ -74,6 +79,8 @@ class SmtpTransport:
             refused = self._conn.send_message(msg, from_addr=self.envelope_from, to_addrs=[recipient])
         except smtplib.SMTPRecipientsRefused as exc:
             raise Refused(describe(exc, self.smtp)) from None
+        except smtplib.SMTPNotSupportedError:  # raised before MAIL: the session is still good
+            raise Refused("the mail server cannot take an address outside ASCII (no SMTPUTF8)") from None
         except smtplib.SMTPResponseException as exc:
             if 500 <= exc.smtp_code < 600 and not isinstance(exc, smtplib.SMTPSenderRefused):
                 raise Refused(describe(exc, self.smtp)) from None

@@ -222,8 +222,8 @@ class Session:
             to_status=event.to_status.value, note=event.note,
         )
         queue_status_changes(self.database, row.id - 1)  # its notification, in this transaction
-        if user is None:  # this person's own action: no news to their own desk
-            self._own_events.add(row.id)
+        if user is None and event.from_status is not None:  # their own change: no news to their desk
+            self._own_events.add(row.id)  # (a filing is no change: status_changes_after never counts it)
 
     def _mark(self, claim_id: int, at: datetime | None) -> None:
         seen = to_epoch(at) if at is not None else 0

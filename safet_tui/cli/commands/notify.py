@@ -35,6 +35,7 @@ def links_for(args: argparse.Namespace, settings):
 
 
 def run(args: argparse.Namespace) -> int:
+    from safet_tui.cli import output
     from safet_tui.cli.commands.context import open_desk
     from safet_tui.domain.printable import clean
     from safet_tui.notify.runner import Notifier, RunResult
@@ -58,13 +59,12 @@ def run(args: argparse.Namespace) -> int:
     def report(result: RunResult) -> None:
         nonlocal failed
         for line in result.refused:
-            print(f"safet notify: refused: {clean(line)}", file=sys.stderr)
+            output.err(f"safet notify: refused: {clean(line)}")
         if result.error:
             failed = True
-            print(f"safet notify: {clean(result.error)}; nothing was lost, the outbox keeps it for the next run",
-                  file=sys.stderr)
+            output.err(f"safet notify: {clean(result.error)}; nothing was lost, the outbox keeps it for the next run")
         if not args.quiet or result.error:
-            print(clean(result.line()), file=sys.stdout if not result.error else sys.stderr)
+            (output.err if result.error else output.out)(clean(result.line()))
         sys.stdout.flush()
 
     try:
@@ -72,22 +72,25 @@ def run(args: argparse.Namespace) -> int:
             printer = _Printer(clean)
             try:
                 result = notifier.run(printer, dry_run=True)
-                print(clean(f"{printer.count} e-mail(s) would be sent; {result.reminders} reminder(s) due"))
+                # printed once the run let go of the write lock: a slow reader (| less) holds no desk
+                for text in printer.texts:
+                    output.out(text)
+                output.out(f"{printer.count} e-mail(s) would be sent; {result.reminders} reminder(s) due")
             except BrokenPipeError:  # piped into head: the reader has seen enough
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
                 return 0
             if result.error:
-                print(f"safet notify: {clean(result.error)}", file=sys.stderr)
+                output.err(f"safet notify: {clean(result.error)}")
             return 0
         saved = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
         restore.update(saved)
         if args.watch:
-            print("safet notify: watching for changes (ctrl+c stops)", file=sys.stderr)
+            output.err("safet notify: watching for changes (ctrl+c stops)")
             try:
                 notifier.watch(lambda: SmtpTransport(settings.smtp, settings.from_address), report)
             except KeyboardInterrupt:
                 pass
-            print("safet notify: stopped", file=sys.stderr)
+            output.err("safet notify: stopped")
             return 0
         report(notifier.run(SmtpTransport(settings.smtp, settings.from_address)))
         return 1 if failed else 0
@@ -98,11 +101,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 class _Printer:
-    """The dry run's transport: prints each e-mail's headers and text part, made safe for a terminal."""
+    """The dry run's transport: keeps each e-mail's headers and text part, made safe for a
+    terminal, to be printed after the run."""
 
     def __init__(self, clean) -> None:
         self.clean = clean
         self.count = 0
+        self.texts: list[str] = []
 
     def send(self, msg, recipient: str) -> None:
         self.count += 1
@@ -111,7 +116,7 @@ class _Printer:
             out.append(self.clean(f"{header}: {msg[header]}"))
         body = msg.get_body(preferencelist=("plain",))
         out += ["", self.clean(body.get_content() if body is not None else "", newlines=True)]
-        print("\n".join(out))
+        self.texts.append("\n".join(out))
 
     def close(self) -> None:
         pass
