@@ -106,9 +106,20 @@ class Session:
                                  files_in=self.files_in)
         return sessions[key]
 
+    def change_listener(self):
+        """PostgreSQL: this desk's LISTEN connection, counting other desks' writes (opened on first use)."""
+        listener = self.__dict__.get("_listener")
+        if listener is None:
+            from safet_tui.postgres import ChangeListener
+
+            listener = self.__dict__["_listener"] = ChangeListener(self.database)
+        return listener
+
     def close(self) -> None:
         for other in self.__dict__.get("_sessions", {}).values():
             other.close()
+        if (listener := self.__dict__.pop("_listener", None)) is not None:
+            listener.close()
         if not self.database.is_closed():
             self.database.close()
 

@@ -1,0 +1,83 @@
+"""What only PostgreSQL needs: opening a server database (psycopg 3), the full-text index of
+message text (GIN over a ``simple`` tsvector, the counterpart of SQLite's FTS5 table), and live
+refresh across machines (a ``NOTIFY`` sent by every write transaction that changed something,
+see :mod:`safet_tui.transactions`, and a ``LISTEN`` connection per desk that counts them).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import peewee as pw
+
+from safet_tui.transactions import CHANGE_CHANNEL, DatabaseError
+
+#: the filter's message branch on PostgreSQL (one ``?``: the tsquery of :func:`ts_query`), on the
+#: GIN index ``db.PG_FTS_INDEX`` (a ``simple`` tsvector: no stemming, no stop words, the words
+#: FTS5's unicode61 tokenizer finds on SQLite)
+FTS_MATCH = ("SELECT m.claim_id FROM message m WHERE to_tsvector('simple', m.body) @@ "
+             "to_tsquery('simple', ?)")
+
+
+def ts_query(words: list[str]) -> str:
+    """Words (letters and digits only) to a tsquery: every word, as a prefix."""
+    return " & ".join(f"{w}:*" for w in words)
+
+
+def connect(url: str) -> pw.Database:
+    """A peewee database on a PostgreSQL URL, through psycopg 3, connected once to check it."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError as exc:
+        raise DatabaseError("PostgreSQL needs psycopg 3: pip install 'psycopg[binary]'") from exc
+    from playhouse.db_url import connect as connect_url
+
+    try:
+        database = connect_url(url)
+        database.connect()
+    except Exception as exc:
+        raise DatabaseError(f"cannot open {_without_password(url)}: {' '.join(str(exc).split())}") from exc
+    #: this desk's writes are news to every other desk, not to itself (see ChangeListener)
+    database.safet_token = uuid.uuid4().hex
+    return database
+
+
+def _without_password(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return url.replace(f":{parts.password}@", ":***@", 1)
+
+
+def reset_sequences(database: pw.Database, tables: list[str]) -> None:
+    """After rows were written with their ids: each table's id sequence continues after its largest."""
+    for table in tables:
+        database.execute_sql(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) "
+            f'FROM "{table}"')
+
+
+class ChangeListener:
+    """Counts other desks' committed writes on this database (``LISTEN``), without blocking: the
+    desk's change poll reads :meth:`version` as it reads SQLite's ``data_version``."""
+
+    def __init__(self, database: pw.Database) -> None:
+        import psycopg
+
+        self.token = getattr(database, "safet_token", "")
+        params: dict[str, Any] = dict(database.connect_params)
+        self.conn = psycopg.connect(dbname=database.database, autocommit=True, **params)
+        self.conn.execute(f"LISTEN {CHANGE_CHANNEL}")
+        self.count = 0
+
+    def version(self) -> int:
+        for note in self.conn.notifies(timeout=0):
+            if note.payload != self.token:
+                self.count += 1
+        return self.count
+
+    def close(self) -> None:
+        self.conn.close()
