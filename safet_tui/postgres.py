@@ -33,8 +33,12 @@ def connect(url: str) -> pw.Database:
         raise DatabaseError("PostgreSQL needs psycopg 3: pip install 'psycopg[binary]'") from exc
     from playhouse.db_url import connect as connect_url
 
+    from psycopg import ClientCursor
+
     try:
-        database = connect_url(url)
+        # parameters bound on the client, as sqlite3 does: the desk's SQL is written once for both
+        # engines, and the server cannot type a bare ``? IS NULL`` it would be asked to prepare
+        database = connect_url(url, cursor_factory=ClientCursor)
         database.connect()
     except Exception as exc:
         raise DatabaseError(f"cannot open {_without_password(url)}: {' '.join(str(exc).split())}") from exc

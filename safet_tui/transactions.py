@@ -218,13 +218,15 @@ def _pg_write_lock(database: pw.Database, deadline: float, told: Callable[[bool]
 
 
 def _conflict(exc: Exception) -> bool:
-    """PostgreSQL refused a transaction for a conflict with another one (a serialization failure or
-    a deadlock, SQLSTATE 40001 / 40P01): nothing was written, and trying again will do. Between
-    safet's writers it cannot happen (they take turns); another program writing the tables can."""
+    """PostgreSQL refused a transaction for a conflict with another one (a serialization failure, a
+    deadlock, or a row another program kept locked past ``lock_timeout``: SQLSTATE 40001, 40P01,
+    55P03): nothing was written, and trying again will do. Between safet's writers it cannot happen
+    (they take turns); another program writing the tables can."""
     cause = getattr(exc, "__cause__", None) or getattr(exc, "orig", None)
     code = getattr(cause, "sqlstate", None)
     text = str(exc).lower()
-    return code in ("40001", "40P01") or "could not serialize" in text or "deadlock detected" in text
+    return (code in ("40001", "40P01", "55P03") or "could not serialize" in text or "deadlock detected" in text
+            or "lock timeout" in text)
 
 
 @contextmanager

@@ -35,6 +35,8 @@ from safet_tui.domain import periods
 from safet_tui.domain.money import Money
 from safet_tui.export import analytics as exp
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
 MUG_TITLE = "Mug [b]bold[/b] <script>"
 
@@ -261,7 +263,7 @@ def test_exports_carry_the_same_figures(small):
 def test_report_command(small, capsys, tmp_path):
     from safet_tui.cli.main import main
 
-    db = str(small.target.path)
+    db = str(small.target)
     assert main(["report", "--db", db, "--period", "all", "--format", "json", "--user", "tester"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["headline"]["claims_filed"] == 7 and data["money"]["INR"]["claimed"]["amount"] == "1700.00"
