@@ -32,7 +32,6 @@ def connect(url: str) -> pw.Database:
     except ImportError as exc:
         raise DatabaseError("PostgreSQL needs psycopg 3: pip install 'psycopg[binary]'") from exc
     from playhouse.db_url import connect as connect_url
-
     from psycopg import ClientCursor
 
     try:

@@ -12,7 +12,6 @@ from safet_tui import db as m
 from safet_tui.domain.clock import from_epoch, to_epoch
 from safet_tui.domain.money import Money
 
-
 pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
 
