@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import peewee as pw
 
 from safet_tui import attachments as store
-from safet_tui.db import MODELS, DbTarget, is_sqlite, open_database, parse_db_url
+from safet_tui.db import MODELS, DbTarget, is_sqlite, open_database, parse_db_url, sql_for
 from safet_tui.transactions import DatabaseError, bound, write_transaction
 
 #: rows read and written at a time
@@ -52,6 +52,23 @@ def holds_data(database: pw.Database) -> dict[str, int]:
         if n:
             found[table] = n
     return found
+
+
+def _delete_all(database: pw.Database) -> None:
+    for table, _, _ in reversed(_tables()):
+        database.execute_sql(f'DELETE FROM "{table}"')
+
+
+def clear_database(database: pw.Database, wait: float = 30.0) -> None:
+    """Delete every row (``--replace`` on a server database): the schema stays, at its version."""
+    with bound(database), write_transaction(database, wait):
+        version = database.execute_sql("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        _delete_all(database)
+        if version is not None:
+            database.execute_sql(sql_for(database, "INSERT INTO meta (key, value) VALUES ('schema_version', ?)"),
+                                 (version[0],))
+        if is_sqlite(database):
+            database.execute_sql("INSERT INTO message_fts(message_fts) VALUES ('rebuild')")
 
 
 @contextmanager
@@ -113,8 +130,7 @@ def copy_database(source: DbTarget | str, dest: DbTarget | str, *, replace: bool
                 raise DatabaseError(f"{dst_t.name} already holds data ({what}): nothing was copied; "
                                     "add --replace to overwrite it")
             tables = _tables()
-            for table, _, _ in reversed(tables):
-                dst.execute_sql(f'DELETE FROM "{table}"')
+            _delete_all(dst)
             with bound(src), _snapshot(src):
                 for table, columns, bools in tables:
                     n = 0
