@@ -147,3 +147,70 @@ def cluster() -> Cluster:
     if _CLUSTER is None:
         _CLUSTER = Cluster()
     return _CLUSTER
+
+
+# -- reading and writing a test database as another program would ----------------------------------
+
+def is_server(target) -> bool:
+    return str(target).startswith("postgresql://")
+
+
+def query(target, sql: str, args=()) -> list[tuple]:
+    """Rows read through the engine's own driver (sqlite3 or psycopg; ``?`` placeholders)."""
+    if is_server(target):
+        import psycopg
+
+        with psycopg.connect(str(target)) as con:
+            return con.execute(sql.replace("?", "%s"), args).fetchall()
+    import sqlite3
+
+    con = sqlite3.connect(str(target))
+    try:
+        return con.execute(sql, args).fetchall()
+    finally:
+        con.close()
+
+
+def write_elsewhere(target, sql: str, args=()) -> None:
+    """Another terminal's write, committed. On PostgreSQL it notifies as every safet writer does
+    (desks learn of other writers' changes through LISTEN, see safet_tui/postgres.py)."""
+    if is_server(target):
+        import psycopg
+
+        from safet_tui.transactions import CHANGE_CHANNEL
+
+        with psycopg.connect(str(target)) as con:
+            con.execute(sql.replace("?", "%s"), args)
+            con.execute("SELECT pg_notify(%s, 'another terminal')", (CHANGE_CHANNEL,))
+        return
+    import sqlite3
+
+    with sqlite3.connect(str(target)) as con:
+        con.execute(sql, args)
+    con.close()
+
+
+class WriteLock:
+    """Another writer holding the write lock until released: a SQLite ``BEGIN IMMEDIATE``, or on
+    PostgreSQL the advisory lock every safet writer takes."""
+
+    def __init__(self, target) -> None:
+        if is_server(target):
+            import psycopg
+
+            from safet_tui.transactions import WRITE_LOCK_KEY
+
+            self.con = psycopg.connect(str(target), autocommit=True)
+            self.con.execute("BEGIN")
+            self.con.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
+        else:
+            import sqlite3
+
+            self.con = sqlite3.connect(str(target), isolation_level=None, check_same_thread=False)
+            self.con.execute("BEGIN IMMEDIATE")
+
+    def release(self) -> None:
+        if self.con is not None:
+            self.con.execute("ROLLBACK")
+            self.con.close()
+            self.con = None
