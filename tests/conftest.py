@@ -39,6 +39,14 @@ def pytest_generate_tests(metafunc) -> None:
         metafunc.parametrize("backend", marker.args, indirect=True)
 
 
+def _cannot_run(reason: str) -> None:
+    """PostgreSQL cannot run here: the test skips saying why (a laptop without the server), or
+    fails where it must run (CI sets SAFET_REQUIRE_POSTGRES)."""
+    if os.environ.get("SAFET_REQUIRE_POSTGRES"):
+        pytest.fail(f"PostgreSQL is required here (SAFET_REQUIRE_POSTGRES): {reason}")
+    pytest.skip(reason)
+
+
 @pytest.fixture
 def backend(request) -> str:
     """The database engine under test: "sqlite" unless the test is marked to run on several."""
@@ -47,7 +55,7 @@ def backend(request) -> str:
         from pg_support import unavailable
 
         if reason := unavailable():
-            pytest.skip(reason)
+            _cannot_run(reason)
     return name
 
 
@@ -57,7 +65,7 @@ def pg():
     from pg_support import cluster, unavailable
 
     if reason := unavailable():
-        pytest.skip(reason)
+        _cannot_run(reason)
     return cluster()
 
 
@@ -67,7 +75,7 @@ def pg_demo_template(demo_template) -> str:
     from pg_support import cluster, unavailable
 
     if reason := unavailable():
-        pytest.skip(reason)
+        _cannot_run(reason)
     from safet_tui.db_copy import copy_database
 
     c = cluster()
@@ -93,7 +101,7 @@ def pg_empty_template() -> str:
     from pg_support import cluster, unavailable
 
     if reason := unavailable():
-        pytest.skip(reason)
+        _cannot_run(reason)
     from safet_tui.db import open_database
 
     c = cluster()
