@@ -149,7 +149,7 @@ def copy_database(source: DbTarget | str, dest: DbTarget | str, *, replace: bool
                 reset_sequences(dst, [t for t, cols, _ in tables if "id" in cols])
         result.files = _copy_files(src_t, dst_t, shas)
         if not is_sqlite(dst):
-            dst.execute_sql("ANALYZE")
+            dst.execute_sql("VACUUM ANALYZE")  # planner statistics, and the visibility map for index-only counts
     finally:
         for database in (src, dst):
             if not database.is_closed():

@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 from conftest import NOW
@@ -155,17 +156,27 @@ def test_a_write_on_one_machine_refreshes_the_desks_on_others(empty_desk, backen
     """LISTEN/NOTIFY: another desk's write moves this desk's data version; its own writes, and a
     write transaction that changed nothing, do not (as SQLite's data_version)."""
     here, there = empty_desk, Desk(str(empty_desk.target), clock=clock, user="bo")
+
+    def changed_from(version: int) -> int:
+        """The version once it moved (a notification arrives a moment after the commit)."""
+        deadline = time.monotonic() + 20
+        while (now := here.data_version()) == version and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return now
+
     try:
         start = here.data_version()
         with m.bound(there.database), there._tx():
             m.Account.create(name="Acme", marketplace="amazon.com", currency="USD")
-        seen = here.data_version()
-        assert seen != start
+        seen = changed_from(start)
+        assert seen == start + 1
         with m.bound(here.database), here._tx():
             m.Account.create(name="Acme IN", marketplace="amazon.in", currency="INR")
         with m.bound(there.database), there._tx():
             m.Account.select().count()  # a write transaction that wrote nothing
-        assert here.data_version() == seen
+        with m.bound(there.database), there._tx():  # then one more real change, to wait for
+            m.Account.create(name="Acme UK", marketplace="amazon.co.uk", currency="GBP")
+        assert changed_from(seen) == seen + 1  # only that one counted
     finally:
         there.close()
 
