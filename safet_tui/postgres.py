@@ -65,22 +65,40 @@ def reset_sequences(database: pw.Database, tables: list[str]) -> None:
 
 class ChangeListener:
     """Counts other desks' committed writes on this database (``LISTEN``), without blocking: the
-    desk's change poll reads :meth:`version` as it reads SQLite's ``data_version``."""
+    desk's change poll reads :meth:`version` as it reads SQLite's ``data_version``. A connection
+    lost (the server restarted) is opened again at the next poll, counting as a change (what
+    was missed while it was down is unknown)."""
 
     def __init__(self, database: pw.Database) -> None:
-        import psycopg
-
         self.token = getattr(database, "safet_token", "")
-        params: dict[str, Any] = dict(database.connect_params)
-        self.conn = psycopg.connect(dbname=database.database, autocommit=True, **params)
-        self.conn.execute(f"LISTEN {CHANGE_CHANNEL}")
+        self.params: dict[str, Any] = dict(database.connect_params, dbname=database.database)
+        self.conn = None
         self.count = 0
 
+    def _listen(self):
+        import psycopg
+
+        conn = psycopg.connect(autocommit=True, **self.params)
+        conn.execute(f"LISTEN {CHANGE_CHANNEL}")
+        return conn
+
     def version(self) -> int:
-        for note in self.conn.notifies(timeout=0):
-            if note.payload != self.token:
-                self.count += 1
+        import psycopg
+
+        try:
+            if self.conn is None:
+                self.conn = self._listen()
+            for note in self.conn.notifies(timeout=0):
+                if note.payload != self.token:
+                    self.count += 1
+        except psycopg.Error:
+            self.close()
+            self.count += 1
         return self.count
 
     def close(self) -> None:
-        self.conn.close()
+        if self.conn is not None:
+            try:
+                self.conn.close()
+            finally:
+                self.conn = None

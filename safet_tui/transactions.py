@@ -82,6 +82,8 @@ def _read_only(exc: Exception) -> DatabaseReadOnly | None:
         return DatabaseReadOnly("the database is read-only: nothing can be changed here")
     if "disk is full" in text:
         return DatabaseReadOnly("the disk is full: nothing was changed")
+    if "permission denied" in text:  # PostgreSQL: a login that may read but not write
+        return DatabaseReadOnly("the database is read-only for your login: nothing can be changed here")
     return None
 
 
@@ -174,7 +176,7 @@ def write_transaction(database: pw.Database, wait: float) -> Iterator[None]:
                 (getattr(database, "safet_token", ""),))
     except BaseException as exc:
         tx.__exit__(type(exc), exc, exc.__traceback__)
-        if isinstance(exc, pw.OperationalError) and (ro := _read_only(exc)) is not None:
+        if isinstance(exc, pw.DatabaseError) and (ro := _read_only(exc)) is not None:
             raise ro from None
         if isinstance(exc, pw.DatabaseError) and _conflict(exc):
             raise _busy(wait) from None

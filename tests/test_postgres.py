@@ -241,3 +241,27 @@ def _sqlite_copy(url, clock):
     copy_database(url, str(path))
     return path
 
+
+
+@pytest.mark.backends("postgresql")
+def test_a_login_that_may_only_read_browses_and_each_write_is_refused_in_one_line(demo_db, pg, clock):
+    """On a server, who may write is the server's to say: a read-only login reads the desk, and a
+    reply is refused in one line with nothing changed."""
+    import psycopg
+
+    from safet_tui.service.desk import ReadOnly
+
+    name = str(demo_db).rsplit("/", 1)[1]
+    with psycopg.connect(str(demo_db), autocommit=True) as admin:
+        admin.execute("DO $$ BEGIN CREATE ROLE reader LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+        admin.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO reader")
+    desk = Desk(pg.url(name).replace("postgres@", "reader@"), clock=clock, user="ana")
+    try:
+        claim_no = desk.window("awaiting", 0, 1)[0].claim_no
+        before = len(desk.claim(claim_no).thread)
+        with pytest.raises(ReadOnly, match="read-only for your login: nothing can be changed") as refused:
+            desk.reply(claim_no, "Tracking attached.")
+        assert "\n" not in str(refused.value)
+        assert len(desk.claim(claim_no).thread) == before
+    finally:
+        desk.close()
