@@ -36,8 +36,8 @@ def server(url: str | None) -> str:
     sys.path.insert(0, str(ROOT / "tests"))
     from pg_support import cluster, unavailable
 
-    if reason := unavailable():
-        return ""  # said by main
+    if unavailable():
+        return ""  # main says why
 
     c = cluster()
     return c.create(c.fresh_name("bench"))

@@ -72,7 +72,7 @@ class ChangeListener:
     def __init__(self, database: pw.Database) -> None:
         self.token = getattr(database, "safet_token", "")
         self.params: dict[str, Any] = dict(database.connect_params, dbname=database.database)
-        self.conn = None
+        self.conn: Any = None
         self.count = 0
 
     def _listen(self):
