@@ -27,7 +27,14 @@ _counter = itertools.count(1)
 
 
 def _bin_dir() -> Path | None:
-    for found in sorted(glob.glob(_BIN_GLOB), reverse=True):
+    """Where initdb and pg_ctl are: $SAFET_PG_BIN, else Debian's newest, else on the PATH."""
+    if os.environ.get("SAFET_PG_BIN"):
+        candidates = [os.environ["SAFET_PG_BIN"]]
+    else:
+        candidates = sorted(glob.glob(_BIN_GLOB), reverse=True)
+        if shutil.which("initdb"):
+            candidates.append(str(Path(shutil.which("initdb") or "").parent))
+    for found in candidates:
         path = Path(found)
         if (path / "initdb").exists() and (path / "pg_ctl").exists():
             return path
@@ -54,7 +61,7 @@ def unavailable() -> str:
     except ImportError:
         return "psycopg is not installed (pip install 'psycopg[binary]')"
     if _bin_dir() is None:
-        return "PostgreSQL is not installed (apt-get install postgresql)"
+        return "PostgreSQL's initdb and pg_ctl are not installed (apt-get install postgresql, or set SAFET_PG_BIN)"
     if os.geteuid() == 0 and _run_as() is None:
         return "running as root without a postgres or nobody user to run the server as"
     return ""

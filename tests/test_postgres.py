@@ -123,6 +123,8 @@ def test_db_copy_and_demo_from_the_command_line(pg, tmp_path, monkeypatch):
     assert "40 claims" in made.stderr
     again = safet("demo", "--db", server, "--claims", "40")
     assert again.returncode == 1 and "already holds data" in again.stderr
+    replaced = safet("demo", "--db", server, "--claims", "40", "--replace")
+    assert replaced.returncode == 0, replaced.stderr
     copied = safet("db", "copy", server, str(tmp_path / "local.db"))
     assert copied.returncode == 0, copied.stderr
     assert "40 claim" in copied.stderr
