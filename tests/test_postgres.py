@@ -267,3 +267,30 @@ def test_a_login_that_may_only_read_browses_and_each_write_is_refused_in_one_lin
         assert len(desk.claim(claim_no).thread) == before
     finally:
         desk.close()
+
+
+@pytest.mark.backends("postgresql")
+def test_a_claim_another_program_keeps_locked_is_refused_as_busy_in_one_line(demo_db, clock):
+    """Row locks: the desk locks the claim it changes (FOR UPDATE) and waits no longer than its
+    lock wait (lock_timeout) for a program that is not safet and holds that row."""
+    import psycopg
+
+    from safet_tui.service.desk import Busy
+
+    desk = Desk(str(demo_db), clock=clock, user="ana", lock_wait=0.5)
+    claim_no = desk.window("awaiting", 0, 1)[0].claim_no
+    before = len(desk.claim(claim_no).thread)
+    other = psycopg.connect(str(demo_db), autocommit=True)
+    try:
+        other.execute("BEGIN")
+        other.execute("SELECT id FROM claim WHERE claim_no = %s FOR UPDATE", (claim_no,))
+        with pytest.raises(Busy, match="busy") as refused:
+            desk.reply(claim_no, "Tracking attached.")
+        assert "\n" not in str(refused.value)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert len(desk.claim(claim_no).thread) == before
+    desk.reply(claim_no, "Tracking attached.")  # once it is free, the same write goes through
+    assert len(desk.claim(claim_no).thread) > before
+    desk.close()
