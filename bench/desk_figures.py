@@ -33,11 +33,23 @@ def thread_claims(desk) -> dict[int, tuple[str, int]]:
     return out
 
 
+async def _workers_done(app) -> None:
+    """Every worker finished; one the desk cancelled for a newer one (an exclusive group) is done too."""
+    from textual.worker import WorkerCancelled
+
+    while True:
+        try:
+            await app.workers.wait_for_complete()
+            return
+        except WorkerCancelled:
+            continue
+
+
 async def settle(app, pilot) -> None:
     """Let the preview timer, workers and refreshes finish before the next action."""
-    await app.workers.wait_for_complete()
+    await _workers_done(app)
     await pilot.pause(0.12)
-    await app.workers.wait_for_complete()
+    await _workers_done(app)
     await pilot.pause()
 
 
