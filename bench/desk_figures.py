@@ -42,7 +42,7 @@ async def _workers_done(app) -> None:
             await app.workers.wait_for_complete()
             return
         except WorkerCancelled:
-            continue
+            await asyncio.sleep(0.01)  # the manager drops it once its task is done
 
 
 async def settle(app, pilot) -> None:
