@@ -16,7 +16,7 @@ import peewee as pw
 
 from safet_tui import attachments as store
 from safet_tui.db import MODELS, DbTarget, is_sqlite, open_database, parse_db_url, sql_for
-from safet_tui.transactions import DatabaseError, bound, write_transaction
+from safet_tui.transactions import DatabaseError, bound, close_database, write_transaction
 
 #: rows read and written at a time
 CHUNK = 5000
@@ -152,8 +152,7 @@ def copy_database(source: DbTarget | str, dest: DbTarget | str, *, replace: bool
             dst.execute_sql("VACUUM ANALYZE")  # planner statistics, and the visibility map for index-only counts
     finally:
         for database in (src, dst):
-            if not database.is_closed():
-                database.close()
+            close_database(database)
     return result
 
 

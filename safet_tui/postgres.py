@@ -25,6 +25,11 @@ def ts_query(words: list[str]) -> str:
     return " & ".join(f"{w}:*" for w in words)
 
 
+#: connections a desk keeps open at most (its screen's workers and threads), how long an idle one
+#: is kept, and how long a worker waits for one when all are in use
+POOL_SIZE, POOL_STALE_S, POOL_WAIT_S = 16, 300, 30
+
+
 def connect(url: str) -> pw.Database:
     """A peewee database on a PostgreSQL URL, through psycopg 3, connected once to check it."""
     try:
@@ -37,7 +42,11 @@ def connect(url: str) -> pw.Database:
     try:
         # parameters bound on the client, as sqlite3 does: the desk's SQL is written once for both
         # engines, and the server cannot type a bare ``? IS NULL`` it would be asked to prepare
-        database = connect_url(url, cursor_factory=ClientCursor)
+        # a pool: each read or write worker is a thread with its own connection, and a new server
+        # connection per worker (a backend forked, its caches cold) cost more than the query
+        pooled = url.replace("postgresql://", "postgresql+pool://", 1).replace("postgres://", "postgres+pool://", 1)
+        database = connect_url(pooled, cursor_factory=ClientCursor, max_connections=POOL_SIZE,
+                               stale_timeout=POOL_STALE_S, timeout=POOL_WAIT_S)
         database.connect()
     except Exception as exc:
         raise DatabaseError(f"cannot open {_without_password(url)}: {' '.join(str(exc).split())}") from exc

@@ -64,6 +64,16 @@ def bound(database: pw.Database) -> Iterator[pw.Database]:
 
 
 
+def close_database(database: pw.Database) -> None:
+    """Close a database for good: every connection of a PostgreSQL pool (a pooled ``close()`` only
+    puts the calling thread's back), else this thread's connection."""
+    close_all = getattr(database, "close_all", None)
+    if close_all is not None:
+        close_all()
+    elif not database.is_closed():
+        database.close()
+
+
 class DatabaseError(Exception):
     """The database cannot be opened or used; the message says why."""
 

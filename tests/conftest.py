@@ -103,10 +103,11 @@ def pg_empty_template() -> str:
     if reason := unavailable():
         _cannot_run(reason)
     from safet_tui.db import open_database
+    from safet_tui.transactions import close_database
 
     c = cluster()
     name = c.fresh_name("empty_template")
-    open_database(c.create(name)).close()
+    close_database(open_database(c.create(name)))
     return name
 
 

@@ -176,9 +176,8 @@ async def test_file_claim_from_claimable_refund(demo_db, clock, tmp_path):
         await settle(pilot)
         assert "Eligible" in str(form.query_one("#eligibility").render())
         await pilot.press("ctrl+s")
-        await settle(pilot)
-        assert isinstance(app.screen, HomeScreen)
-        assert app.screen.claim_list.total == claimable_before - 1
+        await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen)
+                       and app.screen.claim_list.total == claimable_before - 1)
         assert app.desk.count("investigating", refund.order_id) == 1
 
 

@@ -19,7 +19,7 @@ from safet_tui import db as m
 from safet_tui.db_copy import copy_database
 from safet_tui.export.claims import export_claims
 from safet_tui.service.desk import Desk, reporting_waits
-from safet_tui.transactions import WRITE_LOCK_KEY
+from safet_tui.transactions import WRITE_LOCK_KEY, close_database
 
 pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
@@ -46,7 +46,7 @@ def every_row(target) -> dict[str, list[tuple]]:
             out[table] = [tuple(int(v) if isinstance(v, bool) else v for v in row) for row in rows]
         return out
     finally:
-        database.close()
+        close_database(database)
 
 
 def with_everything(target, clock, tmp_path) -> None:
@@ -149,8 +149,8 @@ def test_a_new_server_database_is_created_at_the_current_schema(pg):
         indexes = {r[0] for r in database.execute_sql("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")}
         assert {m.PG_FTS_INDEX[0], "claim_status_currency_amount", "claim_filed_at"} <= indexes
     finally:
-        database.close()
-    m.open_database(url).close()  # opening again changes nothing
+        close_database(database)
+    close_database(m.open_database(url))  # opening again changes nothing
 
 
 @pytest.mark.backends("postgresql")

@@ -32,7 +32,7 @@ from safet_tui.demo.bulk import (
 )
 from safet_tui.demo.stories import HOUR, Gen, claimable_refunds, random_asin, tell_claim
 from safet_tui.domain.marketplaces import Policies
-from safet_tui.transactions import write_transaction
+from safet_tui.transactions import close_database, write_transaction
 
 
 @dataclass
@@ -184,7 +184,7 @@ def _generate_on_server(target: DbTarget, claims: int, seed: int, now: datetime 
         if holds_data(database):
             raise ValueError(f"{target.name} already holds data; choose another --db or use --replace")
     finally:
-        database.close()
+        close_database(database)
     with tempfile.TemporaryDirectory(prefix="safet-demo-") as tmp:
         made = generate(str(Path(tmp) / "demo.db"), claims=claims, seed=seed, now=now, policies=policies,
                         progress=progress, lock_wait=lock_wait)

@@ -38,7 +38,7 @@ from safet_tui.domain.marketplaces import Policies, Policy
 from safet_tui.domain.reasons import Evidence
 from safet_tui.outbox import queue_status_changes
 from safet_tui.service.errors import AttachmentRefused, Busy, NotFound, ReadOnly, ServiceError
-from safet_tui.transactions import DatabaseBusy, DatabaseReadOnly, write_transaction
+from safet_tui.transactions import DatabaseBusy, DatabaseReadOnly, close_database, write_transaction
 
 #: what a refused write says on a database this desk cannot change (as the transaction layer does)
 READ_ONLY = "the database is read-only: nothing can be changed here"
@@ -120,8 +120,7 @@ class Session:
             other.close()
         if (listener := self.__dict__.pop("_listener", None)) is not None:
             listener.close()
-        if not self.database.is_closed():
-            self.database.close()
+        close_database(self.database)  # on PostgreSQL every pooled connection of this desk
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -61,6 +61,7 @@ def _on_server(args: argparse.Namespace, target) -> int:
     from safet_tui.db import open_database
     from safet_tui.db_copy import clear_database, holds_data
     from safet_tui.demo.generate import generate
+    from safet_tui.transactions import close_database
 
     database = open_database(target)
     try:
@@ -69,7 +70,7 @@ def _on_server(args: argparse.Namespace, target) -> int:
             clear_database(database)
             held = {}
     finally:
-        database.close()
+        close_database(database)
     if not (held and args.if_missing):
         err(f"Creating a demo database with {args.claims:,} claims on {target.name} …")
         try:
