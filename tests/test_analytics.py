@@ -264,7 +264,9 @@ def test_report_command(small, capsys, tmp_path):
     from safet_tui.cli.main import main
 
     db = str(small.target)
-    assert main(["report", "--db", db, "--period", "all", "--format", "json", "--user", "tester"]) == 0
+    # on PostgreSQL who you are is the server login (--user does not apply there)
+    user = [] if db.startswith("postgresql://") else ["--user", "tester"]
+    assert main(["report", "--db", db, "--period", "all", "--format", "json", *user]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["headline"]["claims_filed"] == 7 and data["money"]["INR"]["claimed"]["amount"] == "1700.00"
     assert main(["report", "--db", db, "--period", "all", "--account", "Acme US"]) == 0
