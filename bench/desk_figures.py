@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sqlite3
 import sys
 import time
 
@@ -22,20 +21,28 @@ SIZE = (160, 45)
 HOME_RUNS_CAP = 5
 
 
-def thread_claims(db: str) -> dict[int, tuple[str, int]]:
-    """The claims whose thread length is nearest to 5 and to 200 messages."""
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        rows = con.execute(
-            "SELECT c.claim_no, n FROM (SELECT claim_id, COUNT(*) n FROM message GROUP BY claim_id) m "
-            "JOIN claim c ON c.id = m.claim_id").fetchall()
-    finally:
-        con.close()
+def thread_claims(desk) -> dict[int, tuple[str, int]]:
+    """The claims whose thread length is nearest to 5 and to 200 messages (SQLite or PostgreSQL)."""
+    rows = desk.database.execute_sql(
+        "SELECT c.claim_no, n FROM (SELECT claim_id, COUNT(*) n FROM message GROUP BY claim_id) m "
+        "JOIN claim c ON c.id = m.claim_id").fetchall()
     out = {}
     for want in (5, 200):
         claim_no, n = min(rows, key=lambda r: (abs(r[1] - want), r[0]))
         out[want] = (claim_no, n)
     return out
+
+
+async def _workers_done(app) -> None:
+    """Every worker finished; one the desk cancelled for a newer one (an exclusive group) is done too."""
+    from textual.worker import WorkerCancelled
+
+    while True:
+        try:
+            await app.workers.wait_for_complete()
+            return
+        except WorkerCancelled:
+            await asyncio.sleep(0.01)  # the manager drops it once its task is done
 
 
 async def settle(app, pilot) -> None:
@@ -139,7 +146,7 @@ async def measure(db: str, runs: int, word: str) -> dict:
             await settle(app, pilot)
 
         # Open a thread: from the push to the first frame showing its messages.
-        for want, (claim_no, n) in thread_claims(db).items():
+        for want, (claim_no, n) in thread_claims(desk).items():
             info[f"thread_{want}_messages"] = n
             for _ in range(runs):
                 waiter = app.probe.expect(

@@ -306,6 +306,10 @@ EXTRA_INDEXES = (
 MODELS = [Meta, Account, Product, Claim, Refund, Message, Attachment, StatusEvent, ReadMark, Payout, ImportLog,
           Draft, Outbox, Delivery, User]
 
+#: PostgreSQL's counterpart of message_fts: a GIN index over the words of each message
+PG_FTS_INDEX = ("message_body_fts", "CREATE INDEX IF NOT EXISTS message_body_fts ON message "
+                "USING GIN (to_tsvector('simple', body))")
+
 FTS_DDL = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS message_fts USING fts5("
     "body, content='message', content_rowid='id', tokenize='unicode61')"
@@ -324,6 +328,8 @@ class DbTarget:
     def attachments_dir(self) -> Path:
         if self.path is not None:
             return self.path.with_name(self.path.name + ".attachments")
+        if os.environ.get("SAFET_ATTACHMENTS"):  # a server's files kept elsewhere (a shared folder)
+            return Path(os.environ["SAFET_ATTACHMENTS"]).expanduser()
         from platformdirs import user_data_dir
 
         return Path(user_data_dir("safet")) / "attachments"
@@ -438,15 +444,9 @@ def open_database(target: DbTarget | str | None, *, create: bool = True) -> pw.D
     if not isinstance(target, DbTarget):
         target = parse_db_url(target)
     if target.kind == "postgresql":
-        try:
-            from playhouse.db_url import connect
-        except ImportError as exc:  # pragma: no cover
-            raise DatabaseError(str(exc)) from exc
-        try:
-            database = connect(target.url)
-            database.connect()
-        except Exception as exc:
-            raise DatabaseError(f"cannot open {target.url}: {exc}") from exc
+        from safet_tui.postgres import connect
+
+        database = connect(target.url)
     else:
         assert target.path is not None
         if not target.path.exists() and not create:
@@ -484,7 +484,7 @@ def open_database(target: DbTarget | str | None, *, create: bool = True) -> pw.D
     with bound(database):
         ensure_schema(database, LatestSchema(
             version=SCHEMA_VERSION, models=MODELS, extra_indexes=EXTRA_INDEXES, fts_ddl=FTS_DDL,
-            meta_set=meta_set, write_transaction=write_transaction, error=DatabaseError))
+            pg_fts_index=PG_FTS_INDEX, meta_set=meta_set, write_transaction=write_transaction, error=DatabaseError))
     return database
 
 

@@ -64,6 +64,16 @@ def bound(database: pw.Database) -> Iterator[pw.Database]:
 
 
 
+def close_database(database: pw.Database) -> None:
+    """Close a database for good: every connection of a PostgreSQL pool (a pooled ``close()`` only
+    puts the calling thread's back), else this thread's connection."""
+    close_all = getattr(database, "close_all", None)
+    if close_all is not None:
+        close_all()
+    elif not database.is_closed():
+        database.close()
+
+
 class DatabaseError(Exception):
     """The database cannot be opened or used; the message says why."""
 
@@ -82,6 +92,8 @@ def _read_only(exc: Exception) -> DatabaseReadOnly | None:
         return DatabaseReadOnly("the database is read-only: nothing can be changed here")
     if "disk is full" in text:
         return DatabaseReadOnly("the disk is full: nothing was changed")
+    if "permission denied" in text:  # PostgreSQL: a login that may read but not write
+        return DatabaseReadOnly("the database is read-only for your login: nothing can be changed here")
     return None
 
 
@@ -114,8 +126,8 @@ def _busy(wait: float) -> DatabaseBusy:
 @contextmanager
 def write_transaction(database: pw.Database, wait: float) -> Iterator[None]:
     """One write transaction that holds the write lock from its first statement (``BEGIN
-    IMMEDIATE`` on SQLite; on PostgreSQL callers lock the rows they change), so what it reads is
-    what it writes: a deferred transaction that reads first is refused "database is locked" at
+    IMMEDIATE`` on SQLite; on PostgreSQL a transaction-scoped advisory lock every safet writer
+    takes, and callers lock the rows they change ``FOR UPDATE``), so what it reads is what it writes: a deferred transaction that reads first is refused "database is locked" at
     once when another connection committed meanwhile, whatever the busy timeout.
 
     Waits up to ``wait`` seconds for another writer, then raises :class:`DatabaseBusy`; a database
@@ -140,12 +152,7 @@ def write_transaction(database: pw.Database, wait: float) -> Iterator[None]:
                 tx.__enter__()
             if not sqlite:
                 try:
-                    # One writer at a time, as on SQLite: an import reads claims and writes them
-                    # back, so row locks alone would let it overwrite a desk's change. The lock
-                    # waits no longer than this transaction may (lock_timeout, local to it).
-                    left_ms = max(int((deadline - time.monotonic()) * 1000), 1)
-                    database.execute_sql(f"SET LOCAL lock_timeout = {left_ms}")
-                    database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
+                    waiting = _pg_write_lock(database, deadline, told if not waiting else None) or waiting
                 except BaseException as exc:
                     tx.__exit__(type(exc), exc, exc.__traceback__)
                     if "lock timeout" in str(exc) or "canceling statement due to lock" in str(exc):
@@ -171,10 +178,18 @@ def write_transaction(database: pw.Database, wait: float) -> Iterator[None]:
         told(False)
     try:
         yield
+        if not sqlite:
+            # other desks on the server refresh (see postgres.ChangeListener); only when this
+            # transaction wrote something (a transaction id is assigned on the first write)
+            database.execute_sql(
+                f"SELECT pg_notify('{CHANGE_CHANNEL}', %s) WHERE pg_current_xact_id_if_assigned() IS NOT NULL",
+                (getattr(database, "safet_token", ""),))
     except BaseException as exc:
         tx.__exit__(type(exc), exc, exc.__traceback__)
-        if isinstance(exc, pw.OperationalError) and (ro := _read_only(exc)) is not None:
+        if isinstance(exc, pw.DatabaseError) and (ro := _read_only(exc)) is not None:
             raise ro from None
+        if isinstance(exc, pw.DatabaseError) and _conflict(exc):
+            raise _busy(wait) from None
         raise
     else:
         try:
@@ -182,7 +197,48 @@ def write_transaction(database: pw.Database, wait: float) -> Iterator[None]:
         except pw.OperationalError as exc:
             if (ro := _read_only(exc)) is not None:
                 raise ro from None
+            if _conflict(exc):
+                raise _busy(wait) from None
             raise
+
+
+#: the channel every write transaction on PostgreSQL notifies, with the writer's token
+CHANGE_CHANNEL = "safet_changes"
+
+
+def _pg_write_lock(database: pw.Database, deadline: float, told: Callable[[bool], object] | None) -> bool:
+    """One writer at a time, as on SQLite: an import reads claims and writes them back, so row
+    locks alone would let it overwrite a desk's change. The lock waits no longer than this
+    transaction may (``lock_timeout``, local to it). With ``told``, a lock another writer holds
+    is reported (``told(True)``) before waiting; returns whether it was."""
+    reported = False
+    if told is not None:
+        free = database.execute_sql("SELECT pg_try_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,)).fetchone()[0]
+        if free:
+            return False
+        told(True)
+        reported = True
+    left_ms = max(int((deadline - time.monotonic()) * 1000), 1)
+    try:
+        database.execute_sql(f"SET LOCAL lock_timeout = {left_ms}")
+        database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
+    except BaseException:
+        if told is not None and reported:
+            told(False)
+        raise
+    return reported
+
+
+def _conflict(exc: Exception) -> bool:
+    """PostgreSQL refused a transaction for a conflict with another one (a serialization failure, a
+    deadlock, or a row another program kept locked past ``lock_timeout``: SQLSTATE 40001, 40P01,
+    55P03): nothing was written, and trying again will do. Between safet's writers it cannot happen
+    (they take turns); another program writing the tables can."""
+    cause = getattr(exc, "__cause__", None) or getattr(exc, "orig", None)
+    code = getattr(cause, "sqlstate", None)
+    text = str(exc).lower()
+    return (code in ("40001", "40P01", "55P03") or "could not serialize" in text or "deadlock detected" in text
+            or "lock timeout" in text)
 
 
 @contextmanager

@@ -35,6 +35,8 @@ from safet_tui.domain import periods
 from safet_tui.domain.money import Money
 from safet_tui.export import analytics as exp
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
 MUG_TITLE = "Mug [b]bold[/b] <script>"
 
@@ -261,8 +263,10 @@ def test_exports_carry_the_same_figures(small):
 def test_report_command(small, capsys, tmp_path):
     from safet_tui.cli.main import main
 
-    db = str(small.target.path)
-    assert main(["report", "--db", db, "--period", "all", "--format", "json", "--user", "tester"]) == 0
+    db = str(small.target)
+    # on PostgreSQL who you are is the server login (--user does not apply there)
+    user = [] if db.startswith("postgresql://") else ["--user", "tester"]
+    assert main(["report", "--db", db, "--period", "all", "--format", "json", *user]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["headline"]["claims_filed"] == 7 and data["money"]["INR"]["claimed"]["amount"] == "1700.00"
     assert main(["report", "--db", db, "--period", "all", "--account", "Acme US"]) == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from desk_support import (
     desk_config,
     make_app,
@@ -28,6 +29,7 @@ from safet_tui.screens.thread import ThreadScreen
 from safet_tui.service.desk import Desk
 
 
+@pytest.mark.backends("sqlite", "postgresql")
 async def test_triage_reply_with_attachment_moves_claim_to_investigation(demo_db, clock, tmp_path):
     evidence = tmp_path / "label photo.jpg"
     evidence.write_bytes(b"\xff\xd8 fake jpeg")
@@ -155,6 +157,7 @@ async def test_open_unknown_claim_says_so_and_opens_desk(demo_db, clock):
         assert isinstance(app.screen, HomeScreen)
 
 
+@pytest.mark.backends("sqlite", "postgresql")
 async def test_file_claim_from_claimable_refund(demo_db, clock, tmp_path):
     app = make_app(demo_db, clock)
     async with app.run_test(size=(140, 45)) as pilot:
@@ -173,9 +176,8 @@ async def test_file_claim_from_claimable_refund(demo_db, clock, tmp_path):
         await settle(pilot)
         assert "Eligible" in str(form.query_one("#eligibility").render())
         await pilot.press("ctrl+s")
-        await settle(pilot)
-        assert isinstance(app.screen, HomeScreen)
-        assert app.screen.claim_list.total == claimable_before - 1
+        await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen)
+                       and app.screen.claim_list.total == claimable_before - 1)
         assert app.desk.count("investigating", refund.order_id) == 1
 
 
@@ -255,6 +257,7 @@ async def test_palette_offers_state_specific_commands(demo_db, clock):
         assert claim_no in text(app.screen.query_one(".dialog-title"))
 
 
+@pytest.mark.backends("sqlite", "postgresql")
 async def test_palette_goes_to_a_claim_by_id(demo_db, clock):
     desk = Desk(str(demo_db), clock=clock, user="tester")
     claim_no = desk.window("resolved", 3, 1)[0].claim_no

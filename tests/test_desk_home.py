@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from desk_support import desk_config, make_app, rows, screen_text, settle, text, type_text, wait_for
+from pg_support import write_elsewhere
 
 from safet_tui.config import Config, ConfigError, parse_config
 from safet_tui.screens.home import HomeScreen
@@ -95,6 +96,7 @@ async def test_filter_as_you_type_counts_matches_and_persists_across_tabs(demo_d
         assert cl.text == "" and cl.total > 0
 
 
+@pytest.mark.backends("sqlite", "postgresql")
 async def test_filter_searches_message_text(demo_db, clock):
     desk = Desk(str(demo_db), clock=clock, user="tester")
     expected = desk.count("resolved", "brick")
@@ -153,6 +155,7 @@ async def test_m_on_unread_claim_marks_it_read_and_moves_on(demo_db, clock):
         assert next(r for r in rows(app, 100) if r.key == key).unread is False
 
 
+@pytest.mark.backends("sqlite", "postgresql")
 async def test_enter_opens_thread_and_marks_read(demo_db, clock):
     app = make_app(demo_db, clock)
     async with app.run_test(size=(120, 35)) as pilot:
@@ -181,6 +184,7 @@ async def test_copy_ids_use_osc52_clipboard(demo_db, clock):
         assert app.clipboard == row.order_id
 
 
+@pytest.mark.backends("sqlite", "postgresql")
 async def test_list_refreshes_when_another_terminal_writes(demo_db, clock):
     app = make_app(demo_db, clock, config=desk_config(refresh_interval=0.05))  # the change poll runs
     async with app.run_test(size=(120, 35)) as pilot:
@@ -189,9 +193,8 @@ async def test_list_refreshes_when_another_terminal_writes(demo_db, clock):
         first = cl.current_row
         before = cl.total
         # another process (a second terminal, an import) commits a change
-        with sqlite3.connect(demo_db) as other:
-            other.execute("UPDATE claim SET status = 'investigating', due_at = NULL WHERE claim_no = ?",
-                          (first.claim_no,))
+        write_elsewhere(demo_db, "UPDATE claim SET status = 'investigating', due_at = NULL WHERE claim_no = ?",
+                        (first.claim_no,))
         await wait_for(pilot, lambda: cl.total == before - 1)
         await settle(pilot)
         assert all(r.key != first.key for r in rows(app, 20))

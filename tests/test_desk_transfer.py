@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
 from desk_support import make_app, settle, text, toast_says, type_text, wait_for, wait_for_screen
 from textual.widgets import Input
 
@@ -33,9 +34,10 @@ async def test_export_the_selection_as_csv(demo_db, clock, tmp_path):
     assert sorted(r["claim_id"] for r in rows) == sorted(picked)
 
 
+@pytest.mark.backends("sqlite", "postgresql")
 async def test_import_a_returns_report_from_the_palette(empty_desk, clock, tmp_path):
     sample = SAMPLES / "returns-report-us.tsv"
-    db_path = empty_desk.target.path
+    db_path = str(empty_desk.target)
     empty_desk.close()
     app = make_app(db_path, clock)
     async with app.run_test(size=(120, 40)) as pilot:

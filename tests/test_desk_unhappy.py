@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from pg_support import WriteLock, query
 from textual.widgets import Input, TextArea
 
 from safet_tui.domain.eligibility import order_item_for
@@ -137,10 +138,11 @@ def _working(thread) -> str:
     return text(thread.query_one(Working))
 
 
+@pytest.mark.backends("sqlite", "postgresql")
 async def test_a_reply_waits_for_another_programs_lock_saying_so_and_is_sent_once_it_frees(demo_db, clock):
-    claim_no = _awaiting_claim(demo_db)
+    claim_no = query(demo_db, "SELECT claim_no FROM claim WHERE status = 'awaiting' ORDER BY due_at LIMIT 1")[0][0]
     app = make_app(demo_db, clock)
-    holder = LockHolder(demo_db)
+    holder = WriteLock(demo_db)
     try:
         async with app.run_test(size=(120, 35), notifications=True) as pilot:
             await settle(pilot)
@@ -153,8 +155,7 @@ async def test_a_reply_waits_for_another_programs_lock_saying_so_and_is_sent_onc
             assert "database busy" not in screen_text(app)
     finally:
         holder.release()
-    with sqlite3.connect(demo_db) as con:
-        assert con.execute("SELECT COUNT(*) FROM message WHERE body = 'Tracking attached.'").fetchone() == (1,)
+    assert query(demo_db, "SELECT COUNT(*) FROM message WHERE body = 'Tracking attached.'") == [(1,)]
 
 
 async def test_a_reply_refused_as_busy_keeps_its_text_and_the_desk_goes_on(demo_db, clock):

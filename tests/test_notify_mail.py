@@ -6,6 +6,7 @@ import sqlite3
 from datetime import timedelta
 
 import pytest
+from pg_support import write_elsewhere
 
 from safet_tui.cli.main import main
 from safet_tui.domain.clock import Clock
@@ -29,15 +30,13 @@ def notify(db, cfg, *extra: str) -> int:
     return main(["notify", "--db", str(db), "--config", str(cfg), *extra])
 
 
+@pytest.mark.backends("sqlite", "postgresql")
 def test_a_decision_is_mailed_once_with_both_parts_and_the_link(demo_db, clock, tmp_path, frozen, capsys):
     seller = Desk(str(demo_db), clock=clock, user="maria")
     amazon = seller.as_role("amazon", "ivan")
     no = investigating(seller, 1)[0]
-    con = sqlite3.connect(demo_db)
-    con.execute("UPDATE product SET title = ? WHERE id = (SELECT product_id FROM claim WHERE claim_no = ?)",
-                (HOSTILE, no))
-    con.commit()
-    con.close()
+    write_elsewhere(demo_db, "UPDATE product SET title = ? WHERE id = (SELECT product_id FROM claim WHERE claim_no = ?)",
+                    (HOSTILE, no))
     amazon.request_info(no, "Please send the invoice.\x1b[2J <b>now</b>")
     seller.close()
     with MailServer() as server:

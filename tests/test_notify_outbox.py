@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from test_reports_support import US_RETURNS, US_SETTLEMENT
 
 from safet_tui.domain.money import Money
 from safet_tui.outbox import queue_status_changes
 from safet_tui.reports import run_import
 from tests.notify_support import investigating
+
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
 
 def owed(desk) -> list[tuple[str, str]]:

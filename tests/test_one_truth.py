@@ -7,6 +7,7 @@ import io
 import json
 from datetime import timedelta
 
+import pytest
 from test_reports_support import US_RETURNS, US_SETTLEMENT, rows_of, set_cell, utc, write_rows
 
 from safet_tui.db import Claim, StatusEvent
@@ -15,6 +16,8 @@ from safet_tui.domain.money import Money
 from safet_tui.domain.reasons import NO_REPLY_DENIAL
 from safet_tui.export.claims import export_claims
 from safet_tui.reports import run_import
+
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
 DAY = timedelta(days=1)
 REPORT_DAY = utc(2026, 10, 24, 7, 0, 0)  # the newest date in the US returns sample, in Los Angeles

@@ -15,6 +15,8 @@ from test_reports_support import (
 
 from safet_tui.reports import ReportError, run_import
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 
 @pytest.fixture
 def loaded(desk):

@@ -13,6 +13,8 @@ from test_reports_support import US_RETURNS, US_SETTLEMENT, rows_of, write_rows
 from safet_tui.export.claims import CSV_COLUMNS, export_claims, neutralise
 from safet_tui.reports import run_import
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 
 def export(desk, **kw) -> str:
     out = io.StringIO(newline="")
@@ -108,7 +110,7 @@ def test_round_trip_through_an_empty_database(desk, tmp_path, clock):
 def test_cli_export_and_import(desk, tmp_path, capsys):
     from safet_tui.cli.main import main
 
-    db = str(desk.target.path)
+    db = str(desk.target)
     desk.close()
     out_csv = tmp_path / "claims.csv"
     assert main(["--db", db, "export", "--status", "resolved", "-o", str(out_csv)]) == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from test_reports_support import (
     IN_RETURNS,
     US_RETURNS,
@@ -16,6 +17,8 @@ from test_reports_support import (
 
 from safet_tui.db import Claim, ImportLog, Refund, StatusEvent
 from safet_tui.reports import run_import
+
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
 
 def test_same_files_twice_change_nothing(desk, clock):

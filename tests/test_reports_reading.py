@@ -13,6 +13,8 @@ from safet_tui.reports import run_import
 from safet_tui.reports.reading.dates import DateError, parse_instant
 from safet_tui.reports.reading.tsv import Table, column_key, decode
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 LA = ZoneInfo("America/Los_Angeles")
 
 
@@ -103,7 +105,7 @@ def test_markup_in_a_title_is_stored_and_printed_literally(empty_desk, tmp_path,
     rows[1][i] = "[bold red]x[/]"
     rows[2][rows[0].index("SafeT Action reason")] = "[red]weird[/red] reason"
     path = write_rows(tmp_path / "markup.tsv", rows)
-    db = empty_desk.target.path
+    db = empty_desk.target
     empty_desk.close()
     assert main(["--db", str(db), "import", "returns", str(path)]) == 0
     out = capsys.readouterr().out

@@ -10,6 +10,8 @@ from test_reports_support import IN_RETURNS, US_RETURNS, US_SETTLEMENT, utc
 from safet_tui.db import Account, Claim, ImportLog, Payout, Product, Refund, StatusEvent
 from safet_tui.reports import run_import
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 NOW = utc(2026, 11, 23, 12, 0, 0)
 
 

@@ -16,8 +16,7 @@ def utc(*args: int) -> datetime:
 
 
 def table_counts(database) -> dict[str, int]:
-    names = [r[0] for r in database.execute_sql(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    names = [n for n in database.get_tables() if not n.startswith("sqlite_")]  # SQLite's and PostgreSQL's
     return {n: database.execute_sql(f'SELECT COUNT(*) FROM "{n}"').fetchone()[0] for n in names}
 
 

@@ -12,10 +12,12 @@ from safet_tui import db as m
 from safet_tui.domain.clock import from_epoch, to_epoch
 from safet_tui.domain.money import Money
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 
 @pytest.fixture
-def database(tmp_path):
-    database = m.open_database(str(tmp_path / "store.db"))
+def database(fresh_db):
+    database = m.open_database(fresh_db)
     yield database
     database.close()
 
@@ -24,6 +26,7 @@ def pragma(database, name):
     return database.execute_sql(f"PRAGMA {name}").fetchone()[0]
 
 
+@pytest.mark.backends("sqlite")
 def test_sqlite_settings_are_actually_set(database):
     assert pragma(database, "journal_mode") == "wal"
     assert pragma(database, "synchronous") == 1  # NORMAL (FULL is 2)
@@ -31,6 +34,7 @@ def test_sqlite_settings_are_actually_set(database):
     assert pragma(database, "busy_timeout") == 5000
 
 
+@pytest.mark.backends("sqlite")
 def test_settings_hold_on_a_new_connection(database):
     database.close()
     database.connect()
@@ -45,8 +49,24 @@ def test_foreign_keys_are_enforced(database):
     assert m.Product.select().count() == 0
 
 
+@pytest.mark.backends("sqlite")
 def test_fts_table_exists(database):
     assert database.table_exists("message_fts")
+
+
+@pytest.mark.backends("postgresql")
+def test_postgresql_searches_message_text_on_a_gin_index(database):
+    """The filter's message branch is the GIN index over each message's words (not a LIKE scan)."""
+    from safet_tui.postgres import FTS_MATCH, ts_query
+
+    (definition,) = database.execute_sql(
+        "SELECT indexdef FROM pg_indexes WHERE tablename = 'message' AND indexname = %s", (m.PG_FTS_INDEX[0],)
+    ).fetchone()
+    assert "USING gin (to_tsvector('simple'::regconfig, body))" in definition
+    database.execute_sql("SET enable_seqscan = off")  # a tiny table: the planner would scan it
+    plan = "\n".join(r[0] for r in database.execute_sql(
+        "EXPLAIN " + FTS_MATCH.replace("?", "%s"), (ts_query(["empty", "box"]),)))
+    assert m.PG_FTS_INDEX[0] in plan, plan
 
 
 # -- URLs ------------------------------------------------------------------------

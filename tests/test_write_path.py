@@ -37,6 +37,8 @@ CLAIMED = Money.of("49.99", "USD")
 #: a generous bound for waits on events and processes; a passing test never gets near it
 TIMEOUT = 60.0
 SAMPLES = Path(__file__).resolve().parent / "samples"
+#: each test that takes ``db_path`` runs on a SQLite file and on a PostgreSQL database (conftest)
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
 TABLES = ("account", "product", "claim", "refund", "message", "attachment", "status_event", "read_mark",
           "import_log", "payout")
 
@@ -84,8 +86,19 @@ def session(path, clock: Clock, role: str, user: str, **kwargs) -> Desk:
     return Desk(str(path), clock=clock, user=user, role=role, **kwargs)
 
 
+def is_server(path) -> bool:
+    return str(path).startswith("postgresql://")
+
+
 def rows(path, sql: str, args=()) -> list[tuple]:
-    """Read with a plain sqlite3 connection: what is really in the file, whatever a Desk is bound to."""
+    """Read with a plain connection of the engine's own driver (sqlite3, psycopg): what is really
+    in the database, whatever a Desk is bound to."""
+    if is_server(path):
+        import psycopg
+
+        with psycopg.connect(str(path)) as con:
+            return [tuple(int(v) if isinstance(v, bool) else v for v in row)
+                    for row in con.execute(sql.replace("?", "%s"), args).fetchall()]
     con = sqlite3.connect(str(path))
     try:
         return con.execute(sql, args).fetchall()
@@ -142,8 +155,9 @@ def in_thread(name: str, fn, *args, **kwargs) -> tuple[threading.Thread, dict]:
 
 
 @pytest.fixture
-def db_path(tmp_path) -> Path:
-    return tmp_path / "desk.db"
+def db_path(fresh_db) -> Path | str:
+    """A new database: a SQLite file, or a PostgreSQL URL (the tests say ``str(db_path)``)."""
+    return fresh_db if is_server(fresh_db) else Path(fresh_db)
 
 
 @pytest.fixture
@@ -283,7 +297,8 @@ def test_two_processes_appealing_the_same_claims_record_one_appeal_each(db_path)
 class WriteLockHolder:
     """Another program writing: a plain sqlite3 connection that takes the write lock (BEGIN
     IMMEDIATE), changes a row and holds the lock until ``release`` is set or ``hold`` seconds
-    pass, then commits."""
+    pass, then commits. On PostgreSQL, another safet writer: a psycopg connection holding the
+    advisory lock every safet writer takes."""
 
     def __init__(self, path, hold: float = 1.0) -> None:
         self.locked, self.release, self.released = threading.Event(), threading.Event(), threading.Event()
@@ -295,10 +310,21 @@ class WriteLockHolder:
             raise self.error
 
     def _run(self, path: str, hold: float) -> None:
-        con = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        if is_server(path):
+            import psycopg
+
+            from safet_tui.transactions import WRITE_LOCK_KEY
+
+            con = psycopg.connect(path, autocommit=True)
+            begin = f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"
+        else:
+            con = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            begin = "BEGIN IMMEDIATE"
         try:
-            con.execute("BEGIN IMMEDIATE")
-            con.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('other_writer', 'was here')")
+            for statement in begin.split("; "):
+                con.execute(statement)
+            con.execute("INSERT INTO meta (key, value) VALUES ('other_writer', 'was here') "
+                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
             self.locked.set()
             self.release.wait(hold)
             con.execute("COMMIT")
@@ -533,6 +559,7 @@ except ReadOnly as exc:
 """
 
 
+@pytest.mark.backends("sqlite")
 def test_a_read_only_database_refuses_writes_in_one_line_and_changes_nothing(db_path, one, tmp_path):
     """As a user without root's override of file modes (setpriv drops it): the desk still reads,
     a write raises ReadOnly, ``safet import`` prints one line, and nothing changes."""

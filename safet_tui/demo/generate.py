@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from safet_tui.attachments import put_bytes
-from safet_tui.db import SQLITE_PRAGMAS, DbTarget, is_sqlite, meta_set, open_database, parse_db_url
+from safet_tui.db import SQLITE_PRAGMAS, DbTarget, meta_set, open_database, parse_db_url
 from safet_tui.demo import catalog as cat
 from safet_tui.demo.bulk import (
     CHUNK_MESSAGES,
@@ -32,7 +32,7 @@ from safet_tui.demo.bulk import (
 )
 from safet_tui.demo.stories import HOUR, Gen, claimable_refunds, random_asin, tell_claim
 from safet_tui.domain.marketplaces import Policies
-from safet_tui.transactions import write_transaction
+from safet_tui.transactions import close_database, write_transaction
 
 
 @dataclass
@@ -86,9 +86,9 @@ def generate(target: DbTarget | str | None, claims: int = 2000, seed: int = 7, n
     Waits up to ``lock_wait`` seconds for another writer (then :class:`~safet_tui.db.DatabaseBusy`)."""
     started = time.perf_counter()
     target = target if isinstance(target, DbTarget) else parse_db_url(target)
+    if target.kind != "sqlite":
+        return _generate_on_server(target, claims, seed, now, policies, progress, lock_wait)
     database = open_database(target)
-    if not is_sqlite(database):
-        raise ValueError("the demo generator writes SQLite databases; use a file path")
     if database.execute_sql("SELECT COUNT(*) FROM claim").fetchone()[0]:
         raise ValueError(f"{target} already holds claims; choose another --db or use --replace")
     policies = policies or Policies()
@@ -169,6 +169,27 @@ def generate(target: DbTarget | str | None, claims: int = 2000, seed: int = 7, n
             set_journal_mode(database, str(SQLITE_PRAGMAS["journal_mode"]))
     database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     return DemoResult(claims, counted["messages"], counted["refunds"], time.perf_counter() - started, str(target))
+
+
+def _generate_on_server(target: DbTarget, claims: int, seed: int, now: datetime | None, policies: Policies | None,
+                        progress, lock_wait: float) -> DemoResult:
+    """On PostgreSQL: the same rows, generated into a SQLite file and copied over (db_copy)."""
+    import tempfile
+
+    from safet_tui.db_copy import copy_database, holds_data
+
+    started = time.perf_counter()
+    database = open_database(target)
+    try:
+        if holds_data(database):
+            raise ValueError(f"{target.name} already holds data; choose another --db or use --replace")
+    finally:
+        close_database(database)
+    with tempfile.TemporaryDirectory(prefix="safet-demo-") as tmp:
+        made = generate(str(Path(tmp) / "demo.db"), claims=claims, seed=seed, now=now, policies=policies,
+                        progress=progress, lock_wait=lock_wait)
+        copy_database(str(Path(tmp) / "demo.db"), target, wait=lock_wait)
+    return DemoResult(made.claims, made.messages, made.refunds, time.perf_counter() - started, str(target))
 
 
 def default_demo_path() -> Path:

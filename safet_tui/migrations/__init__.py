@@ -42,6 +42,8 @@ class LatestSchema:
     write_transaction: Callable[[pw.Database, float], AbstractContextManager[None]]
     #: the error a database that cannot be opened raises
     error: type[Exception]
+    #: PostgreSQL's full-text index of messages (name, DDL): created with the tables, or on opening
+    pg_fts_index: tuple[str, str] = ("", "")
 
 
 def current_version(database: pw.Database) -> int | None:
@@ -58,7 +60,7 @@ def ensure_schema(database: pw.Database, latest: LatestSchema) -> None:
     version = current_version(database)
     if version is not None and version > latest.version:
         raise _newer(version, latest)
-    if version == latest.version and (not sqlite or database.table_exists("message_fts")):
+    if version == latest.version and (database.table_exists("message_fts") if sqlite else _has_fts(database, latest)):
         return
     if sqlite and version is not None:
         # playhouse.migrate rebuilds a SQLite table (copy, drop, rename) for some changes; with
@@ -74,6 +76,8 @@ def ensure_schema(database: pw.Database, latest: LatestSchema) -> None:
                     database.execute_sql(ddl)
                 if sqlite:
                     database.execute_sql(latest.fts_ddl)
+                elif latest.pg_fts_index[1]:
+                    database.execute_sql(latest.pg_fts_index[1])
                 latest.meta_set("schema_version", str(latest.version))
                 return
             if version > latest.version:
@@ -90,6 +94,8 @@ def ensure_schema(database: pw.Database, latest: LatestSchema) -> None:
                             )
                     version += 1
                     latest.meta_set("schema_version", str(version))
+            if not sqlite and latest.pg_fts_index[1]:
+                database.execute_sql(latest.pg_fts_index[1])
             if sqlite and not database.table_exists("message_fts"):
                 # An external-content FTS table starts empty: index the messages already there,
                 # or search would never find anything written before the upgrade.
@@ -98,6 +104,13 @@ def ensure_schema(database: pw.Database, latest: LatestSchema) -> None:
     finally:
         if sqlite and version is not None:
             database.execute_sql("PRAGMA foreign_keys = ON")
+
+
+def _has_fts(database: pw.Database, latest: LatestSchema) -> bool:
+    name = latest.pg_fts_index[0]
+    if not name:
+        return True
+    return database.execute_sql("SELECT 1 FROM pg_indexes WHERE indexname = %s", (name,)).fetchone() is not None
 
 
 def _newer(version: int, latest: LatestSchema) -> Exception:

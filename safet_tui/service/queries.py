@@ -13,6 +13,7 @@ from datetime import datetime
 from safet_tui.db import is_sqlite, sql_for
 from safet_tui.domain.clock import from_epoch, to_epoch
 from safet_tui.domain.money import Money
+from safet_tui.postgres import FTS_MATCH, ts_query
 from safet_tui.service.views import SORTS, TABS, ListRow, TabCount
 from safet_tui.transactions import DB
 
@@ -27,10 +28,19 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+def fts_words(text: str) -> list[str]:
+    """The words of user text for a full-text search: letters and digits only (no operator leaks)."""
+    return [w for w in "".join(ch if ch.isalnum() else " " for ch in text).split() if w]
+
+
 def fts_query(text: str) -> str:
     """User text to an FTS5 query: every word must match, as a prefix; no operators leak through."""
-    words = [w for w in "".join(ch if ch.isalnum() else " " for ch in text).split() if w]
-    return " ".join(f'"{w}"*' for w in words)
+    return " ".join(f'"{w}"*' for w in fts_words(text))
+
+
+def _like_op() -> str:
+    """LIKE is case-blind for ASCII on SQLite; ILIKE is PostgreSQL's same test."""
+    return "LIKE" if is_sqlite() else "ILIKE"
 
 
 #: ``account:Saffron`` or ``account:"Saffron Home"`` in the filter text: only that seller's claims
@@ -38,7 +48,7 @@ _ACCOUNT_TOKEN = re.compile(r'(?<!\S)account:(?:"([^"]*)"?|(\S*))', re.IGNORECAS
 
 #: the claims (and refunds) of the accounts whose name contains a text: accounts are few, so the
 #: names are matched first and the claims are then read by the account index
-_ACCOUNT_IDS = "SELECT id FROM account WHERE name LIKE ? ESCAPE '\\'"
+_ACCOUNT_IDS = "SELECT id FROM account WHERE name {op} ? ESCAPE '\\'"
 
 
 def split_account(text: str) -> tuple[str, str]:
@@ -73,7 +83,7 @@ class Filter:
     def _account_clause(self, column: str) -> tuple[str, list]:
         if not self.account:
             return "", []
-        return f" AND {column} IN ({_ACCOUNT_IDS})", [_like(self.account)]
+        return f" AND {column} IN ({_ACCOUNT_IDS.format(op=_like_op())})", [_like(self.account)]
 
     def claim_clause(self) -> tuple[str, list]:
         where, params = self._account_clause("c.account_id")
@@ -84,46 +94,40 @@ class Filter:
         if not self.text:
             return "", []
         like = _like(self.text)
-        match = fts_query(self.text)
-        if is_sqlite():
-            # One set of matching claim ids, each branch on its own index (covering index scans
-            # for the LIKEs, the FTS rowids for message text), probed by primary key. An OR of
-            # the same tests row by row walked the claim table in index order: 3-5x slower.
-            parts = [
-                "SELECT id FROM claim WHERE claim_no LIKE ? ESCAPE '\\'",
-                "SELECT id FROM claim WHERE order_id LIKE ? ESCAPE '\\'",
-                "SELECT id FROM claim WHERE product_id IN (SELECT id FROM product WHERE sku LIKE ? ESCAPE '\\' "
-                "OR asin LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\')",
-                f"SELECT id FROM claim WHERE account_id IN ({_ACCOUNT_IDS})",
-            ]
-            params: list = [like] * 6
-            if match:
+        sqlite = is_sqlite()
+        op = _like_op()
+        # One set of matching claim ids, each branch on its own index (covering index scans
+        # for the LIKEs, the full-text index for message text), probed by primary key. An OR of
+        # the same tests row by row walked the claim table in index order: 3-5x slower.
+        parts = [
+            f"SELECT id FROM claim WHERE claim_no {op} ? ESCAPE '\\'",
+            f"SELECT id FROM claim WHERE order_id {op} ? ESCAPE '\\'",
+            f"SELECT id FROM claim WHERE product_id IN (SELECT id FROM product WHERE sku {op} ? ESCAPE '\\' "
+            f"OR asin {op} ? ESCAPE '\\' OR title {op} ? ESCAPE '\\')",
+            f"SELECT id FROM claim WHERE account_id IN ({_ACCOUNT_IDS.format(op=op)})",
+        ]
+        params: list = [like] * 6
+        words = fts_words(self.text)
+        if words:
+            if sqlite:  # FTS5 (external content ``message_fts``)
                 parts.append("SELECT m.claim_id FROM message m WHERE m.id IN "
                              "(SELECT rowid FROM message_fts WHERE message_fts MATCH ?)")
-                params.append(match)
-            return " AND c.id IN (" + " UNION ALL ".join(parts) + ")", params
-        parts = [
-            "c.claim_no LIKE ? ESCAPE '\\'",
-            "c.order_id LIKE ? ESCAPE '\\'",
-            "c.product_id IN (SELECT id FROM product WHERE sku LIKE ? ESCAPE '\\' OR asin LIKE ? ESCAPE '\\' "
-            "OR title LIKE ? ESCAPE '\\')",
-            f"c.account_id IN ({_ACCOUNT_IDS})",
-        ]
-        params = [like] * 6
-        if match:
-            parts.append("c.id IN (SELECT m.claim_id FROM message m WHERE m.body LIKE ? ESCAPE '\\')")
-            params.append(like)
-        return " AND (" + " OR ".join(parts) + ")", params
+                params.append(fts_query(self.text))
+            else:  # the GIN index over each message's words
+                parts.append(FTS_MATCH)
+                params.append(ts_query(words))
+        return " AND c.id IN (" + " UNION ALL ".join(parts) + ")", params
 
     def refund_clause(self) -> tuple[str, list]:
         where, params = self._account_clause("f.account_id")
         if not self.text:
             return where, params
         like = _like(self.text)
+        op = _like_op()
         return (
-            where + " AND (f.order_id LIKE ? ESCAPE '\\' OR f.product_id IN (SELECT id FROM product WHERE "
-            "sku LIKE ? ESCAPE '\\' OR asin LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\') "
-            f"OR f.account_id IN ({_ACCOUNT_IDS}))",
+            where + f" AND (f.order_id {op} ? ESCAPE '\\' OR f.product_id IN (SELECT id FROM product WHERE "
+            f"sku {op} ? ESCAPE '\\' OR asin {op} ? ESCAPE '\\' OR title {op} ? ESCAPE '\\') "
+            f"OR f.account_id IN ({_ACCOUNT_IDS.format(op=op)}))",
             params + [like] * 5,
         )
 

@@ -67,11 +67,10 @@ class Reads(TimePassing):
         return self.lists().due_within(hours * 3600)
 
     def data_version(self) -> int:
-        """Changes whenever another connection commits (cheap to poll)."""
+        """Changes whenever another connection commits a change (cheap to poll)."""
         if is_sqlite(self.database):
             return execute("PRAGMA data_version").fetchone()[0]
-        row = execute("SELECT COALESCE(MAX(id), 0) + (SELECT COUNT(*) FROM status_event) FROM message").fetchone()
-        return int(row[0])
+        return self.change_listener().version()  # other desks' NOTIFYs (LISTEN, see postgres.py)
 
     def status_changes_after(self, event_id: int | None, limit: int = 20) -> tuple[int, list[StatusChange], int]:
         """Status changes recorded after ``event_id`` that this session did not make itself (a

@@ -38,7 +38,7 @@ from safet_tui.domain.marketplaces import Policies, Policy
 from safet_tui.domain.reasons import Evidence
 from safet_tui.outbox import queue_status_changes
 from safet_tui.service.errors import AttachmentRefused, Busy, NotFound, ReadOnly, ServiceError
-from safet_tui.transactions import DatabaseBusy, DatabaseReadOnly, write_transaction
+from safet_tui.transactions import DatabaseBusy, DatabaseReadOnly, close_database, write_transaction
 
 #: what a refused write says on a database this desk cannot change (as the transaction layer does)
 READ_ONLY = "the database is read-only: nothing can be changed here"
@@ -106,11 +106,21 @@ class Session:
                                  files_in=self.files_in)
         return sessions[key]
 
+    def change_listener(self):
+        """PostgreSQL: this desk's LISTEN connection, counting other desks' writes (opened on first use)."""
+        listener = self.__dict__.get("_listener")
+        if listener is None:
+            from safet_tui.postgres import ChangeListener
+
+            listener = self.__dict__["_listener"] = ChangeListener(self.database)
+        return listener
+
     def close(self) -> None:
         for other in self.__dict__.get("_sessions", {}).values():
             other.close()
-        if not self.database.is_closed():
-            self.database.close()
+        if (listener := self.__dict__.pop("_listener", None)) is not None:
+            listener.close()
+        close_database(self.database)  # on PostgreSQL every pooled connection of this desk
 
     def now(self) -> datetime:
         return self.clock.now()

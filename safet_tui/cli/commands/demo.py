@@ -25,10 +25,10 @@ def run(args: argparse.Namespace) -> int:
         err("safet: error: --claims must be 0 or more")
         return 2
     target = parse_db_url(args.db or str(default_demo_path()))
+    if target.kind != "sqlite":
+        return _on_server(args, target)
     path = target.path
-    if target.kind != "sqlite" or path is None:
-        err("safet: error: the demo generator writes SQLite database files; give --db a path")
-        return 2
+    assert path is not None
     exists = path.exists()
     if exists and args.replace:
         replace_database(target)
@@ -43,9 +43,41 @@ def run(args: argparse.Namespace) -> int:
         size = path.stat().st_size
         err(f"Done in {result.seconds:.1f} s: {result.claims:,} claims, {result.messages:,} messages, "
             f"{result.refunds:,} refunds, {size / 1e6:.1f} MB.")
+    return _then_open(args, target)
+
+
+def _then_open(args: argparse.Namespace, target) -> int:
     if args.open:
-        args.db = str(target.path)
+        args.db = str(target)
         from safet_tui.cli.commands.desk import run_desk
 
         return run_desk(args)
     return 0
+
+
+def _on_server(args: argparse.Namespace, target) -> int:
+    """The demo on a PostgreSQL database (made with createdb): held data stays unless --replace."""
+    from safet_tui.cli.output import err
+    from safet_tui.db import open_database
+    from safet_tui.db_copy import clear_database, holds_data
+    from safet_tui.demo.generate import generate
+    from safet_tui.transactions import close_database
+
+    database = open_database(target)
+    try:
+        held = holds_data(database)
+        if held and args.replace:
+            clear_database(database)
+            held = {}
+    finally:
+        close_database(database)
+    if not (held and args.if_missing):
+        err(f"Creating a demo database with {args.claims:,} claims on {target.name} …")
+        try:
+            result = generate(target, claims=args.claims, seed=args.seed)
+        except ValueError as exc:  # the database already holds data
+            err(f"safet: error: {exc}")
+            return 1
+        err(f"Done in {result.seconds:.1f} s: {result.claims:,} claims, {result.messages:,} messages, "
+            f"{result.refunds:,} refunds.")
+    return _then_open(args, target)
