@@ -124,6 +124,21 @@ def _busy(wait: float) -> DatabaseBusy:
 
 
 @contextmanager
+def read_snapshot(database: pw.Database) -> Iterator[None]:
+    """Several reads that see one state of the database: a claim's row and its thread read
+    while another terminal commits a reply must not disagree (the reply without its status).
+    A deferred transaction on SQLite (WAL: it never waits for or blocks a writer); REPEATABLE
+    READ on PostgreSQL. Inside a transaction it is that transaction."""
+    if database.transaction_depth() > 0:
+        yield
+        return
+    with database.atomic():
+        if not isinstance(database, pw.SqliteDatabase):
+            database.execute_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
+
+
+@contextmanager
 def write_transaction(database: pw.Database, wait: float) -> Iterator[None]:
     """One write transaction that holds the write lock from its first statement (``BEGIN
     IMMEDIATE`` on SQLite; on PostgreSQL a transaction-scoped advisory lock every safet writer

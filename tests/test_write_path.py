@@ -614,3 +614,38 @@ def test_a_database_in_a_read_only_folder_is_read_as_it_stands_and_refuses_write
     assert write.returncode == 1
     assert write.stderr.strip().splitlines() == ["safet: error: the database is read-only: nothing can be changed here"]
     assert snapshot(db) == before
+
+
+@pytest.mark.backends("sqlite")  # two desks on one server URL in one thread share a pooled connection
+def test_a_claim_is_read_in_one_snapshot_while_another_terminal_replies(demo_db, clock):
+    """The claim's row and its thread come from one state of the database: a reply committed by
+    another terminal between the two reads is either wholly in the view or wholly not (it was
+    seen as the reply on the thread with the claim still awaiting it)."""
+    from safet_tui.service.desk import Desk
+
+    reader, other = Desk(str(demo_db), clock=clock, user="a"), Desk(str(demo_db), clock=clock, user="b")
+    try:
+        claim_no = reader.window("awaiting", 0, 1)[0].claim_no
+        real_thread = type(reader)._thread
+        replied = []
+
+        def thread_after_a_reply(self, c, atts):
+            if self is reader and not replied:
+                replied.append(True)
+                other.reply(claim_no, "sent from the other terminal")
+            return real_thread(self, c, atts)
+
+        type(reader)._thread = thread_after_a_reply
+        try:
+            view = reader.claim(claim_no)
+        finally:
+            type(reader)._thread = real_thread
+        assert replied
+        bodies = [m.body for m in view.thread]
+        assert view.status.value == "awaiting" and "sent from the other terminal" not in bodies
+        after = reader.claim(claim_no)
+        assert after.status.value == "investigating"
+        assert "sent from the other terminal" in [m.body for m in after.thread]
+    finally:
+        reader.close()
+        other.close()

@@ -34,6 +34,7 @@ from safet_tui.service.views import (
     TabCount,
     ThreadItem,
 )
+from safet_tui.transactions import read_snapshot
 
 if TYPE_CHECKING:
     from safet_tui.domain.eligibility import Eligibility
@@ -116,8 +117,8 @@ class Reads(TimePassing):
 
     def claim(self, claim_no: str, with_thread: bool = True) -> ClaimView:
         self.catch_up()
-        c = self._claim(claim_no)
-        return self._claim_view(c, with_thread)
+        with read_snapshot(self.database):
+            return self._claim_view(self._claim(claim_no), with_thread)
 
     def _claim_view(self, c: Claim, with_thread: bool) -> ClaimView:
         account = Account.get_by_id(c.account_id)
