@@ -88,3 +88,22 @@ async def test_ctrl_e_in_a_browser_says_there_is_no_editor_and_the_desk_goes_on(
         await pilot.press("r", "ctrl+e")
         await wait_for(pilot, lambda: toast_says(app, "$EDITOR is not available in the browser"))
         assert app.is_running and app.screen is thread and thread.has_class("-replying")
+
+
+
+async def test_the_evidence_box_starts_in_the_folder_and_completes_only_inside_it(demo_db, clock, places):
+    """The new-claim form's evidence box (ctrl+t) keeps to the visitor's folder like every other
+    path box: it started in the server's working directory and completed any folder."""
+    from safet_tui.screens.evidence import EvidenceDialog
+
+    folder, _ = places
+    (folder / "invoice.pdf").write_text("x")
+    app = SafetApp(visitor_desk(demo_db, clock, folder), desk_config())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.push_screen(EvidenceDialog([], app.desk.check_attachment, app.desk.files_in))
+        dialog = await wait_for_screen(pilot, EvidenceDialog)
+        box = dialog.query_one("#paths", Input)
+        assert box.value == str(folder) + os.sep
+        assert await box.suggester.get_suggestion(str(folder) + os.sep + "inv") == str(folder / "invoice.pdf")
+        assert await box.suggester.get_suggestion("/et") is None

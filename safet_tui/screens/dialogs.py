@@ -68,8 +68,9 @@ class PathInput(Input):
 
     BINDINGS = [Binding("tab", "complete", "Complete", show=False, id="path.complete")]
 
-    def __init__(self, value: str, root: Path | None = None, **kwargs) -> None:
-        super().__init__(value, suggester=PathSuggester(root), **kwargs)
+    def __init__(self, value: str, root: Path | None = None, suggester: PathSuggester | None = None,
+                 **kwargs) -> None:
+        super().__init__(value, suggester=suggester or PathSuggester(root), **kwargs)
 
     def action_complete(self) -> None:
         self.cursor_position = len(self.value)

@@ -21,7 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from safet_tui.domain.reasons import Evidence
-from safet_tui.screens.dialogs import PathSuggester
+from safet_tui.screens.dialogs import PathInput, PathSuggester, start_path
 from safet_tui.service.desk import ServiceError
 from safet_tui.widgets.text import literal
 
@@ -66,12 +66,13 @@ class EvidenceDialog(ModalScreen[list[str] | None]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
-        Binding("tab", "complete", "Complete", show=False, id="dialog.complete"),
     ]
 
-    def __init__(self, missing: list[Evidence], check: Callable[[str], None]) -> None:
+    def __init__(self, missing: list[Evidence], check: Callable[[str], None], root: Path | None = None) -> None:
         super().__init__()
         self.missing = missing
+        #: the only folder paths may come from (a browser visitor's), else anywhere
+        self.root = root
         #: ``check(path)`` refuses (ServiceError) a file that cannot be attached
         self.check = check
 
@@ -82,16 +83,11 @@ class EvidenceDialog(ModalScreen[list[str] | None]):
             yield Label(literal(order, newlines=True))
             yield Label("One file each, in this order, separated by spaces (quote a path with spaces, as a "
                         "drag and drop does); tab completes, enter attaches.", classes="hint")
-            yield Input(str(Path.cwd()) + os.sep, id="paths", suggester=LastPathSuggester())
+            yield PathInput(start_path(self.root), suggester=LastPathSuggester(self.root), id="paths")
             yield Label("", id="error")
 
     def on_mount(self) -> None:
         self.query_one("#paths", Input).focus()
-
-    def action_complete(self) -> None:
-        box = self.query_one("#paths", Input)
-        box.cursor_position = len(box.value)
-        box.action_cursor_right()
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -328,7 +328,7 @@ class NewClaimScreen(NewClaimDraft):
             if paths:
                 self.recheck()
 
-        self.app.push_screen(EvidenceDialog(missing, self.desk.check_attachment), got)
+        self.app.push_screen(EvidenceDialog(missing, self.desk.check_attachment, self.desk.files_in), got)
 
     @on(Button.Pressed, "#attach")
     def _attach_pressed(self) -> None:
