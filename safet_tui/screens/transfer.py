@@ -14,14 +14,13 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, Select, Static
 
 from safet_tui.messages import REFUSALS, Change, Changed, ExportScope
 from safet_tui.screens.claim_actions import say
-from safet_tui.screens.dialogs import PathSuggester, _Dialog, start_path
+from safet_tui.screens.dialogs import PathInput, _Dialog, start_path
 from safet_tui.service.desk import Desk, ServiceError, reporting_waits
 from safet_tui.widgets.text import literal
 
@@ -60,8 +59,6 @@ KINDS = [("Detect from the file", "auto"), ("Returns report", "returns"),
 
 
 class ImportDialog(_Dialog):
-    BINDINGS = [Binding("tab", "complete", "Complete", show=False, id="import.complete")]
-
     @dataclass
     class Progressed(Message):
         bubble: ClassVar[bool] = False
@@ -84,7 +81,7 @@ class ImportDialog(_Dialog):
         with Vertical(classes="dialog"):
             yield Label("Import a Seller Central report", classes="dialog-title")
             yield Select(KINDS, value="auto", allow_blank=False, id="kind")
-            yield Input(start_path(self.desk.files_in), id="path", suggester=PathSuggester(self.desk.files_in))
+            yield PathInput(start_path(self.desk.files_in), self.desk.files_in, id="path")
             yield Input(placeholder="account name (blank: the one account of the report's marketplace)",
                         id="account")
             yield Checkbox("Dry run: report what would change, write nothing", id="dry")
@@ -103,14 +100,6 @@ class ImportDialog(_Dialog):
 
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()
-
-    def action_complete(self) -> None:
-        box = self.query_one("#path", Input)
-        if box.has_focus:
-            box.cursor_position = len(box.value)
-            box.action_cursor_right()
-        else:
-            self.focus_next()
 
     @on(Input.Submitted, "#path")
     @on(Button.Pressed, "#go")
@@ -203,7 +192,7 @@ class ExportDialog(_Dialog):
             yield Label(literal(f"Saved in {folder} (type another path to change it; an existing file is "
                                 "replaced only when you confirm)"), classes="dialog-hint", id="folder")
             name = f"safet-claims-{self.status or 'all'}.csv"
-            yield Input(str(folder / name), id="path", suggester=PathSuggester(self.desk.files_in))
+            yield PathInput(str(folder / name), self.desk.files_in, id="path")
             yield Label("", classes="dialog-error", id="error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel (esc)", id="close")
