@@ -19,7 +19,6 @@ from textual.dom import DOMNode
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.signal import Signal
-from textual.widgets import Input, TextArea
 from textual.worker import WorkerFailed
 
 from safet_tui.config import Config
@@ -146,18 +145,6 @@ class SafetApp(TypeAheadApp):
         """Our own write: the poll will not see it as news (the version moves on here)."""
         self._data_version = self.desk.data_version()
         self.data_changed.publish(message.change)
-
-    async def _on_key(self, event: events.Key) -> None:
-        """Keep text typed right behind a key that opens an editor (r, n, /): in a fast burst the
-        keys behind "r" are queued on the list and reach the app once the editor has the focus,
-        where they would run as commands ("m" marks unread). A text widget consumes every printable
-        key, so a printable key that reaches the app while one is focused was meant for it."""
-        focused = self.focused
-        editable = isinstance(focused, Input) or (isinstance(focused, TextArea) and not focused.read_only)
-        if event.is_printable and editable:
-            assert focused is not None
-            focused.post_message(events.Key(event.key, event.character))
-            event.prevent_default()  # App's own handler (bindings) must not run it as well
 
     # -- what cannot be done here: said in one line, never a traceback ---------------------------
     async def run_action(self, action: Any, default_namespace: DOMNode | None = None,
