@@ -33,16 +33,10 @@ def thread_claims(desk) -> dict[int, tuple[str, int]]:
     return out
 
 
-async def _workers_done(app) -> None:
-    """Every worker finished; one the desk cancelled for a newer one (an exclusive group) is done too."""
-    from textual.worker import WorkerCancelled
-
-    while True:
-        try:
-            await app.workers.wait_for_complete()
-            return
-        except WorkerCancelled:
-            await asyncio.sleep(0.01)  # the manager drops it once its task is done
+def order_id(desk) -> str:
+    """The order id of the claim a third of the way into the claim table (by id)."""
+    return desk.database.execute_sql(
+        "SELECT order_id FROM claim WHERE id >= (SELECT MAX(id) / 3 FROM claim) ORDER BY id LIMIT 1").fetchone()[0]
 
 
 async def settle(app, pilot) -> None:
@@ -74,7 +68,8 @@ async def measure(db: str, runs: int, word: str) -> dict:
     desk = Desk(db, user="bench")
     samples: dict[str, list[float]] = {k: [] for k in (
         "home_first_paint", "tab_switch", "cursor_down", "page_down", "jump_last",
-        "filter_fts", "filter_keystroke", "thread_open_5", "thread_open_200")}
+        "filter_fts", "filter_keystroke", "filter_order_keystroke", "filter_clear", "thread_open_5",
+        "thread_open_200")}
     info: dict = {}
 
     # Home screen first paint: a new app each run, from constructing it to the first frame
@@ -142,7 +137,29 @@ async def measure(db: str, runs: int, word: str) -> dict:
             samples["filter_fts"].append(t - applied[-1])
             info["filter_matches"] = cl.total
             await settle(app, pilot)
-            home.action_clear_filter()
+            # clearing it: escape in the filter box to the unfiltered list painted with its counts
+            before = home._counts
+            samples["filter_clear"].append(await timed(
+                "escape", lambda before=before: cl.text == "" and list_ready(cl) and home._counts is not before))
+
+        # An order id typed in full (a claim a third of the way into the table, in any tab).
+        order = order_id(desk)
+        info["filter_order_id"] = order
+        for _ in range(runs):
+            await pilot.press("1")
+            await settle(app, pilot)
+            await pilot.press("slash")
+            await settle(app, pilot)
+            before = home._counts
+            await pilot.press(*order[:-1])
+            waiter = app.probe.expect(
+                lambda before=before: cl.text == order and list_ready(cl) and home._counts is not before)
+            t0 = time.perf_counter()
+            await pilot.press(order[-1])
+            samples["filter_order_keystroke"].append(await waiter.wait() - t0)
+            info["filter_order_matches"] = sum(c.total for c in home._counts.values())
+            await settle(app, pilot)
+            await pilot.press("escape")
             await settle(app, pilot)
 
         # Open a thread: from the push to the first frame showing its messages.
