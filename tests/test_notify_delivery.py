@@ -102,6 +102,44 @@ email = "bob@example.com"
         assert got == ["bob@example.com"] * 2 + ["maria@example.com"] * 2
 
 
+def test_a_recipient_refused_again_and_again_is_given_up_on_not_tried_for_ever(demo_db, clock, tmp_path,
+                                                                               clock_at, capsys):
+    from safet_tui.domain.notices import GIVE_UP_AFTER, retry_delay
+
+    decide(demo_db, clock)
+    users = """
+[notifications.users.maria]
+email = "maria@example.com"
+
+[notifications.users.bob]
+email = "bob@example.com"
+"""
+    args = ["notify", "--no-reminders", "--db", str(demo_db), "--config"]
+    con = sqlite3.connect(demo_db)
+    with MailServer() as server:
+        server.recorder.refuse_rcpt = "bob@example.com"
+        cfg = str(write_config(tmp_path / "c.toml", server.port, users=users))
+        (first,) = con.execute("SELECT id FROM outbox WHERE kind = 'status'").fetchone()
+        row = lambda: con.execute("SELECT done_at, attempts, last_error FROM outbox WHERE id = ?",  # noqa: E731
+                                  (first,)).fetchone()
+        for attempt in range(1, GIVE_UP_AFTER + 1):
+            capsys.readouterr()
+            assert main([*args, cfg]) == 0
+            err = capsys.readouterr().err
+            assert "refused: bob@example.com" in err
+            assert ("given up" in err) == (attempt == GIVE_UP_AFTER)
+            clock_at["now"] += retry_delay(attempt)
+        done, attempts, error = row()
+        assert done is not None and attempts == GIVE_UP_AFTER
+        assert error.startswith(f"given up after {GIVE_UP_AFTER} failed tries: bob@example.com")
+        clock_at["now"] += timedelta(hours=2)
+        assert main([*args, cfg]) == 0  # the notice is not tried again
+        assert row()[1] == GIVE_UP_AFTER
+        maria = [r for _, r in server.recorder.envelopes if r == ["maria@example.com"]]
+        assert len(maria) == len(server.recorder.envelopes)
+    con.close()
+
+
 def test_watch_sends_as_changes_happen_and_stops_cleanly(tmp_path):
     db = tmp_path / "live.db"
     generate(str(db), claims=60, seed=3, now=datetime.now(UTC))
@@ -129,6 +167,21 @@ def test_watch_sends_as_changes_happen_and_stops_cleanly(tmp_path):
                 proc.kill()
         assert proc.returncode == 0, err
         assert "stopped" in err and "Traceback" not in err
+
+
+def test_each_changes_subject_names_the_status_it_led_to_not_where_the_claim_is_now(demo_db, clock, tmp_path,
+                                                                                    clock_at):
+    seller = Desk(str(demo_db), clock=clock, user="maria")
+    no = investigating(seller, 1)[0]
+    seller.as_role("amazon", "ivan").request_info(no, "Invoice please")
+    seller.close()
+    clock_at["now"] = NOW + timedelta(days=8)  # no reply: the run's catch-up ends the claim first
+    with MailServer() as server:
+        cfg = write_config(tmp_path / "c.toml", server.port)
+        assert main(["notify", "--no-reminders", "--db", str(demo_db), "--config", str(cfg)]) == 0
+        assert sorted(m["Subject"] for m in server.messages if no in m["Subject"]) == [
+            f"[safet] Claim {no}: Awaiting Seller Response · amazon.com",
+            f"[safet] Claim {no}: Resolved (No-Grant) · amazon.com"]
 
 
 def test_a_reply_by_passing_is_mailed_as_the_claims_end(demo_db, clock, tmp_path, clock_at):

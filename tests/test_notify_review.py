@@ -96,6 +96,7 @@ class _Collect:
         pass
 
 
+@pytest.mark.backends("sqlite", "postgresql")
 def test_a_second_run_started_while_one_is_sending_sends_nothing_twice(demo_db, clock, tmp_path, fixed):
     from safet_tui.config import load_config
     from safet_tui.notify.compose import Links

@@ -11,7 +11,10 @@
 - Who is told: each person's subscriptions (``all``, ``touched``: claims they acted on,
   ``account:NAME``); nobody is told of their own change, so an investigator's decision goes to
   the seller, not to the investigator.
-- A failed delivery is tried again later, waiting longer each time (:func:`retry_delay`).
+- A failed delivery is tried again later, waiting longer each time (:func:`retry_delay`). A
+  recipient the mail server refuses (a 5xx answer: no such mailbox, policy) is given up on once
+  the notice has failed :data:`GIVE_UP_AFTER` times, so a dead address does not cost a try an hour
+  for ever; a server that cannot be reached is tried again without end (nothing was refused).
 """
 
 from __future__ import annotations
@@ -150,6 +153,15 @@ def change_words(action: str, actor: str, user: str) -> str:
 def retry_delay(attempts: int) -> timedelta:
     """How long to wait after the ``attempts``-th failed try: 1, 2, 4 … minutes, at most an hour."""
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
+
+
+#: failed tries of a notice after which a recipient the server refuses is given up on
+GIVE_UP_AFTER = 6
+
+
+def gives_up(attempts: int) -> bool:
+    """Whether a notice refused on its ``attempts``-th failed try is given up (done, unsent)."""
+    return attempts >= GIVE_UP_AFTER
 
 
 def digest_due(last_sent: datetime | None, now: datetime, minutes: int) -> bool:

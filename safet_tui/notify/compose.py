@@ -84,6 +84,10 @@ def subject(n: Notice) -> str:
     if n.reminder is not None:
         kind, level, _at = n.reminder
         what = f"{kind.label.lower()} {'passed' if level is Level.PASSED else level.label}"
+    elif n.change is not None and n.change[1] != n.status:
+        # the status this change led to, not where the claim stands by the time it is sent (a
+        # reply-by that passed, then the investigator's decision, read in one run: two e-mails)
+        what = n.change[1]
     else:
         what = n.status + (f" ({n.outcome})" if n.outcome else "")
     return one_line(f"{n.subject_id}: {what} · {n.marketplace}")

@@ -23,7 +23,14 @@ import peewee as pw
 
 from safet_tui.db import sql_for
 from safet_tui.domain.clock import to_epoch
-from safet_tui.domain.notices import KEEP_SENT, digest_due, retry_delay, wants
+from safet_tui.domain.notices import (
+    GIVE_UP_AFTER,
+    KEEP_SENT,
+    digest_due,
+    gives_up,
+    retry_delay,
+    wants,
+)
 from safet_tui.notify.compose import Links, build
 from safet_tui.notify.gather import PAGE, Notice, pending_ids, read
 from safet_tui.notify.reminders import queue_reminders
@@ -49,6 +56,8 @@ class RunResult:
     notices_done: int = 0
     held: int = 0
     refused: list[str] = field(default_factory=list)
+    #: notices given up on: refused too many times (their recipient, the server's last answer)
+    given_up: list[str] = field(default_factory=list)
     error: str = ""
     #: asked to stop before every notice was sent (the rest wait for the next run)
     stopped: bool = False
@@ -65,6 +74,8 @@ class RunResult:
             parts.append(f"{self.held} held for the next digest or retry")
         if self.refused:
             parts.append(f"{len(self.refused)} refused")
+        if self.given_up:
+            parts.append(f"{len(self.given_up)} given up after {GIVE_UP_AFTER} failed tries")
         if self.stopped:
             parts.append("stopped: the rest is sent next time")
         return "; ".join(parts)
@@ -143,7 +154,7 @@ class Notifier:
         except MailError as exc:
             result.error = str(exc)
             if not isinstance(exc, NotConfigured):
-                self._retry_later(ids, now, result.error)
+                self._retry_later(ids, now, result.error, result)
         except _Stopped:
             result.stopped = True
         finally:
@@ -220,7 +231,10 @@ class Notifier:
             transport.send(msg, email)
         except Refused as exc:
             result.refused.append(f"{email}: {exc}")
-            self._retry_later(oids, now, str(exc))
+            # given up on only when each notice goes to one person at a time: a digest's notices
+            # may still be owed to others whose digest is not due yet
+            self._retry_later(oids, now, f"{email}: {exc}", result,
+                              refused=self.settings.digest_minutes <= 0)
             return False
         result.sent += 1
         return True
@@ -239,8 +253,10 @@ class Notifier:
                 self.database.execute_sql(sql_for(self.database, "UPDATE outbox SET done_at = ? WHERE id = ?"),
                                           (to_epoch(now), oid))
 
-    def _retry_later(self, ids: list[int], now: datetime, error: str) -> None:
-        """Not sent this time: try again after a pause that grows with each failure."""
+    def _retry_later(self, ids: list[int], now: datetime, error: str, result: RunResult, *,
+                     refused: bool = False) -> None:
+        """Not sent this time: try again after a pause that grows with each failure; a notice the
+        server refused once too often (``refused``) is done, unsent, its last answer kept."""
         if not ids:
             return
         with write_transaction(self.database, self.lock_wait):
@@ -249,9 +265,14 @@ class Notifier:
                 part = ids[start:start + PAGE]
                 rows += self._sql(f"SELECT id, attempts FROM outbox WHERE done_at IS NULL AND id IN "
                                   f"({', '.join('?' * len(part))})", tuple(part))
+            done = [(oid, a) for oid, a in rows if refused and gives_up(a + 1)]
             self.database.cursor().executemany(
                 sql_for(self.database, "UPDATE outbox SET attempts = ?, next_try_at = ?, last_error = ? WHERE id = ?"),
                 [(a + 1, to_epoch(now + retry_delay(a + 1)), error[:500], oid) for oid, a in rows])
+            self.database.cursor().executemany(
+                sql_for(self.database, "UPDATE outbox SET done_at = ?, last_error = ? WHERE id = ?"),
+                [(to_epoch(now), f"given up after {a + 1} failed tries: {error}"[:500], oid) for oid, a in done])
+        result.given_up += [error] * len(done)
 
     # -- watching -------------------------------------------------------------------------------
     def watch(self, make_transport: Callable[[], Transport], report: Callable[[RunResult], None],
@@ -276,13 +297,27 @@ class Notifier:
                     return
 
 
+#: the PostgreSQL session lock one ``safet notify`` run holds while it sends (the ASCII of "NOTIFY")
+NOTIFY_LOCK_KEY = 0x4E4F54494659
+
+
 @contextmanager
 def sending_alone(database: pw.Database) -> Iterator[bool]:
     """Whether this is the only run sending: two runs at once (cron starting the next while a big
-    batch is still going, or beside ``--watch``) would read the same pending notices and both send
-    them. A lock on a file beside an SQLite database, held for the run and let go by the system
-    if the process dies; on PostgreSQL (no file) every run sends."""
-    path = database.database if isinstance(database, pw.SqliteDatabase) else ""
+    batch is still going, or beside ``--watch``, or on another machine) would read the same
+    pending notices and both send them. On SQLite a lock on a file beside the database; on
+    PostgreSQL a session advisory lock on the run's connection. Either is let go by the system if
+    the process dies."""
+    if not isinstance(database, pw.SqliteDatabase):
+        if not database.execute_sql("SELECT pg_try_advisory_lock(%s)", (NOTIFY_LOCK_KEY,)).fetchone()[0]:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            database.execute_sql("SELECT pg_advisory_unlock(%s)", (NOTIFY_LOCK_KEY,))
+        return
+    path = database.database
     if not path or path == ":memory:" or str(path).startswith("file:"):
         yield True
         return

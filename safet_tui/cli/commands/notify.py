@@ -60,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
         nonlocal failed
         for line in result.refused:
             output.err(f"safet notify: refused: {clean(line)}")
+        for line in result.given_up:
+            output.err(f"safet notify: given up (the outbox keeps why): {clean(line)}")
         if result.error:
             failed = True
             output.err(f"safet notify: {clean(result.error)}; nothing was lost, the outbox keeps it for the next run")
