@@ -185,6 +185,32 @@ def test_saved_name_never_leaves_the_folder(desk, tmp_path):
     assert safe_name("a\\b/c:d.pdf") == "c_d.pdf"
 
 
+def test_viewer_copies_older_than_a_day_are_swept_and_nothing_else(desk, tmp_path, monkeypatch):
+    import os
+    import time
+
+    from safet_tui.service.attachment_files import VIEW_KEEP_S, VIEW_PREFIX, sweep_view_copies
+
+    monkeypatch.setattr(attachment_files.tempfile, "tempdir", str(tmp_path))
+    old = time.time() - VIEW_KEEP_S - 60
+    stale, fresh, other = tmp_path / f"{VIEW_PREFIX}old", tmp_path / f"{VIEW_PREFIX}new", tmp_path / "mine"
+    for folder in (stale, fresh, other):
+        folder.mkdir()
+        (folder / "label.jpg").write_bytes(b"x")
+    (tmp_path / f"{VIEW_PREFIX}link").symlink_to(other, target_is_directory=True)
+    for folder in (stale, other, tmp_path / f"{VIEW_PREFIX}link"):
+        os.utime(folder, (old, old), follow_symlinks=False)
+    claim_no = desk.window("awaiting", 0, 1)[0].claim_no
+    src = tmp_path / "x.txt"
+    src.write_text("evidence")
+    desk.reply(claim_no, "file", [str(src)])
+    copy = desk.viewable_copy(desk.claim(claim_no).attachments[-1].id)  # sweeps before copying
+    assert copy.parent.parent == tmp_path and copy.read_text() == "evidence"
+    assert not stale.exists() and fresh.exists() and (other / "label.jpg").exists()
+    assert (tmp_path / f"{VIEW_PREFIX}link").is_symlink()
+    assert sweep_view_copies(str(tmp_path)) == 0
+
+
 # -- b. files on an appeal ------------------------------------------------------------------------------
 async def test_appeal_carries_evidence_files(demo_db, clock, tmp_path):
     claim_no = _appealable(Desk(str(demo_db), clock=clock, user="tester"))

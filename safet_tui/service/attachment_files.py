@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
+import time
 import unicodedata
 from pathlib import Path
 
@@ -17,6 +19,9 @@ from safet_tui.service.views import AttachmentView
 #: characters never written into a saved file's name (separators, shell and Windows specials)
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f-\x9f/\\:*?"<>|\u200b-\u200f\u202a-\u202e\u2066-\u2069]')
 MAX_NAME = 180
+#: the folders of copies handed to a viewer: removed once older than a day (the viewer runs on its
+#: own and may read its file late, so a copy cannot go the moment it is handed over)
+VIEW_PREFIX, VIEW_KEEP_S = "safet-view-", 24 * 3600
 
 
 class FileExists(ServiceError):
@@ -98,6 +103,33 @@ class AttachmentFiles(Reads):
 
     def viewable_copy(self, attachment_id: int) -> Path:
         """A private copy (0600, in a folder of its own, 0700) under the attachment's own name, so
-        a viewer knows its type from the extension."""
-        folder = tempfile.mkdtemp(prefix="safet-view-")
+        a viewer knows its type from the extension. Copies handed over more than a day ago go."""
+        sweep_view_copies()
+        folder = tempfile.mkdtemp(prefix=VIEW_PREFIX)
         return self.save_attachment(attachment_id, folder)
+
+
+def sweep_view_copies(root: str | None = None, now: float | None = None) -> int:
+    """Remove this user's viewer copies older than :data:`VIEW_KEEP_S`; how many folders went.
+    Only folders named by :meth:`viewable_copy`, owned by this user, never a link."""
+    root = root or tempfile.gettempdir()
+    now = time.time() if now is None else now
+    gone = 0
+    try:
+        entries = list(os.scandir(root))
+    except OSError:
+        return 0
+    for entry in entries:
+        if not entry.name.startswith(VIEW_PREFIX):
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+            if entry.is_symlink() or not entry.is_dir(follow_symlinks=False) or st.st_uid != os.getuid():
+                continue
+            if now - st.st_mtime < VIEW_KEEP_S:
+                continue
+            shutil.rmtree(entry.path)
+            gone += 1
+        except OSError:
+            continue
+    return gone
