@@ -6,7 +6,15 @@ from __future__ import annotations
 import os
 
 import pytest
-from desk_support import desk_config, settle, text, toast_says, wait_for, wait_for_screen
+from desk_support import (
+    desk_config,
+    screen_text,
+    settle,
+    text,
+    toast_says,
+    wait_for,
+    wait_for_screen,
+)
 from textual.widgets import Input
 
 from safet_tui.app import SafetApp
@@ -107,3 +115,49 @@ async def test_the_evidence_box_starts_in_the_folder_and_completes_only_inside_i
         assert box.value == str(folder) + os.sep
         assert await box.suggester.get_suggestion(str(folder) + os.sep + "inv") == str(folder / "invoice.pdf")
         assert await box.suggester.get_suggestion("/et") is None
+
+
+def test_an_attachment_is_saved_only_into_the_folder_and_never_opened_on_the_server(demo_db, clock, places):
+    folder, _secret = places
+    (folder / "photo.jpg").write_bytes(b"a photo of the label")
+    desk = visitor_desk(demo_db, clock, folder)
+    try:
+        claim_no = desk.window("awaiting", 0, 1)[0].claim_no
+        desk.reply(claim_no, "photo attached", ["photo.jpg"])
+        att = desk.claim(claim_no).attachments[-1]
+        assert desk.default_save_dir() == folder
+        outside = folder.parent.parent / "dot-ssh"
+        for where in (str(outside), "../../dot-ssh", str(folder / ".." / "bob")):
+            with pytest.raises(ServiceError, match="only files in your folder ana/"):
+                desk.save_attachment(att.id, where)
+        assert not outside.exists() and not (folder.parent / "bob").exists()
+        assert desk.save_attachment(att.id, "saved") == folder / "saved" / "photo.jpg"
+        with pytest.raises(ServiceError, match="viewer would open on the server"):
+            desk.viewable_copy(att.id)
+    finally:
+        desk.close()
+
+
+async def test_v_in_the_browser_says_the_viewer_is_the_servers_and_starts_nothing(demo_db, clock, places,
+                                                                                  monkeypatch):
+    from safet_tui.screens import attachments as files_screen
+
+    folder, _secret = places
+    (folder / "invoice.pdf").write_bytes(b"%PDF-1.4")
+    started: list[list[str]] = []
+    monkeypatch.setattr(files_screen, "launch", started.append)
+    monkeypatch.setattr(files_screen.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.delenv("SSH_CONNECTION", raising=False)
+    monkeypatch.delenv("SSH_TTY", raising=False)
+    desk = visitor_desk(demo_db, clock, folder)
+    claim_no = desk.window("awaiting", 0, 1)[0].claim_no
+    desk.reply(claim_no, "invoice attached", ["invoice.pdf"])
+    app = SafetApp(desk, desk_config(), open_claim=claim_no)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await wait_for_screen(pilot, ThreadScreen)
+        await pilot.press("v")
+        await wait_for_screen(pilot, files_screen.AttachmentsScreen)
+        await wait_for(pilot, lambda: "invoice.pdf" in screen_text(app))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: toast_says(app, "In the browser a viewer would open on the server"))
+        assert started == []

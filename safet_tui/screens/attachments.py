@@ -119,6 +119,8 @@ class AttachmentsScreen(_Dialog):
         if att is None:
             return
         command, why = viewer()
+        if self.desk.files_in is not None:  # a browser visitor: the server's screen is not theirs
+            command, why = None, "In the browser a viewer would open on the server: s saves the file into your folder"
         if command is None:
             say(self, why, severity="warning", timeout=8)
             return

@@ -64,7 +64,8 @@ class AttachmentFiles(Reads):
         return AttachmentView(a.id, a.name, a.size, a.sha256, a.media_type, a.created_at, a.message_id)
 
     def default_save_dir(self) -> Path:
-        return default_save_dir()
+        """Your Downloads folder; a desk kept to one folder (a browser visitor's): that folder."""
+        return self.files_in if self.files_in is not None else default_save_dir()
 
     def save_attachment(self, attachment_id: int, folder: str | os.PathLike, *, overwrite: bool = False) -> Path:
         """Copy an attachment out of the store into ``folder`` (created if missing) as a file only
@@ -73,7 +74,9 @@ class AttachmentFiles(Reads):
         source = self.attachment_path(att.sha256)
         if not source.is_file():
             raise ServiceError(f"{att.name}: the stored file is missing from {self.attachments_dir}")
-        where = Path(os.path.expanduser(str(folder).strip() or ".")).absolute()
+        # a desk kept to one folder saves only inside it (a visitor could otherwise drop a file of
+        # their own, named as they like, anywhere the server can write: ~/.ssh, a crontab)
+        where = Path(self.local_path(str(folder).strip() or ".")).absolute()
         if where.exists() and not where.is_dir():
             raise ServiceError(f"{where} is not a folder")
         target = where / safe_name(att.name)
@@ -103,7 +106,10 @@ class AttachmentFiles(Reads):
 
     def viewable_copy(self, attachment_id: int) -> Path:
         """A private copy (0600, in a folder of its own, 0700) under the attachment's own name, so
-        a viewer knows its type from the extension. Copies handed over more than a day ago go."""
+        a viewer knows its type from the extension. Copies handed over more than a day ago go.
+        Refused for a desk kept to one folder: its viewer would open on the server, not for you."""
+        if self.files_in is not None:
+            raise ServiceError("a viewer would open on the server, not on your screen: s saves the file instead")
         sweep_view_copies()
         folder = tempfile.mkdtemp(prefix=VIEW_PREFIX)
         return self.save_attachment(attachment_id, folder)
