@@ -27,6 +27,10 @@ def register(sub, common) -> None:
     p.add_argument("--key", default=None, metavar="FILE", help="TLS private key (PEM)")
     p.add_argument("--insecure", action="store_true",
                    help="serve plain HTTP on a non-loopback address (only behind a TLS proxy on a private link)")
+    p.add_argument("--trusted-proxy", action="append", default=[], metavar="ADDRESS",
+                   help="a reverse proxy's address or network (repeat, or separate by commas): a login "
+                        "through it is counted against the visitor's address from its X-Forwarded-For; "
+                        "without it that header is ignored")
     p.add_argument("--folders", default=None, metavar="DIR",
                    help="where each user's folder for imports, exports and attachments is "
                         "(default: visitors/ in safet's data folder)")
@@ -52,7 +56,7 @@ def desk_command(args: argparse.Namespace, person: Person, folder: Path, claim: 
 
 
 def _refusal(args: argparse.Namespace) -> str | None:
-    from safet_tui.cli.web.guard import is_loopback
+    from safet_tui.cli.web.guard import is_loopback, trusted_networks
 
     if not 0 < args.port < 65536:
         return f"--port {args.port} is not a TCP port"
@@ -61,6 +65,10 @@ def _refusal(args: argparse.Namespace) -> str | None:
                 "(see 'safet user add NAME --role seller|amazon')")
     if bool(args.cert) != bool(args.key):
         return "--cert and --key go together"
+    try:
+        trusted_networks(args.trusted_proxy)
+    except ValueError as exc:
+        return str(exc)
     if not is_loopback(args.host) and not args.cert and not args.insecure:
         return (f"--host {args.host} is reachable from other machines: serve over TLS (--cert/--key), or "
                 "behind a TLS proxy on a private link with --insecure")
@@ -81,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     from platformdirs import user_data_dir
 
     from safet_tui.cli.commands.context import database_for
-    from safet_tui.cli.web.guard import own_origins
+    from safet_tui.cli.web.guard import own_origins, trusted_networks
     from safet_tui.service.users import Users
 
     args.db = str(database_for(args))  # refused here, once, rather than in every browser tab
@@ -104,7 +112,8 @@ def run(args: argparse.Namespace) -> int:
     server = GuardedServer(
         command_for=lambda person, claim: desk_command(args, person, user_folder(root, person), claim),
         check=users.check, lookup=users.get, origins=own_origins(public_url, args.host, args.port, scheme),
-        public_url=public_url, host=args.host, port=args.port, ssl_context=ssl_context)
+        public_url=public_url, host=args.host, port=args.port, ssl_context=ssl_context,
+        trusted_proxies=trusted_networks(args.trusted_proxy))
     import os
 
     from safet_tui.service.users import SERVED_ENV

@@ -49,6 +49,61 @@ def own_origins(public_url: str, host: str, port: int, scheme: str) -> frozenset
     return frozenset(origins)
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def trusted_networks(values: list[str] | tuple[str, ...]) -> tuple[Network, ...]:
+    """``--trusted-proxy`` values (addresses or networks, each or comma-separated) as networks;
+    a value that is neither raises ValueError naming it."""
+    networks = []
+    for value in values:
+        for part in value.split(","):
+            part = part.strip().strip("[]")
+            if not part:
+                continue
+            try:
+                networks.append(ipaddress.ip_network(part, strict=False))
+            except ValueError:
+                raise ValueError(f"--trusted-proxy {part!r} is not an address or a network") from None
+    return tuple(networks)
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    text = text.strip()
+    if text.startswith("[") and "]" in text:  # [v6] or [v6]:port
+        text = text[1:text.index("]")]
+    elif text.count(":") == 1:  # v4:port
+        text = text.split(":")[0]
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:10.0.0.1 is 10.0.0.1
+    return mapped or address
+
+
+def client_address(peer: str | None, forwarded_for: list[str], trusted: tuple[Network, ...]) -> str:
+    """Who a request comes from, for the login's per-address limit: the connection's address;
+    and only when that is a trusted proxy's (``--trusted-proxy``), the right-most address of
+    X-Forwarded-For that is not itself a trusted proxy's (each proxy appends the address it was
+    connected from, so anything left of that is what the visitor chose to send). Without trusted
+    proxies the header is never read. A header a trusted proxy sent with nothing usable in it
+    leaves the proxy's own address."""
+    peer_address = _address(peer or "")
+    if peer_address is None:
+        return peer or "?"
+    if not any(peer_address in network for network in trusted):
+        return str(peer_address)
+    hops = [hop for header in forwarded_for for hop in header.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        address = _address(hop)
+        if address is None:  # not an address: nothing to the left of it can be believed
+            break
+        if not any(address in network for network in trusted):
+            return str(address)
+    return str(peer_address)
+
+
 @dataclass
 class Sessions:
     """Logged-in visitors by an unguessable token (the cookie's value), each for a limited time."""

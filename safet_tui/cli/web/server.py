@@ -27,7 +27,7 @@ from aiohttp.web_runner import GracefulExit
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
-from safet_tui.cli.web.guard import CSRF_COOKIE, SESSION_COOKIE, Sessions, Throttle
+from safet_tui.cli.web.guard import CSRF_COOKIE, SESSION_COOKIE, Network, Sessions, Throttle, client_address
 from safet_tui.cli.web.pages import login_page, logout_page
 from safet_tui.service.users import Person
 
@@ -45,7 +45,7 @@ class GuardedServer(Server):
                  check: Callable[[str, str], Person | None], origins: frozenset[str],
                  lookup: Callable[[str], Person | None] | None = None,
                  public_url: str, host: str, port: int, ssl_context: ssl.SSLContext | None = None,
-                 throttle: Throttle | None = None) -> None:
+                 throttle: Throttle | None = None, trusted_proxies: tuple[Network, ...] = ()) -> None:
         super().__init__("safet", host=host, port=port, title="safet", public_url=public_url)
         self.command_for, self.check, self.origins = command_for, check, origins
         #: the user as the database has them now (removed, or another role, since the login)
@@ -54,6 +54,8 @@ class GuardedServer(Server):
         self.secure = ssl_context is not None or public_url.startswith("https:")
         self.sessions = Sessions()
         self.throttle = throttle or Throttle()
+        #: the proxies whose X-Forwarded-For says who the visitor is (``--trusted-proxy``; none: no one's)
+        self.trusted_proxies = trusted_proxies
 
     # -- routes ----------------------------------------------------------------------------
     async def _make_app(self) -> web.Application:
@@ -96,6 +98,11 @@ class GuardedServer(Server):
     # -- who is there ----------------------------------------------------------------------
     def visitor(self, request: web.Request) -> Person | None:
         return self.sessions.who(request.cookies.get(SESSION_COOKIE))
+
+    def address_of(self, request: web.Request) -> str:
+        """The visitor's address (see ``guard.client_address``): behind a trusted proxy, the one
+        it forwarded for; otherwise the connection's, whatever the request's headers say."""
+        return client_address(request.remote, request.headers.getall("X-Forwarded-For", []), self.trusted_proxies)
 
     def _same_origin(self, request: web.Request, required: bool) -> bool:
         origin = request.headers.get("Origin")
@@ -153,7 +160,7 @@ class GuardedServer(Server):
         token, cookie = str(form.get("csrf", "")), request.cookies.get(CSRF_COOKIE, "")
         if not cookie or not hmac.compare_digest(token.encode(), cookie.encode()):
             return self._login_response(next_path, "The login form expired: please log in again.", 400)
-        address = request.remote or "?"
+        address = self.address_of(request)
         wait = self.throttle.wait(name, address)
         if wait > 0:
             return self._login_response(
