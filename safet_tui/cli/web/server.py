@@ -27,7 +27,14 @@ from aiohttp.web_runner import GracefulExit
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
-from safet_tui.cli.web.guard import CSRF_COOKIE, SESSION_COOKIE, Network, Sessions, Throttle, client_address
+from safet_tui.cli.web.guard import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    Network,
+    Sessions,
+    Throttle,
+    client_address,
+)
 from safet_tui.cli.web.pages import login_page, logout_page
 from safet_tui.service.users import Person
 
