@@ -8,10 +8,12 @@ refusals into ``DatabaseBusy`` / ``DatabaseReadOnly`` with one clear line.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import TypeVar
 
 import peewee as pw
 
@@ -80,6 +82,12 @@ class DatabaseError(Exception):
 
 class DatabaseBusy(DatabaseError):
     """Another writer held the write lock longer than this writer waits; nothing was changed."""
+
+
+class DatabaseConflict(DatabaseBusy):
+    """PostgreSQL rolled the transaction back for a conflict with another one (a serialization
+    failure or a deadlock, SQLSTATE 40001 / 40P01): nothing was written, and the whole transaction
+    run again, reading afresh, will do (see :func:`retrying`)."""
 
 
 class DatabaseReadOnly(DatabaseError):
@@ -172,6 +180,8 @@ def write_transaction(database: pw.Database, wait: float) -> Iterator[None]:
                     tx.__exit__(type(exc), exc, exc.__traceback__)
                     if "lock timeout" in str(exc) or "canceling statement due to lock" in str(exc):
                         raise _busy(wait) from None
+                    if isinstance(exc, pw.DatabaseError) and _conflict(exc):
+                        raise _conflict_error(exc, wait) from None
                     raise
             break
         except pw.OperationalError as exc:
@@ -204,7 +214,7 @@ def write_transaction(database: pw.Database, wait: float) -> Iterator[None]:
         if isinstance(exc, pw.DatabaseError) and (ro := _read_only(exc)) is not None:
             raise ro from None
         if isinstance(exc, pw.DatabaseError) and _conflict(exc):
-            raise _busy(wait) from None
+            raise _conflict_error(exc, wait) from None
         raise
     else:
         try:
@@ -213,7 +223,7 @@ def write_transaction(database: pw.Database, wait: float) -> Iterator[None]:
             if (ro := _read_only(exc)) is not None:
                 raise ro from None
             if _conflict(exc):
-                raise _busy(wait) from None
+                raise _conflict_error(exc, wait) from None
             raise
 
 
@@ -254,6 +264,51 @@ def _conflict(exc: Exception) -> bool:
     text = str(exc).lower()
     return (code in ("40001", "40P01", "55P03") or "could not serialize" in text or "deadlock detected" in text
             or "lock timeout" in text)
+
+
+def _conflict_error(exc: Exception, wait: float) -> DatabaseBusy:
+    """A serialization failure or a deadlock is worth running again (:class:`DatabaseConflict`); a
+    row held past ``lock_timeout`` has had all the wait this writer allows (busy)."""
+    cause = getattr(exc, "__cause__", None) or getattr(exc, "orig", None)
+    code = getattr(cause, "sqlstate", None)
+    text = str(exc).lower()
+    if code in ("40001", "40P01") or "could not serialize" in text or "deadlock detected" in text:
+        return DatabaseConflict("the change conflicted with another program's writes and was rolled back; "
+                                "nothing was changed, try again")
+    return _busy(wait)
+
+
+T = TypeVar("T")
+#: how many times a transaction that conflicted is run in all, and its back-off (seconds): a random
+#: pause up to base × 2ⁿ (at most the cap), so two writers that collided do not collide again
+RETRY_ATTEMPTS = 5
+RETRY_BASE_S = 0.05
+RETRY_CAP_S = 1.0
+_RETRYING: ContextVar[bool] = ContextVar("safet_retrying", default=False)
+
+
+def retrying(body: Callable[[], T], *, attempts: int = RETRY_ATTEMPTS,
+             sleep: Callable[[float], object] = time.sleep) -> T:
+    """``body()``, run again whole when its write transaction conflicted with another one
+    (:class:`DatabaseConflict`: PostgreSQL's serialization failure or deadlock, with nothing
+    written): the body reads the claim afresh and checks the rules again each time. After
+    ``attempts`` runs it is refused as busy, in one line. Inside another ``retrying`` call the
+    conflict is left to the outer one, which runs everything again."""
+    if _RETRYING.get():
+        return body()
+    token = _RETRYING.set(True)
+    try:
+        for attempt in range(1, attempts + 1):
+            try:
+                return body()
+            except DatabaseConflict:
+                if attempt >= attempts:
+                    raise DatabaseBusy(f"the database is busy: the change conflicted with other writes {attempts} "
+                                       "times in a row; nothing was changed, try again") from None
+                sleep(random.uniform(0, min(RETRY_CAP_S, RETRY_BASE_S * 2 ** attempt)))
+        raise AssertionError("unreachable")  # pragma: no cover
+    finally:
+        _RETRYING.reset(token)
 
 
 @contextmanager

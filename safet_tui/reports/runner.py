@@ -16,7 +16,7 @@ from safet_tui.reports.errors import ReportError
 from safet_tui.reports.importers import claims_json, returns, settlement
 from safet_tui.reports.reading.tsv import column_key
 from safet_tui.reports.summary import ImportSummary
-from safet_tui.transactions import bound, write_transaction
+from safet_tui.transactions import bound, retrying, write_transaction
 
 KINDS = ("returns", "settlement", "claims")
 _IMPORTERS = {"returns": returns, "settlement": settlement, "claims": claims_json}
@@ -113,10 +113,11 @@ def run_import(desk, kind: str, path: str | Path, *, account: str | None = None,
     Raises :class:`ReportError` (nothing written) for a file that cannot be
     imported, :class:`AccountChoiceError` when the account must be named.
     Safe to call from a thread worker: it uses (and closes) that thread's own
-    connection.
+    connection. An import whose transaction conflicted with another program's (PostgreSQL) is
+    read and applied again from the start (``transactions.retrying``).
     """
     with bound(desk.database):  # this desk's database, whatever else is open in the process
-        return _run_import(desk, kind, path, account=account, dry_run=dry_run, progress=progress)
+        return retrying(lambda: _run_import(desk, kind, path, account=account, dry_run=dry_run, progress=progress))
 
 
 def _run_import(desk, kind: str, path: str | Path, *, account: str | None = None, dry_run: bool = False,

@@ -19,13 +19,19 @@ from safet_tui.service.errors import Busy, NotFound, ReadOnly, ServiceError, ref
 from safet_tui.service.reply_fields import ReplyFields
 from safet_tui.service.session import Evidenced, default_user, set_unread_horizon
 from safet_tui.service.transfer import Transfers
-from safet_tui.transactions import bound, reporting_waits
+from safet_tui.transactions import DatabaseConflict, bound, reporting_waits, retrying
 
 
 def _binds_database(cls):
     """Every public method of the Desk runs with the models bound to this desk's own database,
     so two desks on two files in one process stay independent (see ``transactions.bound``), and
-    any database failure that escapes it is a :class:`ServiceError` (``errors.refusal_of``)."""
+    any database failure that escapes it is a :class:`ServiceError` (``errors.refusal_of``).
+
+    A call whose write transaction conflicted with another program's (PostgreSQL: serialization
+    failure or deadlock; nothing was written) is run again whole, a few times with a random pause
+    (``transactions.retrying``): it reads the claim again and checks the rules again, so what
+    the other program changed is what it decides on. A call made inside another leaves that to
+    the outer one."""
     for name in dir(cls):
         fn = getattr(cls, name)
         if name.startswith("_") or not callable(fn) or isinstance(fn, type):
@@ -36,7 +42,9 @@ def _binds_database(cls):
             def inner(self, *args, **kwargs):
                 with bound(self.database):
                     try:
-                        return fn(self, *args, **kwargs)
+                        return retrying(lambda: fn(self, *args, **kwargs))
+                    except DatabaseConflict:  # inside an outer call: it runs again from the start
+                        raise
                     except Exception as exc:  # a database failure is a refusal in one line
                         refusal = refusal_of(exc)
                         if refusal is None or refusal is exc:

@@ -38,7 +38,13 @@ from safet_tui.domain.marketplaces import Policies, Policy
 from safet_tui.domain.reasons import Evidence
 from safet_tui.outbox import queue_status_changes
 from safet_tui.service.errors import AttachmentRefused, Busy, NotFound, ReadOnly, ServiceError
-from safet_tui.transactions import DatabaseBusy, DatabaseReadOnly, close_database, write_transaction
+from safet_tui.transactions import (
+    DatabaseBusy,
+    DatabaseConflict,
+    DatabaseReadOnly,
+    close_database,
+    write_transaction,
+)
 
 #: what a refused write says on a database this desk cannot change (as the transaction layer does)
 READ_ONLY = "the database is read-only: nothing can be changed here"
@@ -161,12 +167,16 @@ class Session:
         """One write transaction holding the write lock from its first statement, so what it reads
         is what it changes (:func:`transactions.write_transaction`). Waits up to ``lock_wait`` seconds for
         another writer, then refuses with :class:`Busy`; a database that cannot be written refuses
-        with :class:`ReadOnly`."""
+        with :class:`ReadOnly`. A conflict with another program's transaction (PostgreSQL:
+        serialization failure, deadlock) is let through as ``DatabaseConflict``: the Desk runs the
+        whole call again (``transactions.retrying``, in ``desk._binds_database``)."""
         if self.read_only:
             raise ReadOnly(READ_ONLY)
         try:
             with write_transaction(self.database, self.lock_wait if wait is None else wait):
                 yield
+        except DatabaseConflict:
+            raise
         except DatabaseBusy as exc:
             raise Busy(str(exc)) from None
         except DatabaseReadOnly as exc:
