@@ -12,11 +12,13 @@ from safet_tui.domain.periods import Period
 
 @dataclass(frozen=True)
 class Scope:
-    """Which claims: one account, one marketplace, or all (None)."""
+    """Which claims: one account, one marketplace, or all (None); and, for a person who may see
+    only some accounts, those accounts' (their names: ``accounts``, None for every account)."""
 
     account_id: int | None = None
     marketplace: str | None = None
     label: str = "all accounts"
+    accounts: tuple[str, ...] | None = None
 
 
 # -- results ------------------------------------------------------------------------

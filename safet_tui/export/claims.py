@@ -242,6 +242,12 @@ def _export_claims(desk, out: IO[str], *, fmt: str = "csv", statuses: Iterable[s
                   claim_ids: Sequence[int] = ()) -> ExportResult:
     statuses = _check_statuses(statuses)
     accounts = [a.strip() for a in accounts if a.strip()]
+    visible = getattr(desk, "visible", None)  # a seller limited to some accounts exports only theirs
+    if visible is not None and visible.limited:
+        mine: list[str] = visible.narrow(accounts) or []
+        if not mine:
+            raise ReportError(f"no account {accounts[0]!r}")
+        accounts = mine
     if fmt not in ("csv", "json"):
         raise ReportError(f"unknown export format {fmt!r} (use csv or json)")
     if with_messages and fmt != "json":

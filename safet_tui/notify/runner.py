@@ -37,6 +37,7 @@ from safet_tui.notify.reminders import queue_reminders
 from safet_tui.notify.settings import NotifySettings, Person
 from safet_tui.notify.smtp import MailError, NotConfigured, Refused
 from safet_tui.service.desk import Desk
+from safet_tui.service.visibility import Visibility, visibility_of
 from safet_tui.transactions import DatabaseBusy, bound, write_transaction
 
 #: seconds the record of an e-mail the server accepted waits for another writer (an import holds
@@ -108,8 +109,17 @@ class Notifier:
         return list(self.database.execute_sql(sql_for(self.database, text), params))
 
     def recipients(self, n: Notice) -> list[Person]:
+        """Who is told: by subscription, and only of the accounts each may see (a seller user added
+        with --account hears of those accounts' claims and refunds, whatever they subscribed to)."""
         return [p for p in self.settings.people
-                if (p.reminders or n.reminder is None) and wants(p.user, self.settings.subscriptions(p), n.about)]
+                if (p.reminders or n.reminder is None) and wants(p.user, self.settings.subscriptions(p), n.about)
+                and self._visible(p.user).allows(n.about.account)]
+
+    def _visible(self, user: str) -> Visibility:
+        known = self.__dict__.setdefault("_visibility", {})  # per run (see _run): users change
+        if user not in known:
+            known[user] = visibility_of(user)
+        return known[user]
 
     # -- a run ----------------------------------------------------------------------------------
     def run(self, transport: Transport, *, dry_run: bool = False) -> RunResult:
@@ -133,6 +143,7 @@ class Notifier:
 
     def _run(self, transport: Transport) -> RunResult:
         result = RunResult()
+        self.__dict__.pop("_visibility", None)
         self.desk.catch_up()  # a reply-by passed unanswered is a status change like any other
         now = self.desk.now()
         with write_transaction(self.database, self.lock_wait):

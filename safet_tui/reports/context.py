@@ -25,6 +25,9 @@ class ImportContext:
     summary: ImportSummary
     account: str | None = None
     progress: Progress | None = None
+    #: the account names the person importing may change (a seller user added with --account);
+    #: None: any. A row of another account refuses the file.
+    accounts: tuple[str, ...] | None = None
     #: work units: rows read, then rows applied (so ``total`` is twice the data rows)
     total: int = 0
     every: int = 2000

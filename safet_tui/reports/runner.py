@@ -135,7 +135,8 @@ def _run_import(desk, kind: str, path: str | Path, *, account: str | None = None
     opened_here = database.is_closed()
     desk.catch_up()  # every reader sees what the passing of time decided
     ctx = ImportContext(database=database, policies=desk.policies, user=desk.user, now=desk.now(),
-                        file=path.name, summary=summary, account=account, progress=progress)
+                        file=path.name, summary=summary, account=account, progress=progress,
+                        accounts=getattr(getattr(desk, "visible", None), "accounts", None))
     importer = _IMPORTERS[kind]
     # A file's rows become a few hundred thousand small objects that all live until the end: the
     # cyclic collector would walk them again and again for nothing (bench/ has what it costs). It is

@@ -52,8 +52,10 @@ class SellerActions(Reads):
                                         evidence=evidence)
             if not verdict.ok:
                 raise ServiceError("cannot file: " + verdict.summary)
-            if claim_no and self.exists(claim_no):
-                raise ServiceError(f"claim {claim_no} already exists")
+            taken = Claim.get_or_none(Claim.claim_no == claim_no.strip()) if claim_no else None
+            if taken is not None:  # ids are unique across accounts; one this person may not see is not named
+                raise ServiceError(f"claim {claim_no} already exists" if self._sees(taken)
+                                   else f"claim id {claim_no} cannot be used: choose another")
             now = self.now()
             state, event = lc.file_claim(amount, now, self.role)
             account = Account.get_by_id(account_id)
@@ -134,9 +136,14 @@ class SellerActions(Reads):
         return self.mark_read_ids(ids, read, wait)
 
     def mark_read_ids(self, claim_ids: Iterable[int], read: bool = True, wait: float | None = None) -> int:
-        """Read marks (``wait``: seconds to wait for another writer, default the session's)."""
+        """Read marks (``wait``: seconds to wait for another writer, default the session's), on
+        the claims among these that this person may see."""
         now = self.now()
         ids = list(claim_ids)
+        if self.visible.limited and ids:
+            mine, params = self.visible.clause("account_id")
+            marks = ", ".join("?" for _ in ids)
+            ids = [row[0] for row in execute(f"SELECT id FROM claim WHERE id IN ({marks}){mine}", [*ids, *params])]
         with self._tx(wait):
             for cid in ids:
                 self._mark(cid, now if read else None)

@@ -11,7 +11,7 @@ import time
 import unicodedata
 from pathlib import Path
 
-from safet_tui.db import Attachment
+from safet_tui.db import Attachment, Claim
 from safet_tui.service.errors import NotFound, ServiceError
 from safet_tui.service.reads import Reads
 from safet_tui.service.views import AttachmentView
@@ -59,7 +59,7 @@ def default_save_dir() -> Path:
 class AttachmentFiles(Reads):
     def attachment(self, attachment_id: int) -> AttachmentView:
         a = Attachment.get_or_none(Attachment.id == attachment_id)
-        if a is None:
+        if a is None or not self._sees(Claim.get_by_id(a.claim_id)):  # another seller's: not there
             raise NotFound(f"no attachment #{attachment_id}")
         return AttachmentView(a.id, a.name, a.size, a.sha256, a.media_type, a.created_at, a.message_id)
 

@@ -15,6 +15,7 @@ from safet_tui.domain.clock import from_epoch, to_epoch
 from safet_tui.domain.money import Money
 from safet_tui.postgres import FTS_MATCH, ts_query
 from safet_tui.service.views import SORTS, TABS, ListRow, TabCount
+from safet_tui.service.visibility import EVERYTHING, Visibility
 from safet_tui.transactions import DB
 
 
@@ -212,14 +213,25 @@ def _row(t: tuple, kind: str) -> ListRow:
 class ListQueries:
     """Counts and windows of the claim list for one user at one moment."""
 
-    def __init__(self, user: str, now: datetime, horizon: int) -> None:
+    def __init__(self, user: str, now: datetime, horizon: int, visible: Visibility = EVERYTHING) -> None:
         self.user = user
         self.now = to_epoch(now)
         self.horizon = horizon
+        #: the accounts this user may see (service.visibility): every count and window keeps to them
+        self.visible = visible
+
+    def refund_where(self, flt: Filter) -> tuple[str, list]:
+        """The filter's clause over ``refund f``, kept to the accounts this user may see."""
+        mine, params = self.visible.clause("f.account_id")
+        where, more = flt.refund_clause()
+        return mine + where, params + more
 
     def claim_where(self, flt: Filter, tab: str | None = None) -> tuple[str, list]:
-        """The filter's text clause and its views' clauses, over ``claim c`` (of ``tab``, if given)."""
+        """The filter's text clause and its views' clauses, over ``claim c`` (of ``tab``, if given),
+        kept to the accounts this user may see."""
+        mine, mine_params = self.visible.clause("c.account_id")
         where, params = flt.claim_clause()
+        where, params = mine + where, mine_params + params
         if "unread" in flt.only:
             sql, args = unread_ids(self.user, self.horizon, (tab,) if tab in CLAIM_TABS else CLAIM_TABS)
             where, params = f"{where} AND c.id IN ({sql})", [*params, *args]
@@ -234,7 +246,7 @@ class ListQueries:
         flt = flt or Filter("")
         totals = {t: 0 for t in TABS}
         unread = {t: 0 for t in TABS}
-        if flt:
+        if flt or self.visible.limited:  # per-account totals: counted under the account clause
             # One pass over the matching claims gives both figures.
             where, params = self.claim_where(flt)
             for status, n, u in execute(
@@ -268,7 +280,7 @@ class ListQueries:
     def count(self, tab: str, flt: Filter | None = None) -> int:
         flt = flt or Filter("")
         if tab == "claimable":
-            where, params = flt.refund_clause()
+            where, params = self.refund_where(flt)
             sql = f"SELECT COUNT(*) FROM refund f WHERE {CLAIMABLE} AND f.file_by >= ?{where}"
             return execute(sql, [self.now, *params]).fetchone()[0]
         where, params = self.claim_where(flt, tab)
@@ -280,12 +292,14 @@ class ListQueries:
         (``claim (status, due_at)``, ``refund (claim, not_claimable, file_by)``)."""
         end = self.now + seconds
         found = {"reply_by": 0, "appeal_by": 0, "file_by": 0}
+        c, cp = self.visible.clause("c.account_id")
+        f, fp = self.visible.clause("f.account_id")
         for what, n in execute(
-            "SELECT 'reply_by', COUNT(*) FROM claim c WHERE c.status = 'awaiting' AND c.due_at >= ? AND c.due_at < ? "
+            f"SELECT 'reply_by', COUNT(*) FROM claim c WHERE c.status = 'awaiting' AND c.due_at >= ? AND c.due_at < ?{c} "
             "UNION ALL SELECT 'appeal_by', COUNT(*) FROM claim c WHERE c.status = 'resolved' "
-            "AND c.due_at >= ? AND c.due_at < ? "
-            f"UNION ALL SELECT 'file_by', COUNT(*) FROM refund f WHERE {CLAIMABLE} AND f.file_by >= ? AND f.file_by < ?",
-            [self.now, end] * 3,
+            f"AND c.due_at >= ? AND c.due_at < ?{c} "
+            f"UNION ALL SELECT 'file_by', COUNT(*) FROM refund f WHERE {CLAIMABLE} AND f.file_by >= ? AND f.file_by < ?{f}",
+            [self.now, end, *cp, self.now, end, *cp, self.now, end, *fp],
         ):
             found[what] = n
         return found
@@ -298,7 +312,7 @@ class ListQueries:
             raise ValueError(f"unknown sort {sort!r}")
         flt = flt or Filter("")
         if tab == "claimable":
-            where, params = flt.refund_clause()
+            where, params = self.refund_where(flt)
             order = _REFUND_ORDER[sort]
             sql = (
                 f"SELECT {_REFUND_COLUMNS}{_REFUND_FROM} JOIN (SELECT f.id AS wid FROM refund f "

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 class Reads(TimePassing):
     def lists(self) -> ListQueries:
-        return ListQueries(self.user, self.now(), self._horizon())
+        return ListQueries(self.user, self.now(), self._horizon(), self.visible)
 
     def counts(self, text: str = "") -> dict[str, TabCount]:
         self.catch_up()
@@ -82,19 +82,22 @@ class Reads(TimePassing):
         if event_id is None or last <= event_id:
             return last, [], 0
         own = sum(1 for i in self._own_events if i > event_id)
-        total = execute("SELECT COUNT(*) FROM status_event WHERE id > ? AND from_status IS NOT NULL",
-                        [event_id]).fetchone()[0] - own
+        mine, mine_params = self.visible.clause("c.account_id")  # only the accounts this person sees
+        total = execute("SELECT COUNT(*) FROM status_event e JOIN claim c ON c.id = e.claim_id "
+                        f"WHERE e.id > ? AND e.from_status IS NOT NULL{mine}",
+                        [event_id, *mine_params]).fetchone()[0] - own
         rows = execute(
             'SELECT e.id, c.claim_no, e.from_status, e.to_status, c.outcome, e.actor, e."user", e.action FROM status_event e '
-            "JOIN claim c ON c.id = e.claim_id WHERE e.id > ? AND e.from_status IS NOT NULL ORDER BY e.id DESC "
-            "LIMIT ?", [event_id, limit + own]).fetchall()
+            f"JOIN claim c ON c.id = e.claim_id WHERE e.id > ? AND e.from_status IS NOT NULL{mine} ORDER BY e.id DESC "
+            "LIMIT ?", [event_id, *mine_params, limit + own]).fetchall()
         out = [StatusChange(i, no, Status(a).label, Status(b).label, Outcome(o).label if o else "", actor, user,
                             change_words(action, actor, user))
                for i, no, a, b, o, actor, user, action in reversed(rows) if i not in self._own_events]
         return last, out[-limit:], total
 
     def accounts(self) -> list[AccountView]:
-        return [AccountView(a.id, a.name, a.marketplace, a.currency) for a in Account.select().order_by(Account.id)]
+        return [AccountView(a.id, a.name, a.marketplace, a.currency) for a in Account.select().order_by(Account.id)
+                if self.visible.allows(a.name)]
 
     def analytics(self, period: str = "90d", account: int | str | None = None, marketplace: str | None = None,
                   bucket: str | None = None):
@@ -102,18 +105,20 @@ class Reads(TimePassing):
         from safet_tui.service import analytics
 
         self.catch_up()
-        scope = analytics.resolve_scope(account, marketplace)
+        scope = analytics.resolve_scope(account, marketplace, self.visible)
         return analytics.compute(self.now(), period, scope, bucket)
 
 
     def _claim(self, claim_no: str) -> Claim:
         claim = Claim.get_or_none(Claim.claim_no == str(claim_no).strip())
-        if claim is None:
+        if claim is None or not self._sees(claim):
             raise NotFound(f"no claim {claim_no!r}")
         return claim
 
     def exists(self, claim_no: str) -> bool:
-        return Claim.select().where(Claim.claim_no == str(claim_no).strip()).exists()
+        """Whether there is a claim of that id that this person may see."""
+        claim = Claim.get_or_none(Claim.claim_no == str(claim_no).strip())
+        return claim is not None and self._sees(claim)
 
     def claim(self, claim_no: str, with_thread: bool = True) -> ClaimView:
         self.catch_up()
@@ -174,9 +179,9 @@ class Reads(TimePassing):
 
     def refund(self, refund_id: int) -> RefundView:
         f = Refund.get_or_none(Refund.id == refund_id)
-        if f is None:
+        account = Account.get_by_id(f.account_id) if f is not None else None
+        if f is None or account is None or not self.visible.allows(account.name):
             raise NotFound(f"no claimable refund #{refund_id}")
-        account = Account.get_by_id(f.account_id)
         product = Product.get_or_none(Product.id == f.product_id) if f.product_id else None
         claim_no = Claim.get_by_id(f.claim_id).claim_no if f.claim_id else None
         return RefundView(
@@ -188,8 +193,11 @@ class Reads(TimePassing):
 
     def refunds_of_order(self, order_id: str) -> list[RefundView]:
         """The refunds the desk knows for an order (any account), for the new-claim form to fill in."""
-        ids = [r.id for r in Refund.select(Refund.id).where(Refund.order_id == order_id.strip())
-               .order_by(Refund.order_item_id).limit(50)]
+        query = Refund.select(Refund.id).where(Refund.order_id == order_id.strip())
+        if self.visible.accounts is not None:  # only this person's accounts' refunds
+            query = query.where(Refund.account.in_(Account.select(Account.id).where(
+                Account.name.in_(self.visible.accounts))))
+        ids = [r.id for r in query.order_by(Refund.order_item_id).limit(50)]
         return [self.refund(i) for i in ids]
 
     def check_filing(self, account_id: int, order_id: str, order_item_id: str, refund_at: datetime | None,
@@ -197,7 +205,7 @@ class Reads(TimePassing):
                      amount: Money | None = None, description: str | None = None,
                      evidence: Iterable[Evidence] = ()) -> Eligibility:
         account = Account.get_or_none(Account.id == account_id)
-        if account is None:
+        if account is None or not self.visible.allows(account.name):  # filing only for their accounts
             raise NotFound(f"no account #{account_id}")
         policy = self.policies[account.marketplace]
         from safet_tui.domain.eligibility import (  # the new-claim form's, not start-up's

@@ -38,10 +38,12 @@ from safet_tui.domain.marketplaces import Policies, Policy
 from safet_tui.domain.reasons import Evidence
 from safet_tui.outbox import queue_status_changes
 from safet_tui.service.errors import AttachmentRefused, Busy, NotFound, ReadOnly, ServiceError
+from safet_tui.service.visibility import Visibility, visibility_of
 from safet_tui.transactions import (
     DatabaseBusy,
     DatabaseConflict,
     DatabaseReadOnly,
+    bound,
     close_database,
     write_transaction,
 )
@@ -97,6 +99,10 @@ class Session:
         self._quiet_until: int | None = None
         #: status events this session's person made (their desk does not alert them of those)
         self._own_events: set[int] = set()
+        #: the accounts this person may see and act on (a seller user added with --account: only
+        #: theirs); every read and write of the desk takes its clause from here
+        with bound(self.database):
+            self.visible: Visibility = visibility_of(self.user)
 
     def as_role(self, role: Actor | str, user: str | None = None) -> Self:
         """Another session on the same database (its own connection), as ``role``: a second
@@ -188,9 +194,14 @@ class Session:
         if not is_sqlite(self.database):
             query = query.for_update()
         claim = query.first()
-        if claim is None:
+        if claim is None or not self._sees(claim):
             raise NotFound(f"no claim {claim_no!r}")
         return claim
+
+    def _sees(self, claim: Claim) -> bool:
+        """Whether this person may see the claim (a claim of another seller's account is, for
+        them, no claim at all: refused as not found, with the same words)."""
+        return not self.visible.limited or self.visible.allows(Account.get_by_id(claim.account_id).name)
 
     def _apply(self, claim: Claim, new: ClaimState, event: lc.Event | None, message: tuple[str, str, str],
                stored: Sequence[store.StoredFile] = (), *, user: str | None = None, at: datetime | None = None,

@@ -47,9 +47,23 @@ def policy_for(policies: Policies, *, file: str, marketplace: str = "", currency
                       "name an existing account with --account", file=file)
 
 
-def resolve_account(policy: Policy, name: str | None, summary: ImportSummary) -> Account:
-    """Find or create the account; fills in the summary's account fields."""
+def resolve_account(policy: Policy, name: str | None, summary: ImportSummary,
+                    allowed: tuple[str, ...] | None = None) -> Account:
+    """Find or create the account; fills in the summary's account fields. ``allowed``: the only
+    account names the person importing may use (None: any); without a name, the one of them."""
     market = policy.marketplace
+    if allowed is not None:
+        if name and name.strip() and name.strip() not in allowed:
+            raise ReportError(f"account {name.strip()!r} is not one of yours ({', '.join(allowed)}): "
+                              "nothing was imported", file=summary.file)
+        if not (name and name.strip()):
+            mine = [a.name for a in Account.select().where(Account.marketplace == market) if a.name in allowed]
+            if len(mine) > 1 or (not mine and len(allowed) > 1):
+                names = mine or list(allowed)
+                raise AccountChoiceError(
+                    f"the report is for {market}: name one of your accounts with --account NAME "
+                    f"({', '.join(names)})", file=summary.file, accounts=names)
+            name = mine[0] if mine else allowed[0]
     if name and name.strip():
         name = name.strip()
         account = Account.get_or_none((Account.name == name) & (Account.marketplace == market))

@@ -143,7 +143,7 @@ def read(data: bytes, ctx: ImportContext) -> Parsed:
 
 def apply(parsed: Parsed, ctx: ImportContext) -> None:
     summary, policy = ctx.summary, parsed.policy
-    account = resolve_account(policy, ctx.account, summary)
+    account = resolve_account(policy, ctx.account, summary, ctx.accounts)
     store = Store(ctx.database, account.id, ctx.user).load(payouts=True)
     verdicts = Verdicts(store)
     summary.rows_read = parsed.rows

@@ -46,11 +46,11 @@ def apply(parsed: Parsed, ctx: ImportContext) -> None:
             summary.claims_unchanged += 1
             continue
         if c["claim_no"] in existing:
-            _reconcile(c, i, _store(stores, c, parsed, ctx), ctx)
+            _reconcile(c, i, _store(stores, c, parsed, ctx, f"claims[{i}]"), ctx)
             seen.add(c["claim_no"])
             continue
         seen.add(c["claim_no"])
-        store = _store(stores, c, parsed, ctx)
+        store = _store(stores, c, parsed, ctx, f"claims[{i}]")
         events = c["events"]
         changed = max([e["at"] for e in events] or [c["filed_at"]])
         rec = ClaimRec(
@@ -110,9 +110,14 @@ def _reconcile(c: dict, i: int, store: Store, ctx: ImportContext) -> None:
         summary.claims_unchanged += 1
 
 
-def _store(stores: dict, c: dict, parsed: Parsed, ctx: ImportContext) -> Store:
-    """The store of a record's account (``account``, ``marketplace``, ``currency`` keys), created if new."""
+def _store(stores: dict, c: dict, parsed: Parsed, ctx: ImportContext, path: str) -> Store:
+    """The store of a record's account (``account``, ``marketplace``, ``currency`` keys), created if new.
+    A person limited to some accounts (``ctx.accounts``) imports rows of only those: any other
+    refuses the file in one line naming the record."""
     name = (ctx.account or c["account"]).strip()
+    if ctx.accounts is not None and name not in ctx.accounts:
+        raise ReportError(f"account {name!r} is not one of yours ({', '.join(ctx.accounts)}): nothing was imported",
+                          file=ctx.file, path=f"{path}.account", value=name)
     key = (name, c["marketplace"])
     store = stores.get(key)
     if store is None:
@@ -139,7 +144,7 @@ def _refunds(parsed: Parsed, stores: dict, ctx: ImportContext) -> None:
     added: set[tuple] = set()  # (account, order, item) written here (--account can merge two accounts)
     for i, r in enumerate(parsed.refunds):
         ctx.tick(len(parsed.claims) * 2 + len(parsed.refunds) + i + 1)
-        store = _store(stores, r, parsed, ctx)
+        store = _store(stores, r, parsed, ctx, f"refunds[{i}]")
         known = store.refunds_by_order.get(r["order_id"], [])
         key = (store.account_id, r["order_id"], r["order_item_id"])
         if key in added or any(k.order_item_id == r["order_item_id"] for k in known):
@@ -170,8 +175,8 @@ def _refunds(parsed: Parsed, stores: dict, ctx: ImportContext) -> None:
 def _loose_payouts(parsed: Parsed, stores: dict, ctx: ImportContext) -> None:
     """Payouts the export had matched to no claim; rematching afterwards links any that now match."""
     added = 0
-    for p in parsed.payouts:
-        store = _store(stores, p, parsed, ctx)
+    for i, p in enumerate(parsed.payouts):
+        store = _store(stores, p, parsed, ctx, f"payouts[{i}]")
         key = (p["adjustment_id"], p["order_id"], p["amount"], p["posted_at"])
         if key in store.payout_keys:
             continue

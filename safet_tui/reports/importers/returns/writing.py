@@ -43,7 +43,7 @@ def apply(parsed: Parsed, ctx: ImportContext) -> None:
     dates) are dictionary look-ups; everything else goes through the same helpers as before.
     """
     summary, policy = ctx.summary, parsed.policy
-    account = resolve_account(policy, ctx.account, summary)
+    account = resolve_account(policy, ctx.account, summary, ctx.accounts)
     store = Store(ctx.database, account.get_id(), ctx.user).load()
     verdicts = Verdicts(store)
     foreign = store.foreign_claims(r[10] for r in parsed.rows if r[10])
@@ -81,7 +81,8 @@ def apply(parsed: Parsed, ctx: ImportContext) -> None:
         claim = None
         if claim_id:
             if claim_id in foreign:
-                summary.skip(f"claim id already belongs to account {foreign[claim_id]!r}", line)
+                owner = "another account" if ctx.accounts is not None else f"account {foreign[claim_id]!r}"
+                summary.skip(f"claim id already belongs to {owner}", line)  # a limited seller is not told whose
                 continue
             # a row with a claim id is a ReturnRow (Parsed.rows)
             claim = _claim(store, cast(ReturnRow, r), pid, policy, ctx, claims_new, claims_changed, as_of)
