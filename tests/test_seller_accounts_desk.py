@@ -71,3 +71,16 @@ async def test_a_change_to_another_accounts_claim_makes_no_toast(demo_db, clock)
         await wait_for(pilot, lambda: toast_says(app, f"Claim {choices[MINE]}:"), "the toast of their claim")
         assert not any(choices[THEIRS] in t or "more claims" in t for t in toasts(app))
     ivan.close()
+
+
+async def test_their_analytics_say_whose_figures_they_are(demo_db, clock):
+    from safet_tui.screens.analytics import AnalyticsScreen
+
+    add_users(demo_db)
+    app = make_app(demo_db, clock, user="sam")
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await wait_for_screen(pilot, AnalyticsScreen)
+        await wait_for(pilot, lambda: "Analytics  ·  your accounts" in screen_text(app), "the title")
+        assert "charts in INR" in screen_text(app) and "$" not in screen_text(app)

@@ -213,7 +213,8 @@ class AnalyticsScreen(Screen):
         return out
 
     def _show_title(self) -> None:
-        account = "all accounts"
+        # no account chosen: what the figures cover (every account, or only a seller's own)
+        account = self.result.scope.label if self.result and self.account_id is None else "all accounts"
         for a in self.accounts:
             if a.id == self.account_id:
                 account = f"{a.name} ({a.marketplace}, {a.currency})"
