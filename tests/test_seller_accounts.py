@@ -201,3 +201,19 @@ def test_notifications_go_only_to_those_who_may_see_the_account(desks):
         for account, told in ((THEIRS, ["nora"]), (MINE, ["sam", "nora"])):
             notice = SimpleNamespace(reminder=None, about=About(account))
             assert [p.user for p in notifier.recipients(notice)] == told  # type: ignore[arg-type]
+
+
+def test_a_report_is_imported_only_into_their_own_account(desks, tmp_path):
+    import shutil
+    from pathlib import Path
+
+    sam, nora = desks["sam"], desks["nora"]
+    report = tmp_path / "returns-report-in.tsv"
+    shutil.copy(Path(__file__).parent / "samples" / "returns-report-in.tsv", report)
+    before = nora.counts()
+    with pytest.raises(ServiceError) as refused:
+        sam.import_report("returns", str(report), account=THEIRS)
+    assert str(refused.value).count("\n") == 0 and f"account '{THEIRS}' is not one of yours" in str(refused.value)
+    assert nora.counts() == before
+    lines = sam.import_report("returns", str(report))  # no --account: their one account
+    assert any(MINE in line for line in lines)
