@@ -210,6 +210,12 @@ def _row(t: tuple, kind: str) -> ListRow:
     )
 
 
+#: a seller's per-status totals over their accounts (the account index first: CROSS JOIN keeps SQLite
+#: from walking every claim by status and looking up each one's account; 6-10x faster at 100k)
+_VISIBLE_TOTALS = ("SELECT c.status, COUNT(*) FROM account a CROSS JOIN claim c WHERE c.account_id = a.id "
+                   "AND a.name IN ({}) GROUP BY c.status")
+
+
 class ListQueries:
     """Counts and windows of the claim list for one user at one moment."""
 
@@ -246,7 +252,7 @@ class ListQueries:
         flt = flt or Filter("")
         totals = {t: 0 for t in TABS}
         unread = {t: 0 for t in TABS}
-        if flt or self.visible.limited:  # per-account totals: counted under the account clause
+        if flt:
             # One pass over the matching claims gives both figures.
             where, params = self.claim_where(flt)
             for status, n, u in execute(
@@ -261,17 +267,20 @@ class ListQueries:
             # Unfiltered: each total is an index count; unread is read from the few claims
             # changed since the horizon plus this user's read marks, not from every claim.
             # (Unread means changed_at > COALESCE(seen_at, horizon).)
-            for tab in TABS:
+            mine, mp = self.visible.clause("c.account_id")
+            if self.visible.limited:  # a seller's own accounts: their claims by the account index
+                totals.update(execute(_VISIBLE_TOTALS.format(", ".join("?" for _ in mp)), mp))
+            for tab in TABS if not self.visible.limited else ():
                 if tab != "claimable":
                     totals[tab] = execute("SELECT COUNT(*) FROM claim c WHERE c.status = ?", [tab]).fetchone()[0]
             for status, n in execute(
-                "SELECT c.status, COUNT(*) FROM claim c WHERE c.changed_at > ? AND NOT EXISTS "
+                f"SELECT c.status, COUNT(*) FROM claim c WHERE c.changed_at > ?{mine} AND NOT EXISTS "
                 '(SELECT 1 FROM read_mark r WHERE r."user" = ? AND r.claim_id = c.id AND r.seen_at >= c.changed_at) '
                 "GROUP BY c.status "
                 "UNION ALL "
                 'SELECT c.status, COUNT(*) FROM read_mark r JOIN claim c ON c.id = r.claim_id WHERE r."user" = ? '
-                "AND c.changed_at <= ? AND c.changed_at > r.seen_at GROUP BY c.status",
-                [self.horizon, self.user, self.user, self.horizon],
+                f"AND c.changed_at <= ? AND c.changed_at > r.seen_at{mine} GROUP BY c.status",
+                [self.horizon, *mp, self.user, self.user, self.horizon, *mp],
             ):
                 unread[status] = unread.get(status, 0) + n
         totals["claimable"] = self.count("claimable", flt)
