@@ -21,13 +21,14 @@ def _database(url) -> str:
     return str(url).rsplit("/", 1)[1]
 
 
-def _waiting_on_a_lock(url) -> bool:
+def _waiting_on_a_lock(url, watcher: psycopg.Connection | None = None) -> bool:
     """Whether a backend on this database (the desk's) is waiting for a lock someone else holds
-    (asked on a connection of its own: inside a transaction the activity view stays as first read)."""
-    with psycopg.connect(str(url), autocommit=True) as watcher:
-        return bool(watcher.execute(
-            "SELECT 1 FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'",
-            (_database(url),)).fetchone())
+    (asked outside any transaction: inside one the activity view stays as first read)."""
+    if watcher is None:
+        with psycopg.connect(str(url), autocommit=True) as own:
+            return _waiting_on_a_lock(url, own)
+    return bool(watcher.execute("SELECT 1 FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'",
+                                (_database(url),)).fetchone())
 
 
 def _in_thread(call):
@@ -99,22 +100,27 @@ def test_the_run_again_checks_the_rules_on_the_claim_as_the_other_program_left_i
 
 
 def test_a_reply_chosen_as_a_deadlock_victim_is_run_again_and_lands(demo_db, backend, clock):
-    with psycopg.connect(str(demo_db), autocommit=True) as admin:  # the desk notices the deadlock first
-        admin.execute(f'ALTER DATABASE "{_database(demo_db)}" SET deadlock_timeout = \'100ms\'')
+    # PostgreSQL looks for a deadlock once, deadlock_timeout after a wait begins: the desk waits
+    # first, so its look must come after the other program closes the circle (3 s is ample), and
+    # the other program's long after the desk's (so the desk is the one rolled back)
+    with psycopg.connect(str(demo_db), autocommit=True) as admin:
+        admin.execute(f'ALTER DATABASE "{_database(demo_db)}" SET deadlock_timeout = \'3s\'')
     desk, claim_no = _open_claim(demo_db, clock)
     other = psycopg.connect(str(demo_db), autocommit=True)
+    watcher = psycopg.connect(str(demo_db), autocommit=True)
     try:
-        other.execute("SET deadlock_timeout = '20s'")
+        other.execute("SET deadlock_timeout = '60s'")
         other.execute("BEGIN")  # another program holds the claim's row…
         other.execute("SELECT id FROM claim WHERE claim_no = %s FOR UPDATE", (claim_no,))
         thread, outcome = _in_thread(lambda: desk.reply(claim_no, "Tracking attached."))
-        wait_until(lambda: _waiting_on_a_lock(demo_db), "the desk's write to wait for the row")
+        wait_until(lambda: _waiting_on_a_lock(demo_db, watcher), "the desk's write to wait for the row")
         # …and then wants what the desk holds (safet's write lock): 40P01 for the desk
         other.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
         other.execute("COMMIT")
         thread.join(30)
     finally:
         other.close()
+        watcher.close()
     assert "error" not in outcome, outcome.get("error")
     assert [i.body for i in outcome["value"].thread].count("Tracking attached.") == 1
     desk.close()
