@@ -65,6 +65,10 @@ def test_the_list_its_counts_and_the_filter_keep_to_their_accounts(desks):
         assert [r.key for r in rows] == [r.key for r in all_rows if r.account == MINE], tab  # same order
         assert counts[tab].total == len(rows) == sam.count(tab) < everyone[tab].total, tab
         assert counts[tab].unread == sum(r.unread for r in rows), tab
+        for sort in ("deadline", "updated", "amount", "claim"):  # any page, from the start or the end
+            ordered = [r.key for r in every_row(sam, tab, sort=sort)]
+            assert [r.key for r in sam.window(tab, len(ordered) - 3, 3, sort=sort)] == ordered[-3:], (tab, sort)
+            assert [r.key for r in sam.window(tab, 1, 2, sort=sort)] == ordered[1:3], (tab, sort)
     theirs = a_claim_of(nora, THEIRS)
     assert not any(sam.window(tab, 0, 50, text=theirs) for tab in TABS)  # the filter finds nothing of theirs
     assert all(sam.counts(theirs)[tab].total == 0 for tab in TABS)
