@@ -26,7 +26,7 @@ from safet_tui.transactions import (
     write_transaction,
 )
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 class InstantField(pw.BigIntegerField):
@@ -480,11 +480,12 @@ def open_database(target: DbTarget | str | None, *, create: bool = True) -> pw.D
             raise DatabaseError(f"{target.path} is not a safet database: {exc}") from exc
     DB.initialize(database)
     from safet_tui.migrations import LatestSchema, ensure_schema
+    from safet_tui.tallies import create_tallies
 
     with bound(database):
         ensure_schema(database, LatestSchema(
             version=SCHEMA_VERSION, models=MODELS, extra_indexes=EXTRA_INDEXES, fts_ddl=FTS_DDL,
-            pg_fts_index=PG_FTS_INDEX, meta_set=meta_set, write_transaction=write_transaction, error=DatabaseError))
+            pg_fts_index=PG_FTS_INDEX, after_create=create_tallies, meta_set=meta_set, write_transaction=write_transaction, error=DatabaseError))
     return database
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import peewee as pw
 
 from safet_tui import attachments as store
+from safet_tui import tallies
 from safet_tui.db import MODELS, DbTarget, is_sqlite, open_database, parse_db_url, sql_for
 from safet_tui.transactions import DatabaseError, bound, close_database, write_transaction
 
@@ -61,7 +62,7 @@ def _delete_all(database: pw.Database) -> None:
 
 def clear_database(database: pw.Database, wait: float = 30.0) -> None:
     """Delete every row (``--replace`` on a server database): the schema stays, at its version."""
-    with bound(database), write_transaction(database, wait):
+    with bound(database), write_transaction(database, wait), tallies.bulk_load(database):
         version = database.execute_sql("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         _delete_all(database)
         if version is not None:
@@ -130,6 +131,8 @@ def copy_database(source: DbTarget | str, dest: DbTarget | str, *, replace: bool
                 raise DatabaseError(f"{dst_t.name} already holds data ({what}): nothing was copied; "
                                     "add --replace to overwrite it")
             tables = _tables()
+            # the tallies are not copied: counted on the destination from the claims copied
+            suspended = tallies.suspend(dst)
             _delete_all(dst)
             with bound(src), _snapshot(src):
                 for table, columns, bools in tables:
@@ -141,6 +144,8 @@ def copy_database(source: DbTarget | str, dest: DbTarget | str, *, replace: bool
                             progress(table, n)
                     result.rows[table] = n
                 shas = [sha for (sha,) in src.execute_sql("SELECT DISTINCT sha256 FROM attachment")]
+            if suspended:
+                tallies.resume(dst)
             if is_sqlite(dst):
                 dst.execute_sql("INSERT INTO message_fts(message_fts) VALUES ('rebuild')")
             else:

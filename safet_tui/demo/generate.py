@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from safet_tui import tallies
 from safet_tui.attachments import put_bytes
 from safet_tui.db import SQLITE_PRAGMAS, DbTarget, meta_set, open_database, parse_db_url
 from safet_tui.demo import catalog as cat
@@ -116,6 +117,7 @@ def generate(target: DbTarget | str | None, claims: int = 2000, seed: int = 7, n
             if database.execute_sql("SELECT COUNT(*) FROM claim").fetchone()[0]:  # filled meanwhile
                 raise ValueError(f"{target} already holds claims; choose another --db or use --replace")
             indexes = drop_indexes(database)
+            tallied = tallies.suspend(database)  # counted once at the end, not claim by claim
             cur = conn.cursor()
             for i, (name, market, currency) in enumerate(cat.ACCOUNTS, start=1):
                 cur.execute("INSERT INTO account (id, name, marketplace, currency) VALUES (?, ?, ?, ?)",
@@ -152,6 +154,8 @@ def generate(target: DbTarget | str | None, claims: int = 2000, seed: int = 7, n
             write_rows(cur, take_rows(gen, counted), gen.decided_at)
             for sql in indexes:
                 cur.execute(sql)
+            if tallied:
+                tallies.resume(database)
             # a 16 MB term buffer for the one rebuild (the default 1 MB flushes many more segments
             # that FTS5 then merges), then back to the default for the desk's writes
             cur.execute("INSERT INTO message_fts(message_fts, rank) VALUES ('hashsize', ?)", (16 * 2**20,))

@@ -44,6 +44,8 @@ class LatestSchema:
     error: type[Exception]
     #: PostgreSQL's full-text index of messages (name, DDL): created with the tables, or on opening
     pg_fts_index: tuple[str, str] = ("", "")
+    #: what a new database gets after its tables and indexes (the tallies and their triggers)
+    after_create: Callable[[pw.Database], None] | None = None
 
 
 def current_version(database: pw.Database) -> int | None:
@@ -78,6 +80,8 @@ def ensure_schema(database: pw.Database, latest: LatestSchema) -> None:
                     database.execute_sql(latest.fts_ddl)
                 elif latest.pg_fts_index[1]:
                     database.execute_sql(latest.pg_fts_index[1])
+                if latest.after_create is not None:
+                    latest.after_create(database)
                 latest.meta_set("schema_version", str(latest.version))
                 return
             if version > latest.version:

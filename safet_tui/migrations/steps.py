@@ -184,5 +184,16 @@ def _v6_to_v7(database: pw.Database) -> None:
         database.create_tables([_User])
 
 
+# -- schema 8: the analytics tallies ----------------------------------------------------------------
+def _v7_to_v8(database: pw.Database) -> None:
+    """The dashboard's figures kept current by triggers (:mod:`.tallies_v8`): the tables, counted
+    once from the claims, then the triggers that keep them so."""
+    from safet_tui.migrations import tallies_v8
+
+    tallies_v8.create_tables(database)
+    tallies_v8.rebuild(database)
+    tallies_v8.create_triggers(database)
+
+
 MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5,
-                                                    5: _v5_to_v6, 6: _v6_to_v7}
+                                                    5: _v5_to_v6, 6: _v6_to_v7, 7: _v7_to_v8}

@@ -57,22 +57,9 @@ from safet_tui.domain.periods import (
 )
 from safet_tui.domain.reasons import REASONS_BY_CODE
 from safet_tui.service.queries import CLAIMABLE, execute
+from safet_tui.service.tally_reads import everywhere, rows, scope_clause
 from safet_tui.service.visibility import EVERYTHING, Visibility
-
-
-def scope_clause(scope: Scope, alias: str) -> tuple[str, list]:
-    """The SQL that keeps a scope's claims (or refunds) under ``alias``."""
-    sql, params = "", list[object]()
-    if scope.account_id is not None:
-        sql += f" AND {alias}.account_id = ?"
-        params.append(scope.account_id)
-    if scope.marketplace:
-        sql += f" AND {alias}.account_id IN (SELECT id FROM account WHERE marketplace = ?)"
-        params.append(scope.marketplace)
-    if scope.accounts is not None:
-        more, more_params = Visibility(scope.accounts).clause(f"{alias}.account_id")
-        sql, params = sql + more, params + more_params
-    return sql, params
+from safet_tui.tallies import HOUR
 
 
 def resolve_scope(account: int | str | None = None, marketplace: str | None = None,
@@ -100,79 +87,69 @@ def resolve_scope(account: int | str | None = None, marketplace: str | None = No
     return Scope(account_id, marketplace or None, ", ".join(label_parts) or default, visible.accounts)
 
 
-# -- queries ------------------------------------------------------------------------
-
-def _cohort(period: Period, scope: Scope, alias: str = "c") -> tuple[str, list]:
-    sql, params = f"{alias}.filed_at < ?", [period.end_ts]
-    if period.start_ts is not None:
-        sql += f" AND {alias}.filed_at >= ?"
-        params.append(period.start_ts)
-    more, more_params = scope_clause(scope, alias)
-    return sql + more, params + more_params
-
-
-_IS_OPEN = "c.status <> 'resolved'"
-
-
-# An appeal succeeds when its decision paid out more than the first one did.
-_APPEAL_WON = (
-    "CASE WHEN c.appeal_used AND c.appeal_decided AND c.status = 'resolved' AND ("
-    "(c.outcome IN ('grant_full', 'grant_partial') AND EXISTS (SELECT 1 FROM status_event e"
-    " WHERE e.claim_id = c.id AND e.action = 'no_grant'))"
-    " OR (c.outcome = 'grant_full' AND EXISTS (SELECT 1 FROM status_event e"
-    " WHERE e.claim_id = c.id AND e.action = 'grant'))) THEN 1 ELSE 0 END"
-)
+# -- queries: sums over the tallies (whole days) and the claims of the part-days --------------
 
 #: columns of ``_grouped`` rows after (currency, reason)
 _G = ("claims", "claimed", "open", "decided", "full", "partial", "no_grant", "decided_claimed", "reimbursed",
       "appeals", "appeals_decided", "appeals_won")
 
 
-def _grouped(where: str, params: list) -> list[tuple]:
-    """One scan of the cohort, grouped by currency and reason: the headline, the outcome
-    mix and the recovery rates all roll up from these (at most 8 rows per currency)."""
+def _grouped(period: Period, scope: Scope) -> list[tuple]:
+    """The cohort grouped by currency and reason: the headline, the outcome mix and the recovery
+    rates all roll up from these (at most 8 rows per currency)."""
+    src, params = rows("claim_tally", period.start_ts, period.end_ts, scope)
     return list(execute(
-        "SELECT c.currency, c.reason, COUNT(*), COALESCE(SUM(c.claimed_minor), 0),"
-        f" SUM(CASE WHEN {_IS_OPEN} THEN 1 ELSE 0 END),"
-        " SUM(CASE WHEN c.status = 'resolved' THEN 1 ELSE 0 END),"
-        " SUM(CASE WHEN c.status = 'resolved' AND c.outcome = 'grant_full' THEN 1 ELSE 0 END),"
-        " SUM(CASE WHEN c.status = 'resolved' AND c.outcome = 'grant_partial' THEN 1 ELSE 0 END),"
-        " SUM(CASE WHEN c.status = 'resolved' AND c.outcome = 'no_grant' THEN 1 ELSE 0 END),"
-        " COALESCE(SUM(CASE WHEN c.status = 'resolved' THEN c.claimed_minor ELSE 0 END), 0),"
-        " COALESCE(SUM(CASE WHEN c.status = 'resolved' THEN COALESCE(c.reimbursed_minor, 0) ELSE 0 END), 0),"
-        " SUM(CASE WHEN c.appeal_used THEN 1 ELSE 0 END),"
-        " SUM(CASE WHEN c.appeal_used AND c.appeal_decided THEN 1 ELSE 0 END),"
-        f" SUM({_APPEAL_WON})"
-        f" FROM claim c WHERE {where} GROUP BY c.currency, c.reason ORDER BY c.currency, c.reason",
+        "SELECT u.currency, u.reason, SUM(u.n), SUM(u.claimed),"
+        " SUM(CASE WHEN u.status <> 'resolved' THEN u.n ELSE 0 END),"
+        " SUM(CASE WHEN u.status = 'resolved' THEN u.n ELSE 0 END),"
+        " SUM(CASE WHEN u.status = 'resolved' AND u.outcome = 'grant_full' THEN u.n ELSE 0 END),"
+        " SUM(CASE WHEN u.status = 'resolved' AND u.outcome = 'grant_partial' THEN u.n ELSE 0 END),"
+        " SUM(CASE WHEN u.status = 'resolved' AND u.outcome = 'no_grant' THEN u.n ELSE 0 END),"
+        " SUM(CASE WHEN u.status = 'resolved' THEN u.claimed ELSE 0 END),"
+        " SUM(CASE WHEN u.status = 'resolved' THEN u.reimbursed ELSE 0 END),"
+        " SUM(CASE WHEN u.appeal_used = 1 THEN u.n ELSE 0 END),"
+        " SUM(CASE WHEN u.appeal_used = 1 AND u.appeal_decided = 1 THEN u.n ELSE 0 END),"
+        " SUM(u.won)"
+        f" FROM {src} u GROUP BY u.currency, u.reason HAVING SUM(u.n) <> 0 ORDER BY u.currency, u.reason",
         params,
     ))
 
 
-# The first decision, as recorded when it was made (for imported decisions: the best evidence,
-# a payout's date or the report's own date, never the import time).
-_FIRST_DECISION = "c.decided_at"
-
-
-def _median_days(where: str, params: list) -> tuple[float | None, int]:
-    row = execute(
-        f"WITH d AS (SELECT {_FIRST_DECISION} - c.filed_at AS secs FROM claim c WHERE {where}),"
-        " o AS (SELECT secs, ROW_NUMBER() OVER (ORDER BY secs) AS rn, COUNT(*) OVER () AS n"
-        " FROM d WHERE secs IS NOT NULL)"
-        " SELECT AVG(secs), MAX(n) FROM o WHERE rn IN ((n + 1) / 2, (n + 2) / 2)",
-        params,
-    ).fetchone()
-    if not row or row[0] is None:
+def _median_days(period: Period, scope: Scope) -> tuple[float | None, int]:
+    """The median decision time in whole hours: the day it falls in from the per-day counts, then
+    the hour from the per-hour counts of that day only."""
+    src, params = rows("decision_day_tally", period.start_ts, period.end_ts, scope)
+    per_day = [(int(d), int(n)) for d, n in execute(
+        f"SELECT u.days, SUM(u.n) FROM {src} u GROUP BY u.days HAVING SUM(u.n) <> 0 ORDER BY u.days", params)]
+    total = sum(n for _, n in per_day)
+    if not total:
         return None, 0
-    return float(row[0]) / DAY, int(row[1])
+    src, params = rows("decision_tally", period.start_ts, period.end_ts, scope)
+
+    def nth(k: int) -> int:  # the k-th smallest decision time (1-based), in hours
+        below, day = 0, per_day[-1][0]
+        for d, n in per_day:
+            if below + n >= k:
+                day = d
+                break
+            below += n
+        for h, m in execute(f"SELECT u.hours, SUM(u.n) FROM {src} u WHERE u.hours >= ? AND u.hours < ?"
+                            " GROUP BY u.hours ORDER BY u.hours", [*params, day * 24, day * 24 + 24]):
+            below += int(m)
+            if below >= k:
+                return int(h)
+        raise AssertionError("the hour tally disagrees with the day tally")  # pragma: no cover
+
+    low, high = nth((total + 1) // 2), nth((total + 2) // 2)
+    return (low + high) / 2 * HOUR / DAY, total
 
 
 def _at_stake(scope: Scope) -> dict[str, tuple[int, int]]:
-    more, params = scope_clause(scope, "c")
+    src, params = everywhere("status_tally", scope, "t.status IN ('awaiting', 'investigating')")
     out = {}
     for cur, n, minor in execute(
-        "SELECT c.currency, COUNT(*), COALESCE(SUM(c.claimed_minor - COALESCE(c.reimbursed_minor, 0)), 0)"
-        f" FROM claim c WHERE c.status IN ('awaiting', 'investigating'){more} GROUP BY c.currency",
-        params,
+        f"SELECT u.currency, SUM(u.n), SUM(u.claimed - u.reimbursed) FROM {src} u GROUP BY u.currency"
+        " HAVING SUM(u.n) <> 0", params,
     ):
         out[cur] = (int(n), int(minor))
     return out
@@ -198,18 +175,11 @@ def _left_on_table(period: Period, scope: Scope, now: int) -> dict[str, tuple[in
     return out
 
 
-def _bucket_expr(bucket: str, column: str) -> str:
-    """Weeks are whole in integer arithmetic; months group by UTC day here and roll up to
-    months in ``_bucket_of`` (a few hundred rows), which is portable and cheaper than strftime."""
+def _bucket_of(bucket: str, day_number) -> int | str:
+    """The week (counted from MONDAY0) or month ("YYYY-MM") a UTC day number falls in."""
     if bucket == "week":
-        return f"(({column} - {MONDAY0}) / {WEEK})"
-    return f"({column} / {DAY})"
-
-
-def _bucket_of(bucket: str, sql_key):
-    if bucket == "week":
-        return int(sql_key)
-    day = datetime.fromtimestamp(int(sql_key) * DAY, UTC).date()
+        return (int(day_number) * DAY - MONDAY0) // WEEK
+    day = datetime.fromtimestamp(int(day_number) * DAY, UTC).date()
     return f"{day.year:04d}-{day.month:02d}"
 
 
@@ -232,27 +202,22 @@ def _next_bucket(bucket: str, day: date) -> date:
     return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
 
 
-def _series(period: Period, scope: Scope, bucket: str, where: str, params: list) -> tuple[SeriesPoint, ...]:
-    expr = _bucket_expr(bucket, "c.filed_at")
+def _series(period: Period, scope: Scope, bucket: str) -> tuple[SeriesPoint, ...]:
     filed: dict = {}
-    for key, n in execute(f"SELECT {expr}, COUNT(*) FROM claim c WHERE {where} GROUP BY 1", params):
-        key = _bucket_of(bucket, key)
+    src, params = rows("claim_tally", period.start_ts, period.end_ts, scope)
+    for day_number, n in execute(f"SELECT u.day, SUM(u.n) FROM {src} u GROUP BY u.day HAVING SUM(u.n) <> 0",
+                                 params):
+        key = _bucket_of(bucket, day_number)
         filed[key] = filed.get(key, 0) + int(n)
     # Reimbursed by decision date: resolved claims whose last status change is in the period.
-    dwhere, dparams = "c.changed_at < ?", [period.end_ts]
-    if period.start_ts is not None:
-        dwhere += " AND c.changed_at >= ?"
-        dparams.append(period.start_ts)
-    more, more_params = scope_clause(scope, "c")
     paid: dict = {}
     paid_n: dict = {}
-    for key, cur, n, minor in execute(
-        f"SELECT {_bucket_expr(bucket, 'c.changed_at')}, c.currency, COUNT(*), SUM(c.reimbursed_minor)"
-        f" FROM claim c WHERE c.status = 'resolved' AND c.reimbursed_minor > 0 AND {dwhere}{more}"
-        " GROUP BY 1, 2",
-        dparams + more_params,
+    src, params = rows("paid_tally", period.start_ts, period.end_ts, scope)
+    for day_number, cur, n, minor in execute(
+        f"SELECT u.day, u.currency, SUM(u.n), SUM(u.reimbursed) FROM {src} u GROUP BY 1, 2 HAVING SUM(u.n) <> 0",
+        params,
     ):
-        key = _bucket_of(bucket, key)
+        key = _bucket_of(bucket, day_number)
         into = paid.setdefault(key, {})
         into[cur] = into.get(cur, 0) + int(minor)
         paid_n[key] = paid_n.get(key, 0) + int(n)
@@ -306,27 +271,28 @@ def _by_reason(grouped: list[tuple]) -> tuple[tuple[ReasonMix, ...], tuple[Reaso
 _UNSTATED = ("Not stated in the report", "")
 
 
-def _denials(where: str, params: list) -> tuple[tuple[DenialRow, ...], int]:
-    """Denial reasons ranked by count, and the number of No-Grants whose reason is not known."""
-    rows = list(execute(
-        "SELECT c.denial_reason, COUNT(*) FROM claim c"
-        f" WHERE {where} AND c.status = 'resolved' AND c.outcome = 'no_grant'"
-        " GROUP BY 1 ORDER BY 2 DESC, 1 ASC",
+def _denials(period: Period, scope: Scope) -> tuple[tuple[DenialRow, ...], int]:
+    """Denial reasons ranked by count, and the number of No-Grants whose reason is not known
+    (the tally keeps a missing reason as '')."""
+    src, params = rows("denial_tally", period.start_ts, period.end_ts, scope)
+    found = list(execute(
+        f"SELECT u.denial_reason, SUM(u.n) FROM {src} u GROUP BY 1 HAVING SUM(u.n) <> 0 ORDER BY 2 DESC, 1 ASC",
         params,
     ))
-    unstated = sum(int(n) for reason, n in rows if reason is None or reason.strip() in _UNSTATED)
-    rows = [(reason, n) for reason, n in rows if reason is not None and reason.strip() not in _UNSTATED]
-    total = sum(int(n) for _, n in rows)
+    unstated = sum(int(n) for reason, n in found if reason.strip() in _UNSTATED)
+    found = [(reason, n) for reason, n in found if reason.strip() not in _UNSTATED]
+    total = sum(int(n) for _, n in found)
     return tuple(DenialRow(i, reason, int(n), int(n) / total, i <= TOP_FLAGGED)
-                 for i, (reason, n) in enumerate(rows, start=1)), unstated
+                 for i, (reason, n) in enumerate(found, start=1)), unstated
 
 
-def _products(where: str, params: list, limit: int) -> tuple[ProductRow, ...]:
-    rows = execute(
+def _products(period: Period, scope: Scope, limit: int) -> tuple[ProductRow, ...]:
+    src, params = rows("product_tally", period.start_ts, period.end_ts, scope)
+    found = execute(
         "SELECT COALESCE(p.sku, ''), COALESCE(p.title, '(no product)'), a.name, g.currency, g.n, g.claimed, g.paid"
-        " FROM (SELECT c.product_id AS pid, c.account_id AS aid, c.currency AS currency, COUNT(*) AS n,"
-        " SUM(c.claimed_minor) AS claimed, COALESCE(SUM(c.reimbursed_minor), 0) AS paid"
-        f" FROM claim c WHERE {where} GROUP BY c.product_id, c.account_id, c.currency) g"
+        " FROM (SELECT u.product_id AS pid, u.account_id AS aid, u.currency AS currency, SUM(u.n) AS n,"
+        " SUM(u.claimed) AS claimed, SUM(u.reimbursed) AS paid"
+        f" FROM {src} u GROUP BY u.product_id, u.account_id, u.currency HAVING SUM(u.n) <> 0) g"
         " JOIN account a ON a.id = g.aid LEFT JOIN product p ON p.id = g.pid"
         " ORDER BY g.n DESC, g.claimed DESC, 1 ASC LIMIT ?",
         [*params, limit],
@@ -334,7 +300,7 @@ def _products(where: str, params: list, limit: int) -> tuple[ProductRow, ...]:
     return tuple(
         ProductRow(i, sku, title, acc, cur, int(n), Money.from_minor(int(claimed), cur),
                    Money.from_minor(int(paid), cur), i <= TOP_FLAGGED)
-        for i, (sku, title, acc, cur, n, claimed, paid) in enumerate(rows, start=1)
+        for i, (sku, title, acc, cur, n, claimed, paid) in enumerate(found, start=1)
     )
 
 
@@ -347,10 +313,8 @@ def compute(now: datetime, period: str | Period = "90d", scope: Scope | None = N
     if bucket not in ("week", "month"):
         raise AnalyticsError(f"unknown bucket {bucket!r}: use week or month")
     now_ts = int(to_epoch(now))
-    where, params = _cohort(period, scope)
-
-    grouped = _grouped(where, params)
-    median, timed = _median_days(where, params)
+    grouped = _grouped(period, scope)
+    median, timed = _median_days(period, scope)
     stake = _at_stake(scope)
     table = _left_on_table(period, scope, now_ts)
     mine, mine_params = scope_clause(Scope(accounts=scope.accounts), "a")
@@ -386,10 +350,10 @@ def compute(now: datetime, period: str | Period = "90d", scope: Scope | None = N
             expiring_refunds=sn, expiring=m(sm, cur),
         ))
     mix, recovery = _by_reason(grouped)
-    denials, unstated = _denials(where, params)
+    denials, unstated = _denials(period, scope)
     return Analytics(
         generated_at=now, period=period, scope=scope, bucket=bucket, currencies=currencies, headline=headline,
-        money=tuple(money), series=_series(period, scope, bucket, where, params), outcome_mix=mix,
-        recovery=recovery, denials=denials, products=_products(where, params, top_products),
+        money=tuple(money), series=_series(period, scope, bucket), outcome_mix=mix,
+        recovery=recovery, denials=denials, products=_products(period, scope, top_products),
         denials_unstated=unstated,
     )

@@ -1,0 +1,348 @@
+"""Schema 8, frozen: the analytics tallies, kept current by triggers on ``claim`` (and, for the
+appeals won, on ``status_event``) in the transaction of every change, whoever writes it.
+
+Every tally is a sum over claims grouped by a key that includes a UTC day (``filed_at / 86400``,
+or ``changed_at / 86400`` for the payouts by decision day), so the dashboard adds up a few
+thousand rows instead of reading a million claims:
+
+- ``status_tally``: per status, account and currency: claims, claimed, reimbursed (the tab totals
+  and the claims at stake, a dozen rows);
+- ``claim_tally``: per account, currency, reason, filed day, status, outcome ('' when none) and
+  appeal flags: claims, claimed, reimbursed (NULL as 0) and appeals won;
+- ``paid_tally``: resolved claims with a payout, per account, currency and *changed* day;
+- ``denial_tally``: resolved No-Grants per account, filed day and denial reason ('' when none);
+- ``product_tally``: per account, currency, product (0 when none) and filed day;
+- ``decision_tally`` / ``decision_day_tally``: claims with a first decision per account, filed
+  day and decision time in whole hours / in days (hours floored by 24), for the median.
+
+A trigger subtracts the old row's share and adds the new one's with an UPSERT; rows that fall to
+zero stay (harmless, and cheaper than deleting them). Bulk loaders drop the triggers, load,
+:func:`rebuild` with one GROUP BY per tally and :func:`create_triggers` again, all in their one
+transaction. Nothing here imports ``safet_tui.db``; a later schema that changes a tally writes a
+new frozen module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import peewee as pw
+
+DAY = 86400
+HOUR = 3600
+
+
+class _T(pw.Model):
+    class Meta:
+        legacy_table_names = False
+
+
+def _key(*names: str):
+    return pw.CompositeKey(*names)
+
+
+class _ClaimTally(_T):
+    day = pw.BigIntegerField()
+    account_id = pw.IntegerField()
+    currency = pw.CharField(max_length=3)
+    reason = pw.CharField()
+    status = pw.CharField()
+    outcome = pw.CharField()
+    appeal_used = pw.IntegerField()
+    appeal_decided = pw.IntegerField()
+    n = pw.BigIntegerField()
+    claimed = pw.BigIntegerField()
+    reimbursed = pw.BigIntegerField()
+    won = pw.BigIntegerField()
+
+    class Meta:
+        table_name = "claim_tally"
+        primary_key = _key("day", "account_id", "currency", "reason", "status", "outcome", "appeal_used",
+                           "appeal_decided")
+
+
+class _PaidTally(_T):
+    day = pw.BigIntegerField()
+    account_id = pw.IntegerField()
+    currency = pw.CharField(max_length=3)
+    n = pw.BigIntegerField()
+    reimbursed = pw.BigIntegerField()
+
+    class Meta:
+        table_name = "paid_tally"
+        primary_key = _key("day", "account_id", "currency")
+
+
+class _DenialTally(_T):
+    day = pw.BigIntegerField()
+    account_id = pw.IntegerField()
+    denial_reason = pw.TextField()
+    n = pw.BigIntegerField()
+
+    class Meta:
+        table_name = "denial_tally"
+        primary_key = _key("day", "account_id", "denial_reason")
+
+
+class _ProductTally(_T):
+    day = pw.BigIntegerField()
+    account_id = pw.IntegerField()
+    currency = pw.CharField(max_length=3)
+    product_id = pw.IntegerField()
+    n = pw.BigIntegerField()
+    claimed = pw.BigIntegerField()
+    reimbursed = pw.BigIntegerField()
+
+    class Meta:
+        table_name = "product_tally"
+        primary_key = _key("day", "account_id", "currency", "product_id")
+
+
+class _DecisionTally(_T):
+    hours = pw.BigIntegerField()
+    day = pw.BigIntegerField()
+    account_id = pw.IntegerField()
+    n = pw.BigIntegerField()
+
+    class Meta:
+        table_name = "decision_tally"
+        primary_key = _key("hours", "day", "account_id")
+
+
+class _DecisionDayTally(_T):
+    day = pw.BigIntegerField()
+    account_id = pw.IntegerField()
+    days = pw.BigIntegerField()
+    n = pw.BigIntegerField()
+
+    class Meta:
+        table_name = "decision_day_tally"
+        primary_key = _key("day", "account_id", "days")
+
+
+class _StatusTally(_T):
+    status = pw.CharField()
+    account_id = pw.IntegerField()
+    currency = pw.CharField(max_length=3)
+    n = pw.BigIntegerField()
+    claimed = pw.BigIntegerField()
+    reimbursed = pw.BigIntegerField()
+
+    class Meta:
+        table_name = "status_tally"
+        primary_key = _key("status", "account_id", "currency")
+
+
+TABLES = [_StatusTally, _ClaimTally, _PaidTally, _DenialTally, _ProductTally, _DecisionTally, _DecisionDayTally]
+
+
+# -- what each tally counts, as SQL over one claim row ``X`` (NEW, OLD or an alias) ----------------
+
+def _flag(x: str, col: str) -> str:
+    return f"(CASE WHEN {x}.{col} THEN 1 ELSE 0 END)"
+
+
+def _has(x: str, action: str, without: str = "", extra: str = "") -> str:
+    """Whether claim ``x`` has a status event of ``action`` (``without`` an event id; or ``extra``,
+    one more event's action, just deleted)."""
+    skip = f" AND e.id <> {without}" if without else ""
+    more = f" OR {extra} = '{action}'" if extra else ""
+    return f"(EXISTS (SELECT 1 FROM status_event e WHERE e.claim_id = {x}.id AND e.action = '{action}'{skip}){more})"
+
+
+def won(x: str, without: str = "", extra: str = "") -> str:
+    """1 when the claim's appeal won: decided, and it paid out more than the first decision (a
+    No-Grant overturned into a grant, or a partial grant raised to a full one)."""
+    return (f"(CASE WHEN {x}.appeal_used AND {x}.appeal_decided AND {x}.status = 'resolved' AND ("
+            f"({x}.outcome IN ('grant_full', 'grant_partial') AND {_has(x, 'no_grant', without, extra)})"
+            f" OR ({x}.outcome = 'grant_full' AND {_has(x, 'grant', without, extra)})) THEN 1 ELSE 0 END)")
+
+
+def hours(x: str) -> str:
+    """Decision time in whole hours (truncated toward zero)."""
+    return f"(({x}.decided_at - {x}.filed_at) / {HOUR})"
+
+
+def days_of_hours(h: str) -> str:
+    """Whole days of a number of hours, floored (so -1 h is day -1, not day 0)."""
+    return f"(CASE WHEN {h} >= 0 THEN {h} / 24 ELSE ({h} - 23) / 24 END)"
+
+
+@dataclass(frozen=True)
+class Tally:
+    table: str
+    keys: tuple[tuple[str, str], ...]  # (column, SQL over X)
+    sums: tuple[tuple[str, str], ...]  # (column, SQL over X, one claim's share)
+    when: str  # which claims count (SQL over X)
+    #: the claim columns whose change can move a claim's share
+    columns: tuple[str, ...]
+
+    def values(self, x: str) -> tuple[str, str]:
+        """(key SQL, sum SQL) over claim row ``x``."""
+        return (", ".join(sql.replace("X.", f"{x}.") for _, sql in self.keys),
+                ", ".join(sql.replace("X.", f"{x}.") for _, sql in self.sums))
+
+
+_DAY = f"(X.filed_at / {DAY})"
+TALLIES = (
+    Tally("status_tally",
+          (("status", "X.status"), ("account_id", "X.account_id"), ("currency", "X.currency")),
+          (("n", "1"), ("claimed", "X.claimed_minor"), ("reimbursed", "COALESCE(X.reimbursed_minor, 0)")),
+          "1 = 1",
+          ("status", "account_id", "currency", "claimed_minor", "reimbursed_minor")),
+    Tally("claim_tally",
+          (("day", _DAY), ("account_id", "X.account_id"), ("currency", "X.currency"), ("reason", "X.reason"),
+           ("status", "X.status"), ("outcome", "COALESCE(X.outcome, '')"),
+           ("appeal_used", _flag("X", "appeal_used")), ("appeal_decided", _flag("X", "appeal_decided"))),
+          (("n", "1"), ("claimed", "X.claimed_minor"), ("reimbursed", "COALESCE(X.reimbursed_minor, 0)"),
+           ("won", won("X"))),
+          "1 = 1",
+          ("account_id", "currency", "reason", "filed_at", "status", "outcome", "appeal_used", "appeal_decided",
+           "claimed_minor", "reimbursed_minor")),
+    Tally("paid_tally",
+          (("day", f"(X.changed_at / {DAY})"), ("account_id", "X.account_id"), ("currency", "X.currency")),
+          (("n", "1"), ("reimbursed", "X.reimbursed_minor")),
+          "X.status = 'resolved' AND X.reimbursed_minor > 0",
+          ("account_id", "currency", "status", "reimbursed_minor", "changed_at")),
+    Tally("denial_tally",
+          (("day", _DAY), ("account_id", "X.account_id"), ("denial_reason", "COALESCE(X.denial_reason, '')")),
+          (("n", "1"),),
+          "X.status = 'resolved' AND X.outcome = 'no_grant'",
+          ("account_id", "filed_at", "status", "outcome", "denial_reason")),
+    Tally("product_tally",
+          (("day", _DAY), ("account_id", "X.account_id"), ("currency", "X.currency"),
+           ("product_id", "COALESCE(X.product_id, 0)")),
+          (("n", "1"), ("claimed", "X.claimed_minor"), ("reimbursed", "COALESCE(X.reimbursed_minor, 0)")),
+          "1 = 1",
+          ("account_id", "currency", "product_id", "filed_at", "claimed_minor", "reimbursed_minor")),
+    Tally("decision_tally",
+          (("hours", hours("X")), ("day", _DAY), ("account_id", "X.account_id")),
+          (("n", "1"),),
+          "X.decided_at IS NOT NULL",
+          ("account_id", "filed_at", "decided_at")),
+    Tally("decision_day_tally",
+          (("day", _DAY), ("account_id", "X.account_id"), ("days", days_of_hours(hours("X")))),
+          (("n", "1"),),
+          "X.decided_at IS NOT NULL",
+          ("account_id", "filed_at", "decided_at")),
+)
+
+
+def _upsert(t: Tally, x: str, sign: str) -> str:
+    """Add (``sign`` '') or take away (``sign`` '-') the share of claim row ``x``."""
+    keys, _ = t.values(x)
+    cols = [c for c, _ in t.keys] + [c for c, _ in t.sums]
+    signed = ", ".join(f"{sign}{s.replace('X.', f'{x}.')}" for _, s in t.sums)
+    conflict = ", ".join(c for c, _ in t.keys)
+    update = ", ".join(f"{c} = {t.table}.{c} + excluded.{c}" for c, _ in t.sums)
+    return (f"INSERT INTO {t.table} ({', '.join(cols)}) SELECT {keys}, {signed}"
+            f" WHERE {t.when.replace('X.', f'{x}.')} ON CONFLICT ({conflict}) DO UPDATE SET {update}")
+
+
+def _changed(t: Tally) -> str:
+    return " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in t.columns)
+
+
+_CLAIM_TALLY = TALLIES[1]
+
+
+def _won_key() -> str:
+    return ", ".join(c for c, _ in _CLAIM_TALLY.keys)
+
+
+def _won_event(sign: str, event: str) -> str:
+    """An event of a first decision added (``sign`` '+', ``event`` NEW) or removed ('-', OLD) can
+    change whether its claim's appeal counts as won: move the claim's tally row by one."""
+    keys, _ = _CLAIM_TALLY.values("c")
+    if sign == "+":
+        now, before = won("c"), won("c", without="NEW.id")
+    else:
+        now, before = won("c"), won("c", extra="OLD.action")
+    return (f"UPDATE claim_tally SET won = won {sign} 1 WHERE ({_won_key()}) = (SELECT {keys} FROM claim c"
+            f" WHERE c.id = {event}.claim_id AND {now if sign == '+' else before} = 1"
+            f" AND {before if sign == '+' else now} = 0)")
+
+
+TRIGGERS = ("tally_claim_insert", "tally_claim_delete", "tally_event_insert", "tally_event_delete",
+            *(f"tally_{t.table}_update" for t in TALLIES))
+
+
+def _sqlite_triggers() -> list[str]:
+    add = "; ".join(_upsert(t, "NEW", "") for t in TALLIES)
+    sub = "; ".join(_upsert(t, "OLD", "-") for t in TALLIES)
+    out = [f"CREATE TRIGGER tally_claim_insert AFTER INSERT ON claim BEGIN {add}; END",
+           # before: the claim's events (for the appeals won) are still there; its cascade then
+           # deletes them, and their trigger finds no claim left to move
+           f"CREATE TRIGGER tally_claim_delete BEFORE DELETE ON claim BEGIN {sub}; END"]
+    for t in TALLIES:
+        out.append(f"CREATE TRIGGER tally_{t.table}_update AFTER UPDATE ON claim WHEN {_changed(t)}"
+                   f" BEGIN {_upsert(t, 'OLD', '-')}; {_upsert(t, 'NEW', '')}; END")
+    out.append("CREATE TRIGGER tally_event_insert AFTER INSERT ON status_event"
+               f" WHEN NEW.action IN ('grant', 'no_grant') BEGIN {_won_event('+', 'NEW')}; END")
+    out.append("CREATE TRIGGER tally_event_delete AFTER DELETE ON status_event"
+               f" WHEN OLD.action IN ('grant', 'no_grant') BEGIN {_won_event('-', 'OLD')}; END")
+    return out
+
+
+def _pg_triggers() -> list[str]:
+    body = ["IF TG_OP = 'INSERT' THEN", *(f"{_upsert(t, 'NEW', '')};" for t in TALLIES), "ELSE"]
+    for t in TALLIES:
+        body += [f"IF {_changed(t)} THEN", f"{_upsert(t, 'OLD', '-')};", f"{_upsert(t, 'NEW', '')};", "END IF;"]
+    body.append("END IF;")
+    claim_fn = ("CREATE OR REPLACE FUNCTION tally_claim() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                + " ".join(body) + " RETURN NULL; END $$")
+    gone_fn = ("CREATE OR REPLACE FUNCTION tally_claim_gone() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+               + " ".join(f"{_upsert(t, 'OLD', '-')};" for t in TALLIES) + " RETURN OLD; END $$")
+    event_fn = ("CREATE OR REPLACE FUNCTION tally_event() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"IF TG_OP = 'INSERT' THEN {_won_event('+', 'NEW')}; ELSE {_won_event('-', 'OLD')}; END IF;"
+                " RETURN NULL; END $$")
+    return [claim_fn, gone_fn, event_fn,
+            "CREATE TRIGGER tally_claim AFTER INSERT OR UPDATE ON claim FOR EACH ROW EXECUTE FUNCTION tally_claim()",
+            # before, as on SQLite: the events are still there (the cascade's triggers run first)
+            "CREATE TRIGGER tally_claim_delete BEFORE DELETE ON claim FOR EACH ROW EXECUTE FUNCTION tally_claim_gone()",
+            "CREATE TRIGGER tally_event_insert AFTER INSERT ON status_event FOR EACH ROW"
+            " WHEN (NEW.action IN ('grant', 'no_grant')) EXECUTE FUNCTION tally_event()",
+            "CREATE TRIGGER tally_event_delete AFTER DELETE ON status_event FOR EACH ROW"
+            " WHEN (OLD.action IN ('grant', 'no_grant')) EXECUTE FUNCTION tally_event()"]
+
+
+def _sqlite(database: pw.Database) -> bool:
+    return isinstance(database, pw.SqliteDatabase)
+
+
+def create_triggers(database: pw.Database) -> None:
+    for ddl in _sqlite_triggers() if _sqlite(database) else _pg_triggers():
+        database.execute_sql(ddl)
+
+
+def drop_triggers(database: pw.Database) -> None:
+    if _sqlite(database):
+        for name in TRIGGERS:
+            database.execute_sql(f"DROP TRIGGER IF EXISTS {name}")
+        return
+    for name, table in (("tally_claim", "claim"), ("tally_claim_delete", "claim"), ("tally_event_insert", "status_event"),
+                        ("tally_event_delete", "status_event")):
+        database.execute_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+
+
+def recount_sql(t: Tally) -> str:
+    """The tally as one GROUP BY over every claim (what the triggers keep it equal to)."""
+    keys, sums = t.values("c")
+    n = len(t.keys)
+    totals = ", ".join(f"SUM({s})" if s != "1" else "COUNT(*)" for _, s in
+                       ((c, s.replace("X.", "c.")) for c, s in t.sums))
+    return (f"SELECT {keys}, {totals} FROM claim c WHERE {t.when.replace('X.', 'c.')}"
+            f" GROUP BY {', '.join(str(i) for i in range(1, n + 1))}")
+
+
+def rebuild(database: pw.Database) -> None:
+    """Every tally recounted from the claims (bulk loads and the upgrade to schema 8)."""
+    for t in TALLIES:
+        cols = [c for c, _ in t.keys] + [c for c, _ in t.sums]
+        database.execute_sql(f"DELETE FROM {t.table}")
+        database.execute_sql(f"INSERT INTO {t.table} ({', '.join(cols)}) {recount_sql(t)}")
+
+
+def create_tables(database: pw.Database) -> None:
+    with database.bind_ctx(TABLES, bind_refs=False, bind_backrefs=False):
+        database.create_tables(TABLES)
