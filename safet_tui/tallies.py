@@ -57,6 +57,36 @@ def resume(database: pw.Database) -> None:
 
 
 @contextmanager
+def paused(database: pw.Database) -> Iterator[bool]:
+    """The triggers off for the body, inside the caller's write transaction (dropped and created
+    again on SQLite, whose readers see neither; a transaction-local setting on PostgreSQL, where
+    dropping them would lock the claim table against every reader). Yields False for a database
+    without tallies. The body must put the tallies right itself (:func:`add_claims`)."""
+    if not has_tallies(database):
+        yield False
+        return
+    if isinstance(database, pw.SqliteDatabase):
+        current.drop_triggers(database)
+        yield True
+        current.create_triggers(database)
+        return
+    database.execute_sql(f"SELECT set_config('{current.PAUSE}', 'on', true)")
+    yield True
+    database.execute_sql(f"SELECT set_config('{current.PAUSE}', 'off', true)")
+
+
+def add_claims(database: pw.Database, ids: list[int], chunk: int = 1000) -> None:
+    """Add the shares of claims just inserted while the triggers were :func:`paused` (before any
+    of their status events: those go through the triggers), a GROUP BY per tally and chunk."""
+    param = getattr(database, "param", "?")
+    for start in range(0, len(ids), chunk):
+        part = ids[start:start + chunk]
+        where = f"c.id IN ({', '.join([param] * len(part))})"
+        for t in TALLIES:
+            database.execute_sql(current.add_sql(t, where), part)
+
+
+@contextmanager
 def bulk_load(database: pw.Database) -> Iterator[None]:
     """:func:`suspend` around the body, then :func:`resume`, in the caller's transaction."""
     suspended = suspend(database)

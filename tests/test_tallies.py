@@ -11,7 +11,14 @@ import analytics_oracle
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_reports_support import IN_RETURNS, US_RETURNS, US_SETTLEMENT, rows_of, set_cell, write_rows
+from test_reports_support import (
+    IN_RETURNS,
+    US_RETURNS,
+    US_SETTLEMENT,
+    rows_of,
+    set_cell,
+    write_rows,
+)
 
 from safet_tui import tallies
 from safet_tui.db import Claim, Refund, open_database

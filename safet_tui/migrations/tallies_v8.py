@@ -284,17 +284,24 @@ def _sqlite_triggers() -> list[str]:
     return out
 
 
+#: PostgreSQL: a bulk writer pauses the triggers for its own transaction (``set_config(PAUSE,
+#: 'on', true)``) instead of dropping them, which would lock the claim table against every reader
+PAUSE = "safet.tallies_paused"
+_PAUSED = f"IF current_setting('{PAUSE}', true) = 'on' THEN RETURN NULL; END IF;"
+
+
 def _pg_triggers() -> list[str]:
-    body = ["IF TG_OP = 'INSERT' THEN", *(f"{_upsert(t, 'NEW', '')};" for t in TALLIES), "ELSE"]
+    body = [_PAUSED, "IF TG_OP = 'INSERT' THEN", *(f"{_upsert(t, 'NEW', '')};" for t in TALLIES), "ELSE"]
     for t in TALLIES:
         body += [f"IF {_changed(t)} THEN", f"{_upsert(t, 'OLD', '-')};", f"{_upsert(t, 'NEW', '')};", "END IF;"]
     body.append("END IF;")
     claim_fn = ("CREATE OR REPLACE FUNCTION tally_claim() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
                 + " ".join(body) + " RETURN NULL; END $$")
     gone_fn = ("CREATE OR REPLACE FUNCTION tally_claim_gone() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+               + _PAUSED.replace("RETURN NULL", "RETURN OLD") + " "
                + " ".join(f"{_upsert(t, 'OLD', '-')};" for t in TALLIES) + " RETURN OLD; END $$")
     event_fn = ("CREATE OR REPLACE FUNCTION tally_event() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                f"IF TG_OP = 'INSERT' THEN {_won_event('+', 'NEW')}; ELSE {_won_event('-', 'OLD')}; END IF;"
+                f"{_PAUSED} IF TG_OP = 'INSERT' THEN {_won_event('+', 'NEW')}; ELSE {_won_event('-', 'OLD')}; END IF;"
                 " RETURN NULL; END $$")
     return [claim_fn, gone_fn, event_fn,
             "CREATE TRIGGER tally_claim AFTER INSERT OR UPDATE ON claim FOR EACH ROW EXECUTE FUNCTION tally_claim()",
@@ -325,14 +332,23 @@ def drop_triggers(database: pw.Database) -> None:
         database.execute_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
 
 
-def recount_sql(t: Tally) -> str:
-    """The tally as one GROUP BY over every claim (what the triggers keep it equal to)."""
-    keys, sums = t.values("c")
+def recount_sql(t: Tally, where: str = "") -> str:
+    """The tally as one GROUP BY over every claim (what the triggers keep it equal to), or over
+    the claims ``where`` (SQL over ``c``) picks."""
+    keys, _ = t.values("c")
     n = len(t.keys)
     totals = ", ".join(f"SUM({s})" if s != "1" else "COUNT(*)" for _, s in
                        ((c, s.replace("X.", "c.")) for c, s in t.sums))
-    return (f"SELECT {keys}, {totals} FROM claim c WHERE {t.when.replace('X.', 'c.')}"
+    return (f"SELECT {keys}, {totals} FROM claim c WHERE {t.when.replace('X.', 'c.')}{' AND ' + where if where else ''}"
             f" GROUP BY {', '.join(str(i) for i in range(1, n + 1))}")
+
+
+def add_sql(t: Tally, where: str) -> str:
+    """Add the shares of the claims ``where`` picks to the tally (one GROUP BY, one UPSERT)."""
+    cols = [c for c, _ in t.keys] + [c for c, _ in t.sums]
+    update = ", ".join(f"{c} = {t.table}.{c} + excluded.{c}" for c, _ in t.sums)
+    return (f"INSERT INTO {t.table} ({', '.join(cols)}) {recount_sql(t, where)}"
+            f" ON CONFLICT ({', '.join(c for c, _ in t.keys)}) DO UPDATE SET {update}")
 
 
 def rebuild(database: pw.Database) -> None:

@@ -1,8 +1,11 @@
-"""Analytics: the SAFE-T dashboard's figures, computed in SQL.
+"""Analytics: the SAFE-T dashboard's figures, read from the analytics tallies.
 
-Every aggregate is a GROUP BY in the database; Python only divides two sums
-into a rate, fills empty weeks/months with zeros and ranks rows. Amounts are
-never added across currencies: money figures are keyed by currency.
+Every aggregate is a sum in the database over the tallies (:mod:`safet_tui.tallies`: day-by-day
+sums kept by triggers in the transaction of every change) for the whole UTC days of the period,
+plus the claims themselves for the part-days at its ends (:mod:`.tally_reads`), so the screen
+fills in the same time at a thousand claims or a million. Python only divides two sums into a
+rate, fills empty weeks/months with zeros and ranks rows. Amounts are never added across
+currencies: money figures are keyed by currency.
 
 Definitions (the same for the screen, ``safet report`` and the exports):
 
@@ -18,7 +21,8 @@ Definitions (the same for the screen, ``safet report`` and the exports):
   automated refund, which could never be claimed) whose file-by passed in
   the period unclaimed; *expiring*: file-by within the next 3 days (now).
 - *Days to decision*: filing to the first decision (Grant or No-Grant), the
-  median over the cohort's claims that have one.
+  median over the cohort's claims that have one, each read in whole hours (truncated: the
+  decision-time tallies count hours, so the median is exact to the hour, not the second).
 - An appeal *succeeds* when its decision paid out more: a No-Grant overturned
   into a (full or partial) grant, or a partial grant raised to a full one.
 - Series: claims filed per week (Monday start, UTC) or month by filing date;
