@@ -351,12 +351,61 @@ def add_sql(t: Tally, where: str) -> str:
             f" ON CONFLICT ({', '.join(c for c, _ in t.keys)}) DO UPDATE SET {update}")
 
 
+#: the claim columns the tallies read, copied once by :func:`rebuild` (with each claim's ``won``)
+_COLUMNS = ("id", "account_id", "currency", "reason", "filed_at", "changed_at", "status", "outcome",
+            "denial_reason", "product_id", "claimed_minor", "reimbursed_minor", "appeal_used", "appeal_decided",
+            "decided_at")
+
+
+#: tallies counted from another tally rather than from the claims (its key is a roll-up of the
+#: other's): (table, source, key SQL over the source's row ``s``)
+_ROLLED_UP = {
+    "status_tally": ("claim_tally", "s.status, s.account_id, s.currency"),
+    "decision_day_tally": ("decision_tally", f"s.day, s.account_id, {days_of_hours('s.hours')}"),
+}
+
+
+def _run(database: pw.Database, sql: str) -> None:
+    database.execute_sql(sql).close()
+
+
 def rebuild(database: pw.Database) -> None:
-    """Every tally recounted from the claims (bulk loads and the upgrade to schema 8)."""
+    """Every tally recounted from the claims (bulk loads and the upgrade to schema 8). The columns
+    the tallies read are copied once into a narrow temporary table (one pass over the wide claim
+    rows; a pass per tally took ~5 s each at a million claims); each tally is counted from it, on
+    SQLite as one UPSERT per claim into the small tally (~1.6x faster than its GROUP BY, which
+    sorts a million rows), on PostgreSQL as a GROUP BY (hashed); two tallies roll up from another."""
+    sqlite = _sqlite(database)
+    # SQLite: a table of the main database, dropped before the caller commits (a TEMPORARY one
+    # would leave the connection's temp database open, and switching the journal mode back to
+    # WAL afterwards, as the demo does, then fails with "database table is locked")
+    _run(database, "DROP TABLE IF EXISTS tally_claims")
+    _run(database, f"CREATE {'' if sqlite else 'TEMPORARY '}TABLE tally_claims AS SELECT {', '.join(f'c.{c}' for c in _COLUMNS)},"
+                         f" {won('c')} AS won FROM claim c")
+    try:
+        for t in TALLIES:
+            cols = [c for c, _ in t.keys] + [c for c, _ in t.sums]
+            _run(database, f"DELETE FROM {t.table}")
+            if t.table in _ROLLED_UP:
+                continue
+            if sqlite:
+                keys, sums = t.values("c")
+                update = ", ".join(f"{c} = {t.table}.{c} + excluded.{c}" for c, _ in t.sums)
+                sql = (f"SELECT {keys}, {sums} FROM claim c WHERE {t.when.replace('X.', 'c.')}"
+                       f" ON CONFLICT ({', '.join(c for c, _ in t.keys)}) DO UPDATE SET {update}")
+            else:
+                sql = recount_sql(t)
+            sql = sql.replace(won("c"), "c.won").replace("FROM claim c", "FROM tally_claims c")
+            _run(database, f"INSERT INTO {t.table} ({', '.join(cols)}) {sql}")
+    finally:
+        _run(database, "DROP TABLE tally_claims")
     for t in TALLIES:
-        cols = [c for c, _ in t.keys] + [c for c, _ in t.sums]
-        database.execute_sql(f"DELETE FROM {t.table}")
-        database.execute_sql(f"INSERT INTO {t.table} ({', '.join(cols)}) {recount_sql(t)}")
+        if t.table in _ROLLED_UP:
+            source, keys = _ROLLED_UP[t.table]
+            sums = ", ".join(f"SUM(s.{c})" for c, _ in t.sums)
+            _run(database, 
+                f"INSERT INTO {t.table} ({', '.join([c for c, _ in t.keys] + [c for c, _ in t.sums])})"
+                f" SELECT {keys}, {sums} FROM {source} s GROUP BY {', '.join(str(i + 1) for i in range(len(t.keys)))}")
 
 
 def create_tables(database: pw.Database) -> None:
