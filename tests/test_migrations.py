@@ -75,9 +75,11 @@ def test_first_schema_opens_upgrades_in_place_and_keeps_data(v1_path):
     try:
         assert database.execute_sql("PRAGMA foreign_keys").fetchone() == (1,)
         assert database.execute_sql("SELECT claim_id FROM refund").fetchall() == [(1,)]
-        assert migrations.current_version(database) == m.SCHEMA_VERSION == 7
+        assert migrations.current_version(database) == m.SCHEMA_VERSION == 8
         assert database.table_exists("payout") and database.table_exists("import_log")
         assert database.table_exists("desk_user")  # schema 7
+        # schema 8: the analytics tallies, counted from the claims already there
+        assert database.execute_sql("SELECT SUM(n) FROM claim_tally").fetchone() == (2,)
         claim = m.Claim.get(m.Claim.claim_no == "3400000002")
         assert claim.paid_minor == 0
         assert Money.from_minor(claim.claimed_minor, claim.currency) == Money.of("123456", "INR")
