@@ -101,17 +101,28 @@ def _step(desk, clock, tmp_path, action: str, pick: int) -> None:
         pass  # a step the rules refuse changes nothing
 
 
-@given(st.lists(st.tuples(st.sampled_from(ACTIONS), st.integers(0, 10**6)), min_size=1, max_size=12))
-@settings(max_examples=8)
+@given(st.lists(st.tuples(st.sampled_from((*ACTIONS, "copy")), st.integers(0, 10**6)), min_size=1, max_size=12))
+@settings(max_examples=12)
 def test_tallies_equal_a_full_recount_after_any_changes(demo_db, clock, tmp_path, steps):
+    """The demo (its tallies counted in bulk; on PostgreSQL copied there by ``db copy``), then
+    desk actions, imports and copies (``db copy`` to a SQLite file, the steps going on there)."""
+    from safet_tui.db_copy import copy_database
     from safet_tui.service.desk import Desk
 
-    desk = Desk(str(demo_db), clock=clock, user="tester")  # the demo: its tallies counted in bulk
+    desk = Desk(str(demo_db), clock=clock, user="tester")
     try:
         with bound(desk.database):
             assert_tallies_right()
-            for action, pick in steps:
-                _step(desk, clock, tmp_path, action, pick)
+        for action, pick in steps:
+            if action == "copy":
+                dest = tmp_path / f"copy-{pick}-{random.randrange(10**9)}.db"
+                copy_database(str(desk.target), str(dest))
+                desk.close()
+                desk = Desk(str(dest), clock=clock, user="tester")
+            else:
+                with bound(desk.database):
+                    _step(desk, clock, tmp_path, action, pick)
+            with bound(desk.database):
                 assert_tallies_right()
     finally:
         desk.close()
