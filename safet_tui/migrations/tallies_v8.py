@@ -24,6 +24,7 @@ new frozen module.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import peewee as pw
@@ -35,105 +36,6 @@ HOUR = 3600
 class _T(pw.Model):
     class Meta:
         legacy_table_names = False
-
-
-def _key(*names: str):
-    return pw.CompositeKey(*names)
-
-
-class _ClaimTally(_T):
-    day = pw.BigIntegerField()
-    account_id = pw.IntegerField()
-    currency = pw.CharField(max_length=3)
-    reason = pw.CharField()
-    status = pw.CharField()
-    outcome = pw.CharField()
-    appeal_used = pw.IntegerField()
-    appeal_decided = pw.IntegerField()
-    n = pw.BigIntegerField()
-    claimed = pw.BigIntegerField()
-    reimbursed = pw.BigIntegerField()
-    won = pw.BigIntegerField()
-
-    class Meta:
-        table_name = "claim_tally"
-        primary_key = _key("day", "account_id", "currency", "reason", "status", "outcome", "appeal_used",
-                           "appeal_decided")
-
-
-class _PaidTally(_T):
-    day = pw.BigIntegerField()
-    account_id = pw.IntegerField()
-    currency = pw.CharField(max_length=3)
-    n = pw.BigIntegerField()
-    reimbursed = pw.BigIntegerField()
-
-    class Meta:
-        table_name = "paid_tally"
-        primary_key = _key("day", "account_id", "currency")
-
-
-class _DenialTally(_T):
-    day = pw.BigIntegerField()
-    account_id = pw.IntegerField()
-    denial_reason = pw.TextField()
-    n = pw.BigIntegerField()
-
-    class Meta:
-        table_name = "denial_tally"
-        primary_key = _key("day", "account_id", "denial_reason")
-
-
-class _ProductTally(_T):
-    day = pw.BigIntegerField()
-    account_id = pw.IntegerField()
-    currency = pw.CharField(max_length=3)
-    product_id = pw.IntegerField()
-    n = pw.BigIntegerField()
-    claimed = pw.BigIntegerField()
-    reimbursed = pw.BigIntegerField()
-
-    class Meta:
-        table_name = "product_tally"
-        primary_key = _key("day", "account_id", "currency", "product_id")
-
-
-class _DecisionTally(_T):
-    hours = pw.BigIntegerField()
-    day = pw.BigIntegerField()
-    account_id = pw.IntegerField()
-    n = pw.BigIntegerField()
-
-    class Meta:
-        table_name = "decision_tally"
-        primary_key = _key("hours", "day", "account_id")
-
-
-class _DecisionDayTally(_T):
-    day = pw.BigIntegerField()
-    account_id = pw.IntegerField()
-    days = pw.BigIntegerField()
-    n = pw.BigIntegerField()
-
-    class Meta:
-        table_name = "decision_day_tally"
-        primary_key = _key("day", "account_id", "days")
-
-
-class _StatusTally(_T):
-    status = pw.CharField()
-    account_id = pw.IntegerField()
-    currency = pw.CharField(max_length=3)
-    n = pw.BigIntegerField()
-    claimed = pw.BigIntegerField()
-    reimbursed = pw.BigIntegerField()
-
-    class Meta:
-        table_name = "status_tally"
-        primary_key = _key("status", "account_id", "currency")
-
-
-TABLES = [_StatusTally, _ClaimTally, _PaidTally, _DenialTally, _ProductTally, _DecisionTally, _DecisionDayTally]
 
 
 # -- what each tally counts, as SQL over one claim row ``X`` (NEW, OLD or an alias) ----------------
@@ -226,6 +128,24 @@ TALLIES = (
           "X.decided_at IS NOT NULL",
           ("account_id", "filed_at", "decided_at")),
 )
+
+
+#: the column types of the tallies' keys (their sums are all BIGINT)
+_TYPES: dict[str, Callable[[], pw.Field]] = {"day": pw.BigIntegerField, "hours": pw.BigIntegerField, "days": pw.BigIntegerField,
+          "account_id": pw.IntegerField, "product_id": pw.IntegerField, "appeal_used": pw.IntegerField,
+          "appeal_decided": pw.IntegerField, "currency": lambda: pw.CharField(max_length=3), "reason": pw.CharField,
+          "status": pw.CharField, "outcome": pw.CharField, "denial_reason": pw.TextField}
+
+
+def _model(t: Tally) -> type[pw.Model]:
+    """The tally's table: its key (the primary key, in that order), then its sums."""
+    fields: dict[str, object] = {c: _TYPES[c]() for c, _ in t.keys}
+    fields.update({c: pw.BigIntegerField() for c, _ in t.sums})
+    meta = type("Meta", (), {"table_name": t.table, "primary_key": pw.CompositeKey(*(c for c, _ in t.keys))})
+    return type(f"_{t.table}", (_T,), {**fields, "Meta": meta})
+
+
+TABLES = [_model(t) for t in TALLIES]
 
 
 def _upsert(t: Tally, x: str, sign: str) -> str:
@@ -403,7 +323,7 @@ def rebuild(database: pw.Database) -> None:
         if t.table in _ROLLED_UP:
             source, keys = _ROLLED_UP[t.table]
             sums = ", ".join(f"SUM(s.{c})" for c, _ in t.sums)
-            _run(database, 
+            _run(database,
                 f"INSERT INTO {t.table} ({', '.join([c for c, _ in t.keys] + [c for c, _ in t.sums])})"
                 f" SELECT {keys}, {sums} FROM {source} s GROUP BY {', '.join(str(i + 1) for i in range(len(t.keys)))}")
 
