@@ -485,7 +485,8 @@ def open_database(target: DbTarget | str | None, *, create: bool = True) -> pw.D
     with bound(database):
         ensure_schema(database, LatestSchema(
             version=SCHEMA_VERSION, models=MODELS, extra_indexes=EXTRA_INDEXES, fts_ddl=FTS_DDL,
-            pg_fts_index=PG_FTS_INDEX, after_create=create_tallies, meta_set=meta_set, write_transaction=write_transaction, error=DatabaseError))
+            pg_fts_index=PG_FTS_INDEX, after_create=create_tallies, meta_set=meta_set,
+            write_transaction=write_transaction, error=DatabaseError))
     return database
 
 
