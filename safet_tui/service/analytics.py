@@ -129,6 +129,7 @@ def _median_days(period: Period, scope: Scope) -> tuple[float | None, int]:
     if not total:
         return None, 0
     src, params = rows("decision_tally", period.start_ts, period.end_ts, scope)
+    hours_of: dict[int, list[tuple[int, int]]] = {}  # a day's (hours, claims), read once
 
     def nth(k: int) -> int:  # the k-th smallest decision time (1-based), in hours
         below, day = 0, per_day[-1][0]
@@ -137,11 +138,14 @@ def _median_days(period: Period, scope: Scope) -> tuple[float | None, int]:
                 day = d
                 break
             below += n
-        for h, m in execute(f"SELECT u.hours, SUM(u.n) FROM {src} u WHERE u.hours >= ? AND u.hours < ?"
-                            " GROUP BY u.hours ORDER BY u.hours", [*params, day * 24, day * 24 + 24]):
-            below += int(m)
+        if day not in hours_of:
+            hours_of[day] = [(int(h), int(m)) for h, m in execute(
+                f"SELECT u.hours, SUM(u.n) FROM {src} u WHERE u.hours >= ? AND u.hours < ?"
+                " GROUP BY u.hours ORDER BY u.hours", [*params, day * 24, day * 24 + 24])]
+        for h, m in hours_of[day]:
+            below += m
             if below >= k:
-                return int(h)
+                return h
         raise AssertionError("the hour tally disagrees with the day tally")  # pragma: no cover
 
     low, high = nth((total + 1) // 2), nth((total + 2) // 2)
