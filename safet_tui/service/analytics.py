@@ -98,12 +98,15 @@ _G = ("claims", "claimed", "open", "decided", "full", "partial", "no_grant", "de
       "appeals", "appeals_decided", "appeals_won")
 
 
-def _grouped(period: Period, scope: Scope) -> list[tuple]:
+def _grouped(period: Period, scope: Scope) -> tuple[list[tuple], dict[int, int]]:
     """The cohort grouped by currency and reason: the headline, the outcome mix and the recovery
-    rates all roll up from these (at most 8 rows per currency)."""
+    rates all roll up from these (at most 8 rows per currency); and the claims filed per UTC day
+    (for the series), from the same read: grouped by day too, then added up here."""
     src, params = rows("claim_tally", period.start_ts, period.end_ts, scope)
-    return list(execute(
-        "SELECT u.currency, u.reason, SUM(u.n), SUM(u.claimed),"
+    by_key: dict[tuple[str, str], list[int]] = {}
+    per_day: dict[int, int] = {}
+    for day, cur, code, *v in execute(
+        "SELECT u.day, u.currency, u.reason, SUM(u.n), SUM(u.claimed),"
         " SUM(CASE WHEN u.status <> 'resolved' THEN u.n ELSE 0 END),"
         " SUM(CASE WHEN u.status = 'resolved' THEN u.n ELSE 0 END),"
         " SUM(CASE WHEN u.status = 'resolved' AND u.outcome = 'grant_full' THEN u.n ELSE 0 END),"
@@ -114,9 +117,14 @@ def _grouped(period: Period, scope: Scope) -> list[tuple]:
         " SUM(CASE WHEN u.appeal_used = 1 THEN u.n ELSE 0 END),"
         " SUM(CASE WHEN u.appeal_used = 1 AND u.appeal_decided = 1 THEN u.n ELSE 0 END),"
         " SUM(u.won)"
-        f" FROM {src} u GROUP BY u.currency, u.reason HAVING SUM(u.n) <> 0 ORDER BY u.currency, u.reason",
+        f" FROM {src} u GROUP BY u.day, u.currency, u.reason HAVING SUM(u.n) <> 0",
         params,
-    ))
+    ):
+        sums = by_key.setdefault((cur, code), [0] * len(_G))
+        for i, x in enumerate(v):
+            sums[i] += int(x or 0)
+        per_day[int(day)] = per_day.get(int(day), 0) + int(v[0])
+    return [(cur, code, *sums) for (cur, code), sums in sorted(by_key.items())], per_day
 
 
 def _median_days(period: Period, scope: Scope) -> tuple[float | None, int]:
@@ -210,13 +218,12 @@ def _next_bucket(bucket: str, day: date) -> date:
     return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
 
 
-def _series(period: Period, scope: Scope, bucket: str) -> tuple[SeriesPoint, ...]:
+def _series(period: Period, scope: Scope, bucket: str, filed_per_day: dict[int, int]) -> tuple[SeriesPoint, ...]:
     filed: dict = {}
-    src, params = rows("claim_tally", period.start_ts, period.end_ts, scope)
-    for day_number, n in execute(f"SELECT u.day, SUM(u.n) FROM {src} u GROUP BY u.day HAVING SUM(u.n) <> 0",
-                                 params):
-        key = _bucket_of(bucket, day_number)
-        filed[key] = filed.get(key, 0) + int(n)
+    for day_number, n in filed_per_day.items():
+        if n:
+            key = _bucket_of(bucket, day_number)
+            filed[key] = filed.get(key, 0) + n
     # Reimbursed by decision date: resolved claims whose last status change is in the period.
     paid: dict = {}
     paid_n: dict = {}
@@ -321,7 +328,7 @@ def compute(now: datetime, period: str | Period = "90d", scope: Scope | None = N
     if bucket not in ("week", "month"):
         raise AnalyticsError(f"unknown bucket {bucket!r}: use week or month")
     now_ts = int(to_epoch(now))
-    grouped = _grouped(period, scope)
+    grouped, filed_per_day = _grouped(period, scope)
     median, timed = _median_days(period, scope)
     stake = _at_stake(scope)
     table = _left_on_table(period, scope, now_ts)
@@ -361,7 +368,7 @@ def compute(now: datetime, period: str | Period = "90d", scope: Scope | None = N
     denials, unstated = _denials(period, scope)
     return Analytics(
         generated_at=now, period=period, scope=scope, bucket=bucket, currencies=currencies, headline=headline,
-        money=tuple(money), series=_series(period, scope, bucket), outcome_mix=mix,
+        money=tuple(money), series=_series(period, scope, bucket, filed_per_day), outcome_mix=mix,
         recovery=recovery, denials=denials, products=_products(period, scope, top_products),
         denials_unstated=unstated,
     )
