@@ -4,6 +4,7 @@ equals the one computed from every claim."""
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import timedelta
 
@@ -34,6 +35,7 @@ from safet_tui.transactions import DB, bound, close_database
 pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
 ACTIONS = ("file", "reply", "info", "grant", "partial", "no_grant", "appeal", "expire", "import", "generated")
+_COPIES = itertools.count(1)
 DENIALS = ("Insufficient evidence provided", "Photos do not show the return label", "", "Not stated in the report")
 
 
@@ -115,7 +117,7 @@ def test_tallies_equal_a_full_recount_after_any_changes(demo_db, clock, tmp_path
             assert_tallies_right()
         for action, pick in steps:
             if action == "copy":
-                dest = tmp_path / f"copy-{pick}-{random.randrange(10**9)}.db"
+                dest = tmp_path / f"copy-{next(_COPIES)}.db"  # a new file for each copy of every example
                 copy_database(str(desk.target), str(dest))
                 desk.close()
                 desk = Desk(str(dest), clock=clock, user="tester")
