@@ -59,6 +59,7 @@ from safet_tui.domain.periods import (
 )
 from safet_tui.domain.reasons import REASONS_BY_CODE
 from safet_tui.service.queries import CLAIMABLE, execute
+from safet_tui.service.visibility import EVERYTHING, Visibility
 
 
 def scope_clause(scope: Scope, alias: str) -> tuple[str, list]:
@@ -70,15 +71,20 @@ def scope_clause(scope: Scope, alias: str) -> tuple[str, list]:
     if scope.marketplace:
         sql += f" AND {alias}.account_id IN (SELECT id FROM account WHERE marketplace = ?)"
         params.append(scope.marketplace)
+    if scope.accounts is not None:
+        more, more_params = Visibility(scope.accounts).clause(f"{alias}.account_id")
+        sql, params = sql + more, params + more_params
     return sql, params
 
 
-def resolve_scope(account: int | str | None = None, marketplace: str | None = None) -> Scope:
-    """An account by id or name (or a marketplace) to a Scope; raises AnalyticsError if unknown."""
+def resolve_scope(account: int | str | None = None, marketplace: str | None = None,
+                  visible: Visibility = EVERYTHING) -> Scope:
+    """An account by id or name (or a marketplace) to a Scope, among the accounts ``visible`` to
+    the person asking; raises AnalyticsError if unknown (an account they may not see is unknown)."""
     label_parts = []
     account_id = None
     if account not in (None, ""):
-        rows = list(execute("SELECT id, name, marketplace FROM account ORDER BY id"))
+        rows = [r for r in execute("SELECT id, name, marketplace FROM account ORDER BY id") if visible.allows(r[1])]
         wanted = str(account).strip()
         hits = [r for r in rows if str(r[0]) == wanted] or [r for r in rows if r[1].lower() == wanted.lower()]
         if marketplace:
@@ -92,7 +98,8 @@ def resolve_scope(account: int | str | None = None, marketplace: str | None = No
         label_parts.append(f"{hits[0][1]} ({hits[0][2]})")
     elif marketplace:
         label_parts.append(marketplace)
-    return Scope(account_id, marketplace or None, ", ".join(label_parts) or "all accounts")
+    default = "your accounts" if visible.limited else "all accounts"
+    return Scope(account_id, marketplace or None, ", ".join(label_parts) or default, visible.accounts)
 
 
 # -- queries ------------------------------------------------------------------------
@@ -145,7 +152,7 @@ def _grouped(where: str, params: list) -> list[tuple]:
 
 # The first decision, as recorded when it was made (for imported decisions: the best evidence,
 # a payout's date or the report's own date, never the import time).
-_FIRST_DECISION = "c.decided_at"  # read at whole hours below, as the tallies keep it
+_FIRST_DECISION = "c.decided_at"
 
 
 def _median_days(where: str, params: list) -> tuple[float | None, int]:
@@ -348,9 +355,11 @@ def compute(now: datetime, period: str | Period = "90d", scope: Scope | None = N
     median, timed = _median_days(where, params)
     stake = _at_stake(scope)
     table = _left_on_table(period, scope, now_ts)
+    mine, mine_params = scope_clause(Scope(accounts=scope.accounts), "a")
     account_currencies = {cur for (cur,) in execute(
-        "SELECT DISTINCT a.currency FROM account a WHERE (? IS NULL OR a.id = ?) AND (? IS NULL OR a.marketplace = ?)",
-        [scope.account_id, scope.account_id, scope.marketplace, scope.marketplace])}
+        "SELECT DISTINCT a.currency FROM account a WHERE (? IS NULL OR a.id = ?) AND (? IS NULL OR a.marketplace = ?)"
+        + mine.replace("a.account_id", "a.id"),
+        [scope.account_id, scope.account_id, scope.marketplace, scope.marketplace, *mine_params])}
     per_cur: dict[str, dict[str, int]] = {}
     for cur, _code, *v in grouped:
         sums = per_cur.setdefault(cur, dict.fromkeys(_G, 0))
