@@ -36,6 +36,7 @@ def connect(url: str) -> pw.Database:
         import psycopg  # noqa: F401
     except ImportError as exc:
         raise DatabaseError("PostgreSQL needs psycopg 3: pip install 'psycopg[binary]'") from exc
+    _hand_psycopg_to_peewee()
     from playhouse.db_url import connect as connect_url
     from psycopg import ClientCursor
 
@@ -53,6 +54,22 @@ def connect(url: str) -> pw.Database:
     #: this desk's writes are news to every other desk, not to itself (see ChangeListener)
     database.safet_token = uuid.uuid4().hex
     return database
+
+
+def _hand_psycopg_to_peewee() -> None:
+    """peewee was imported without psycopg (safet_tui/__init__.py: start-up pays for it only when
+    a PostgreSQL database is opened); give it now what its optional import would have set."""
+    if pw.psycopg is not None:
+        return
+    import psycopg
+    from psycopg.pq import TransactionStatus
+    from psycopg.types.json import Json, Jsonb
+
+    pw.psycopg, pw.TransactionStatus, pw.Json_pg3, pw.Jsonb_pg3 = psycopg, TransactionStatus, Json, Jsonb
+    adapter = pw.Psycopg3Adapter
+    adapter.txn_idle = TransactionStatus.IDLE
+    adapter.txn_inerror = TransactionStatus.INERROR
+    adapter.txn_unknown = TransactionStatus.UNKNOWN
 
 
 def _without_password(url: str) -> str:

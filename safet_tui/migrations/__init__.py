@@ -17,10 +17,21 @@ from dataclasses import dataclass
 
 import peewee as pw
 
-from safet_tui.migrations.steps import MIGRATIONS
 from safet_tui.migrations.v1 import SCHEMA_V1
 
 __all__ = ["MIGRATIONS", "SCHEMA_V1", "UPGRADE_WAIT", "LatestSchema", "current_version", "ensure_schema"]
+
+
+def __getattr__(name: str):
+    """``MIGRATIONS`` loads on first use: the steps import playhouse.migrate, which imports the
+    PostgreSQL driver (~12 MB, ~50 ms), and a database already at the latest schema (every start
+    but the first after an upgrade) never needs them."""
+    if name == "MIGRATIONS":
+        from safet_tui.migrations.steps import MIGRATIONS
+
+        return MIGRATIONS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: how long opening waits for another terminal that is creating or upgrading the same database
 UPGRADE_WAIT = 60.0
@@ -86,6 +97,8 @@ def ensure_schema(database: pw.Database, latest: LatestSchema) -> None:
                 return
             if version > latest.version:
                 raise _newer(version, latest)
+            from safet_tui.migrations.steps import MIGRATIONS
+
             while version < latest.version:
                 with database.atomic():
                     MIGRATIONS[version](database)
