@@ -53,9 +53,11 @@ class Reads(TimePassing):
         return self.lists().count(tab, Filter(text, only))
 
     def window(self, tab: str, offset: int, limit: int, sort: str = "deadline", text: str = "",
-               only: tuple[str, ...] = ()) -> list[ListRow]:
+               only: tuple[str, ...] = (), total: int | None = None) -> list[ListRow]:
+        """Rows of a tab as the list shows them; ``total``: its length if known (a window near the
+        end is then read from there)."""
         self.catch_up()
-        return self.lists().window(tab, offset, limit, sort, Filter(text, only))
+        return self.lists().window(tab, offset, limit, sort, Filter(text, only), total)
 
     def next_unread(self, tab: str, after: int, sort: str = "deadline", text: str = "",
                     only: tuple[str, ...] = ()) -> int | None:

@@ -39,7 +39,7 @@ class RowSource(Protocol):
     def count(self, tab: str, text: str = "", only: tuple[str, ...] = ()) -> int: ...
 
     def window(self, tab: str, offset: int, limit: int, sort: str = "deadline", text: str = "",
-               only: tuple[str, ...] = ()) -> list[ListRow]: ...
+               only: tuple[str, ...] = (), total: int | None = None) -> list[ListRow]: ...
 
 
 DEADLINE_TITLES = {"awaiting": "Reply by", "investigating": "Deadline", "resolved": "Appeal by",
@@ -171,7 +171,8 @@ class ClaimList(ScrollView, can_focus=True):
     def _fetch(self, generation: int, tab: str, sort: str, text: str, cursor: int, only: tuple[str, ...]) -> Fetched:
         total = self.source.count(tab, text, only=only)
         page = min(cursor, max(0, total - 1)) // PAGE
-        return self.Fetched(generation, total, page, self.source.window(tab, page * PAGE, PAGE, sort, text, only=only))
+        rows = self.source.window(tab, page * PAGE, PAGE, sort, text, only=only, total=total)
+        return self.Fetched(generation, total, page, rows)
 
     @on(Fetched)
     def _on_loaded(self, message: Fetched) -> None:
@@ -199,8 +200,9 @@ class ClaimList(ScrollView, can_focus=True):
         self.post_message(self.Loaded(self.tab, total))
 
     @work(thread=True, group="claim-list-page")
-    def _fetch_page(self, generation: int, page: int, tab: str, sort: str, text: str, only: tuple[str, ...]) -> None:
-        rows = self.source.window(tab, page * PAGE, PAGE, sort, text, only=only)
+    def _fetch_page(self, generation: int, page: int, tab: str, sort: str, text: str, only: tuple[str, ...],
+                    total: int) -> None:
+        rows = self.source.window(tab, page * PAGE, PAGE, sort, text, only=only, total=total)
         self.post_message(self.PageFetched(generation, page, rows))
 
     @on(PageFetched)
@@ -226,7 +228,7 @@ class ClaimList(ScrollView, can_focus=True):
         if rows is None:
             if page not in self._pending and self.is_loaded:
                 self._pending.add(page)
-                self._fetch_page(self._generation, page, self.tab, self.sort, self.text, self.only)
+                self._fetch_page(self._generation, page, self.tab, self.sort, self.text, self.only, self.total)
             return None
         return rows[offset] if offset < len(rows) else None
 
