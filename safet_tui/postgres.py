@@ -59,13 +59,15 @@ def connect(url: str) -> pw.Database:
 def _hand_psycopg_to_peewee() -> None:
     """peewee was imported without psycopg (safet_tui/__init__.py: start-up pays for it only when
     a PostgreSQL database is opened); give it now what its optional import would have set."""
-    if pw.psycopg is not None:
+    if getattr(pw, "psycopg", None) is not None:
         return
     import psycopg
     from psycopg.pq import TransactionStatus
     from psycopg.types.json import Json, Jsonb
 
-    pw.psycopg, pw.TransactionStatus, pw.Json_pg3, pw.Jsonb_pg3 = psycopg, TransactionStatus, Json, Jsonb
+    for name, value in (("psycopg", psycopg), ("TransactionStatus", TransactionStatus), ("Json_pg3", Json),
+                        ("Jsonb_pg3", Jsonb)):
+        setattr(pw, name, value)  # peewee's module globals, as its own optional import sets them
     adapter = pw.Psycopg3Adapter
     adapter.txn_idle = TransactionStatus.IDLE
     adapter.txn_inerror = TransactionStatus.INERROR
