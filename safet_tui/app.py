@@ -108,6 +108,10 @@ class SafetApp(TypeAheadApp):
             self.theme = self.config.theme
         else:
             self.say(f"Unknown theme {self.config.theme!r} in the config; using the default", severity="warning")
+        # What time decided since the database was last opened (a reply-by passed) is written in
+        # a worker; the first frame does not wait for it (see Desk.defer_catch_up)
+        self.desk.defer_catch_up()
+        self.run_worker(lambda: self._catch_up(deferred=True), thread=True, group="first-catch-up")
         self.home_screen = HomeScreen(self.ctx)
         self.push_screen(self.home_screen)
         if self.open_claim:
@@ -134,8 +138,9 @@ class SafetApp(TypeAheadApp):
         if self.desk.catch_up_due():
             self.run_worker(self._catch_up, thread=True, group="catch-up", exclusive=True)
 
-    def _catch_up(self) -> None:
-        if self.desk.catch_up():  # in a worker: it may wait for another terminal's write lock
+    def _catch_up(self, deferred: bool = False) -> None:
+        ended = self.desk.catch_up_deferred() if deferred else self.desk.catch_up()
+        if ended:  # in a worker: it may wait for another terminal's write lock
             self.post_message(Changed(Change()))
             self.call_from_thread(self.alerts.look)
         self.desk.close_thread_connection()

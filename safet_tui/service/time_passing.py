@@ -18,10 +18,33 @@ from safet_tui.service.session import Session, latest_reply_by
 class TimePassing(Session):
     def catch_up_due(self) -> bool:
         """Whether :meth:`catch_up` has anything to look at now (no database work)."""
+        if getattr(self, "_deferred", False):
+            return False
         now = to_epoch(self.now())
         return self._quiet_until is None or now >= self._quiet_until
 
+    def defer_catch_up(self) -> None:
+        """Reads stop catching up until :meth:`catch_up_deferred` has run (the desk runs it in a
+        worker as it starts): the first frame shows the database as it stands, and what time
+        decided since it was last opened is written beside it, then shown. A catch-up writes a
+        message per claim it ends; at a million claims one such insert can take seconds (the
+        full-text index merges its segments), and at start-up it froze the first frame."""
+        self._deferred = True
+
+    def catch_up_deferred(self) -> int:
+        """The catch-up :meth:`defer_catch_up` put off; afterwards reads catch up again."""
+        try:
+            return self._catch_up()
+        finally:
+            self._deferred = False
+
     def catch_up(self) -> int:
+        """What time decided, written before a read (see :meth:`_catch_up`); nothing while deferred."""
+        if getattr(self, "_deferred", False):
+            return 0
+        return self._catch_up()
+
+    def _catch_up(self) -> int:
         """Apply what the passing of time decides, as every reader must see it, with no cron job:
         a claim whose reply-by passed unanswered ends in No-Grant at its reply-by (Amazon's
         rule) and its appeal window opens from there; a resolved claim whose appeal-by passed is
