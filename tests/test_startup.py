@@ -69,3 +69,15 @@ async def test_the_first_frame_does_not_wait_for_what_time_decided(demo_db, cloc
         cl = app.home_screen.claim_list
         assert claim_no not in {r.claim_no for r in cl.loaded_rows()}  # gone from Awaiting
         assert app.desk.claim(claim_no, with_thread=False).status.value == "resolved"
+
+
+def test_each_connection_keeps_a_small_page_cache(demo_db):
+    """The OS caches the file once for every connection; each worker thread's own SQLite cache
+    stays at SQLite's default 2 MB instead of holding 32 MB of pages from one-off scans."""
+    from safet_tui.service.desk import Desk
+
+    desk = Desk(str(demo_db), user="tester")
+    try:
+        assert desk.database.execute_sql("PRAGMA cache_size").fetchone()[0] == -2000
+    finally:
+        desk.close()
