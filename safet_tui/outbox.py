@@ -33,8 +33,11 @@ def queue_status_changes(database: pw.Database | None, after_event_id: int, via:
     assert via in ("desk", "import")
     database.execute_sql(_sql(database,
         "INSERT INTO outbox (key, kind, claim_id, detail, created_at, attempts, last_error) "
-        f"SELECT '{STATUS_KEY}' || e.id, 'status', e.claim_id, '{{\"event\": ' || e.id || ', \"via\": \"{via}\"}}', c.changed_at, 0, '' "
-        "FROM status_event e JOIN claim c ON c.id = e.claim_id "
+        f"SELECT '{STATUS_KEY}' || e.id, 'status', e.claim_id, '{{\"event\": ' || e.id || ', \"via\": \"{via}\"}}', "
+        "(SELECT c.changed_at FROM claim c WHERE c.id = e.claim_id), 0, '' "
+        # the new events by their key, each claim by its key: as a join, SQLite walked every claim
+        # and looked for its events (5 s per status change at a million claims, 0.4 s at 100k)
+        "FROM status_event e "
         "WHERE e.id > ? AND e.from_status IS NOT NULL "
         "ON CONFLICT (key) DO NOTHING"), (after_event_id,))
 
