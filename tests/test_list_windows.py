@@ -145,3 +145,35 @@ def test_a_window_near_the_end_steps_over_few_index_entries(desk):
                 assert not [s for s in seen if "COUNT(" in s.upper()], (tab, sort)
     finally:
         conn.set_trace_callback(None)
+
+
+def test_a_seller_limited_to_an_account_reads_the_same_rows_from_either_end(desk, clock):
+    from safet_tui.service.users import Users
+
+    users = Users(str(desk.target))
+    try:
+        users.add("sam", "seller", "password123", ("Saffron Home",))
+    finally:
+        users.close()
+    sam = Desk(desk.target, clock=clock, user="sam")
+    try:
+        sql('INSERT INTO read_mark ("user", claim_id, seen_at) SELECT ?, id, changed_at + 60 FROM claim '
+            "WHERE MOD(id, 3) = 0", ["sam"])
+        names = {cid: name for cid, name in sql("SELECT c.id, a.name FROM claim c JOIN account a ON a.id = c.account_id")}
+        horizon = int(sql("SELECT value FROM meta WHERE key = 'unread_horizon'")[0][0])
+        seen = {cid: at for cid, at in sql('SELECT claim_id, seen_at FROM read_mark WHERE "user" = ?', ["sam"])}
+        by_hand = {t: 0 for t in TABS}
+        for cid, status, changed in sql("SELECT id, status, changed_at FROM claim"):
+            if names[cid] == "Saffron Home" and changed > seen.get(cid, horizon):
+                by_hand[status] += 1
+        assert {t: c.unread for t, c in sam.counts().items()} == by_hand
+        for tab in TABS:
+            for sort in SORTS:
+                whole = keys(sam.window(tab, 0, 10_000, sort))
+                total = sam.count(tab)
+                assert len(whole) == total and total < desk.count(tab), (tab, sort)
+                for offset in range(0, total + 2):
+                    got = keys(sam.window(tab, offset, 7, sort, total=total))
+                    assert got == whole[offset:offset + 7], (tab, sort, offset)
+    finally:
+        sam.close()

@@ -322,7 +322,7 @@ class ListQueries:
             where, params = self.refund_where(flt)
             sql = f"SELECT COUNT(*) FROM refund f WHERE {CLAIMABLE} AND f.file_by >= ?{where}"
             return execute(sql, [self.now, *params]).fetchone()[0]
-        if not flt:
+        if not flt and not self.visible.limited:
             return self.status_total(tab)
         where, params = self.claim_where(flt, tab)
         return execute(f"SELECT COUNT(*) FROM claim c WHERE c.status = ?{where}", [tab, *params]).fetchone()[0]
