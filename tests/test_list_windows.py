@@ -80,7 +80,7 @@ def test_the_deadline_order_is_the_one_sort_of_every_claim(desk):
 
 
 def test_a_far_window_without_the_length_counts_once_and_reads_from_the_end(desk, monkeypatch):
-    monkeypatch.setattr(queries, "_FAR", 1)
+    monkeypatch.setattr(queries, "FAR", 1)
     spread_deadlines(desk)
     for tab in TABS:
         for sort in SORTS:

@@ -14,6 +14,7 @@ from safet_tui.db import is_sqlite, sql_for
 from safet_tui.domain.clock import from_epoch, to_epoch
 from safet_tui.domain.money import Money
 from safet_tui.postgres import FTS_MATCH, ts_query
+from safet_tui.service.list_order import FAR, from_end, reversed_order
 from safet_tui.service.views import SORTS, TABS, ListRow, TabCount
 from safet_tui.service.visibility import EVERYTHING, Visibility
 from safet_tui.transactions import DB
@@ -180,30 +181,6 @@ _DEADLINE_ORDER = (
 
 CLAIM_TABS = tuple(t for t in TABS if t != "claimable")
 
-#: a window this far down a list whose length the caller did not give is worth a count (an index
-#: count is cheaper than stepping over the rows): it may then be read from the end
-_FAR = 2000
-
-
-def reversed_order(order: str) -> str:
-    """The same ORDER BY read backwards (each term of ours says ASC or DESC, and ends in a unique key)."""
-    terms = []
-    for term in order.split(", "):
-        column, direction = term.rsplit(" ", 1)
-        terms.append(f"{column} {dict(ASC='DESC', DESC='ASC')[direction]}")
-    return ", ".join(terms)
-
-
-def from_end(offset: int, limit: int, total: int | None) -> tuple[int, int] | None:
-    """Rows ``offset .. offset+limit`` of ``total`` as (offset, limit) counted from the end of the list,
-    when fewer rows follow the window than precede it (``G``, the last pages); else None. An index
-    steps over OFFSET entries one by one: from the nearer end, a window costs the same at any length."""
-    if total is None or total - offset - limit >= offset:
-        return None
-    n = max(0, min(limit, total - offset))
-    return max(0, total - offset - n), n
-
-
 def unread_ids(user: str, horizon: int, statuses: tuple[str, ...] = CLAIM_TABS) -> tuple[str, list]:
     """SQL for the ids of the claims ``user`` has not seen since they last changed, in ``statuses``.
 
@@ -358,7 +335,7 @@ class ListQueries:
         if sort not in SORTS:
             raise ValueError(f"unknown sort {sort!r}")
         flt = flt or Filter("")
-        if total is None and offset >= _FAR and not flt.text:
+        if total is None and offset >= FAR and not flt.text:
             total = self.count(tab, flt)
         back = None if flt.text else from_end(offset, limit, total)
         if tab == "claimable":

@@ -171,8 +171,7 @@ class ClaimList(ScrollView, can_focus=True):
     def _fetch(self, generation: int, tab: str, sort: str, text: str, cursor: int, only: tuple[str, ...]) -> Fetched:
         total = self.source.count(tab, text, only=only)
         page = min(cursor, max(0, total - 1)) // PAGE
-        rows = self.source.window(tab, page * PAGE, PAGE, sort, text, only=only, total=total)
-        return self.Fetched(generation, total, page, rows)
+        return self.Fetched(generation, total, page, self.source.window(tab, page * PAGE, PAGE, sort, text, only, total))
 
     @on(Fetched)
     def _on_loaded(self, message: Fetched) -> None:
@@ -200,9 +199,8 @@ class ClaimList(ScrollView, can_focus=True):
         self.post_message(self.Loaded(self.tab, total))
 
     @work(thread=True, group="claim-list-page")
-    def _fetch_page(self, generation: int, page: int, tab: str, sort: str, text: str, only: tuple[str, ...],
-                    total: int) -> None:
-        rows = self.source.window(tab, page * PAGE, PAGE, sort, text, only=only, total=total)
+    def _fetch_page(self, generation: int, page: int, tab: str, sort: str, text: str, only: tuple[str, ...]) -> None:
+        rows = self.source.window(tab, page * PAGE, PAGE, sort, text, only=only, total=self.total)
         self.post_message(self.PageFetched(generation, page, rows))
 
     @on(PageFetched)
@@ -228,7 +226,7 @@ class ClaimList(ScrollView, can_focus=True):
         if rows is None:
             if page not in self._pending and self.is_loaded:
                 self._pending.add(page)
-                self._fetch_page(self._generation, page, self.tab, self.sort, self.text, self.only, self.total)
+                self._fetch_page(self._generation, page, self.tab, self.sort, self.text, self.only)
             return None
         return rows[offset] if offset < len(rows) else None
 
