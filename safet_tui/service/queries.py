@@ -299,15 +299,17 @@ class ListQueries:
             where, params = self.refund_where(flt)
             sql = f"SELECT COUNT(*) FROM refund f WHERE {CLAIMABLE} AND f.file_by >= ?{where}"
             return execute(sql, [self.now, *params]).fetchone()[0]
-        if not flt and not self.visible.limited:
+        if not flt:
             return self.status_total(tab)
         where, params = self.claim_where(flt, tab)
         return execute(f"SELECT COUNT(*) FROM claim c WHERE c.status = ?{where}", [tab, *params]).fetchone()[0]
 
     def status_total(self, tab: str) -> int:
-        """Claims in a status, unfiltered: what the list's length and its reads from the end stand
-        on (one place to read it from, so a kept tally can answer it in place of the index count)."""
-        return execute("SELECT COUNT(*) FROM claim c WHERE c.status = ?", [tab]).fetchone()[0]
+        """Claims in a status that this user may see, unfiltered: the status tally's, as the tab
+        labels show it (an index count of a status took 30-300 ms at a million claims)."""
+        vis, vp = self.visible.clause("t.account_id")
+        row = execute(f"SELECT COALESCE(SUM(t.n), 0) FROM status_tally t WHERE t.status = ?{vis}", [tab, *vp]).fetchone()
+        return int(row[0])
 
     def due_within(self, seconds: int) -> dict[str, int]:
         """How many reply-by (Awaiting), appeal-by (Resolved, appealable) and file-by (claimable
