@@ -16,13 +16,14 @@ from safet_tui.transactions import CHANGE_CHANNEL, DatabaseError
 #: the filter's message branch on PostgreSQL (one ``?``: the tsquery of :func:`ts_query`), on the
 #: GIN index ``db.PG_FTS_INDEX`` (a ``simple`` tsvector: no stemming, no stop words, the words
 #: FTS5's unicode61 tokenizer finds on SQLite)
-FTS_MATCH = ("SELECT m.claim_id FROM message m WHERE to_tsvector('simple', m.body) @@ "
-             "to_tsquery('simple', ?)")
+FTS_TEST = "to_tsvector('simple', m.body) @@ to_tsquery('simple', ?)"
+FTS_MATCH = f"SELECT m.claim_id FROM message m WHERE {FTS_TEST}"
 
 
-def ts_query(words: list[str]) -> str:
-    """Words (letters and digits only) to a tsquery: every word, as a prefix."""
-    return " & ".join(f"{w}:*" for w in words)
+def ts_query(words: list[str], prefix_min: int = 1) -> str:
+    """Words (letters and digits only) to a tsquery: every word, as a prefix from ``prefix_min``
+    letters (a shorter one whole)."""
+    return " & ".join(f"{w}:*" if len(w) >= prefix_min else w for w in words)
 
 
 #: connections a desk keeps open at most (its screen's workers and threads), how long an idle one

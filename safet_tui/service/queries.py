@@ -7,131 +7,24 @@ list never asks for more than the rows in view.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
-from safet_tui.db import is_sqlite, sql_for
 from safet_tui.domain.clock import from_epoch, to_epoch
 from safet_tui.domain.money import Money
-from safet_tui.postgres import FTS_MATCH, ts_query
 from safet_tui.service.list_order import FAR, from_end, reversed_order
-from safet_tui.service.views import SORTS, TABS, ListRow, TabCount
+from safet_tui.service.matches import (
+    VIEWS,
+    Filter,
+    execute,
+    fts_query,
+    fts_words,
+    newest_matches,
+    split_account,
+)
+from safet_tui.service.views import FILTER_CAP, FILTER_SORTS, TABS, ListRow, TabCount
 from safet_tui.service.visibility import EVERYTHING, Visibility
-from safet_tui.transactions import DB
 
-
-def execute(sql: str, params: tuple | list = ()):
-    database = DB.obj
-    return database.execute_sql(sql_for(database, sql), tuple(params))
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def fts_words(text: str) -> list[str]:
-    """The words of user text for a full-text search: letters and digits only (no operator leaks)."""
-    return [w for w in "".join(ch if ch.isalnum() else " " for ch in text).split() if w]
-
-
-def fts_query(text: str) -> str:
-    """User text to an FTS5 query: every word must match, as a prefix; no operators leak through."""
-    return " ".join(f'"{w}"*' for w in fts_words(text))
-
-
-def _like_op() -> str:
-    """LIKE is case-blind for ASCII on SQLite; ILIKE is PostgreSQL's same test."""
-    return "LIKE" if is_sqlite() else "ILIKE"
-
-
-#: ``account:Saffron`` or ``account:"Saffron Home"`` in the filter text: only that seller's claims
-_ACCOUNT_TOKEN = re.compile(r'(?<!\S)account:(?:"([^"]*)"?|(\S*))', re.IGNORECASE)
-
-#: the claims (and refunds) of the accounts whose name contains a text: accounts are few, so the
-#: names are matched first and the claims are then read by the account index
-_ACCOUNT_IDS = "SELECT id FROM account WHERE name {op} ? ESCAPE '\\'"
-
-
-def split_account(text: str) -> tuple[str, str]:
-    """``'account:"Saffron Home" mixer'`` → ``('mixer', 'Saffron Home')``: the free text and the
-    account asked for ('' when none; the last one counts)."""
-    account = ""
-    for match in _ACCOUNT_TOKEN.finditer(text or ""):
-        account = (match.group(1) if match.group(1) is not None else match.group(2) or "").strip()
-    return " ".join(_ACCOUNT_TOKEN.sub(" ", text or "").split()), account
-
-
-#: views of the list that narrow a tab: claims changed since you last opened them; resolved claims
-#: that can still be appealed
-VIEWS = ("unread", "appealable")
-
-
-class Filter:
-    """The text filter, as SQL over claims (ids, order, product fields, account name, message
-    text), an ``account:NAME`` part that keeps only the claims of the accounts so named, and the
-    views that narrow a tab (``only``: see VIEWS; ListQueries adds their SQL)."""
-
-    def __init__(self, text: str, only: tuple[str, ...] | frozenset[str] = ()) -> None:
-        self.text, self.account = split_account((text or "").strip())
-        unknown = set(only) - set(VIEWS)
-        if unknown:
-            raise ValueError(f"unknown view {sorted(unknown)[0]!r}")
-        self.only = frozenset(only)
-
-    def __bool__(self) -> bool:
-        return bool(self.text or self.account or self.only)
-
-    def _account_clause(self, column: str) -> tuple[str, list]:
-        if not self.account:
-            return "", []
-        return f" AND {column} IN ({_ACCOUNT_IDS.format(op=_like_op())})", [_like(self.account)]
-
-    def claim_clause(self) -> tuple[str, list]:
-        where, params = self._account_clause("c.account_id")
-        text, more = self._text_claim_clause()
-        return where + text, params + more
-
-    def _text_claim_clause(self) -> tuple[str, list]:
-        if not self.text:
-            return "", []
-        like = _like(self.text)
-        sqlite = is_sqlite()
-        op = _like_op()
-        # One set of matching claim ids, each branch on its own index (covering index scans
-        # for the LIKEs, the full-text index for message text), probed by primary key. An OR of
-        # the same tests row by row walked the claim table in index order: 3-5x slower.
-        parts = [
-            f"SELECT id FROM claim WHERE claim_no {op} ? ESCAPE '\\'",
-            f"SELECT id FROM claim WHERE order_id {op} ? ESCAPE '\\'",
-            f"SELECT id FROM claim WHERE product_id IN (SELECT id FROM product WHERE sku {op} ? ESCAPE '\\' "
-            f"OR asin {op} ? ESCAPE '\\' OR title {op} ? ESCAPE '\\')",
-            f"SELECT id FROM claim WHERE account_id IN ({_ACCOUNT_IDS.format(op=op)})",
-        ]
-        params: list = [like] * 6
-        words = fts_words(self.text)
-        if words:
-            if sqlite:  # FTS5 (external content ``message_fts``)
-                parts.append("SELECT m.claim_id FROM message m WHERE m.id IN "
-                             "(SELECT rowid FROM message_fts WHERE message_fts MATCH ?)")
-                params.append(fts_query(self.text))
-            else:  # the GIN index over each message's words
-                parts.append(FTS_MATCH)
-                params.append(ts_query(words))
-        return " AND c.id IN (" + " UNION ALL ".join(parts) + ")", params
-
-    def refund_clause(self) -> tuple[str, list]:
-        where, params = self._account_clause("f.account_id")
-        if not self.text:
-            return where, params
-        like = _like(self.text)
-        op = _like_op()
-        return (
-            where + f" AND (f.order_id {op} ? ESCAPE '\\' OR f.product_id IN (SELECT id FROM product WHERE "
-            f"sku {op} ? ESCAPE '\\' OR asin {op} ? ESCAPE '\\' OR title {op} ? ESCAPE '\\') "
-            f"OR f.account_id IN ({_ACCOUNT_IDS.format(op=op)}))",
-            params + [like] * 5,
-        )
+__all__ = ["VIEWS", "Filter", "ListQueries", "execute", "fts_query", "fts_words", "split_account"]
 
 
 _CLAIM_COLUMNS = (
@@ -248,6 +141,8 @@ class ListQueries:
         flt = flt or Filter("")
         totals = {t: 0 for t in TABS}
         unread = {t: 0 for t in TABS}
+        if flt.text:
+            return self._filtered_counts(flt)
         if flt:
             # One pass over the matching claims gives both figures.
             where, params = self.claim_where(flt)
@@ -294,13 +189,17 @@ class ListQueries:
         ).fetchall()
 
     def count(self, tab: str, flt: Filter | None = None) -> int:
+        """Rows of a tab; under a text filter no more than FILTER_CAP + 1 (meaning: more than FILTER_CAP)."""
         flt = flt or Filter("")
+        cap = f" LIMIT {FILTER_CAP + 1}" if flt.text else ""
         if tab == "claimable":
             where, params = self.refund_where(flt)
-            sql = f"SELECT COUNT(*) FROM refund f WHERE {CLAIMABLE} AND f.file_by >= ?{where}"
+            sql = f"SELECT COUNT(*) FROM (SELECT 1 FROM refund f WHERE {CLAIMABLE} AND f.file_by >= ?{where}{cap}) n"
             return execute(sql, [self.now, *params]).fetchone()[0]
         if not flt:
             return self.status_total(tab)
+        if flt.text:
+            return len(self._newest(tab, flt, FILTER_CAP + 1))
         where, params = self.claim_where(flt, tab)
         return execute(f"SELECT COUNT(*) FROM claim c WHERE c.status = ?{where}", [tab, *params]).fetchone()[0]
 
@@ -333,10 +232,18 @@ class ListQueries:
     def window(self, tab: str, offset: int, limit: int, sort: str = "deadline",
                flt: Filter | None = None, total: int | None = None) -> list[ListRow]:
         """Rows ``offset .. offset+limit`` of a tab in the chosen sort order. ``total``: the tab's
-        length if the caller knows it (the list does): a window nearer the end is read from there."""
-        if sort not in SORTS:
+        length if the caller knows it (the list does): a window nearer the end is read from there.
+        Under a text filter: its newest FILTER_CAP matches, newest first (``"newest"``) or in ``sort``."""
+        if sort not in FILTER_SORTS:
             raise ValueError(f"unknown sort {sort!r}")
         flt = flt or Filter("")
+        if flt.text:
+            limit = max(0, min(limit, FILTER_CAP - offset))
+            if tab in CLAIM_TABS:  # newest first: only as far as this page
+                ids = self._newest(tab, flt, offset + limit) if sort == "newest" else self._newest(tab, flt)
+                return self._rows(self._sorted(ids, sort)[offset:offset + limit])
+        if sort == "newest":
+            sort = "updated"  # newest without a text to match (or a refund): the latest first
         if total is None and offset >= FAR and not flt.text:
             total = self.count(tab, flt)
         back = None if flt.text else from_end(offset, limit, total)
@@ -358,21 +265,57 @@ class ListQueries:
             if back is not None:
                 return self._segment(tab, "1=1", [], reversed_order(_ORDER[sort]), where, params, *back)[::-1]
             return self._segment(tab, "1=1", [], _ORDER[sort], where, params, offset, limit)
-        if flt.text:
-            # Filtered: the matching claims are few enough to sort in one query, which
-            # evaluates the filter once instead of once per segment count and segment.
-            now = self.now
-            sql = (
-                f"SELECT {_CLAIM_COLUMNS}{_CLAIM_FROM} JOIN (SELECT c.id AS wid, ROW_NUMBER() OVER "
-                f"(ORDER BY {_DEADLINE_ORDER}) AS pos FROM claim c WHERE c.status = ?{where} ORDER BY pos "
-                "LIMIT ? OFFSET ?) w ON w.wid = c.id ORDER BY w.pos"
-            )
-            args = [self.horizon, self.user, now, now, now, now, tab, *params, limit, offset]
-            return [_row(t, "claim") for t in execute(sql, args)]
         if back is not None:
             segments = [(cond, args, reversed_order(order)) for cond, args, order in reversed(self._segments())]
             return self._deadline_window(tab, where, params, *back, segments)[::-1]
         return self._deadline_window(tab, where, params, offset, limit, self._segments())
+
+    # -- under a text filter: its newest matches (service.matches) ---------------------------
+    def _newest(self, tab: str, flt: Filter, limit: int = FILTER_CAP) -> list[int]:
+        where, params = self.claim_where(flt.without_text(), tab)
+        return newest_matches(flt, (tab,), where, params, limit)[tab]
+
+    def _sorted(self, ids: list[int], sort: str) -> list[int]:
+        """``ids`` in a sort order of the list (SORTS)."""
+        if sort == "newest" or not ids:
+            return ids
+        order = _ORDER.get(sort) or _DEADLINE_ORDER
+        now = [self.now] * 4 if sort == "deadline" else []
+        marks = ", ".join("?" for _ in ids)
+        return [cid for (cid,) in execute(f"SELECT c.id FROM claim c WHERE c.id IN ({marks}) ORDER BY {order}",
+                                          [*ids, *now])]
+
+    def _rows(self, ids: list[int]) -> list[ListRow]:
+        """The list rows of claims ``ids``, in that order."""
+        if not ids:
+            return []
+        marks = ", ".join("?" for _ in ids)
+        found = {t[0]: t for t in execute(f"SELECT {_CLAIM_COLUMNS}{_CLAIM_FROM} WHERE c.id IN ({marks})",
+                                          [self.horizon, self.user, *ids])}
+        return [_row(found[i], "claim") for i in ids if i in found]
+
+    def _unread_of(self, ids: list[int]) -> list[int]:
+        """Which of the claims ``ids`` this user has not seen since they last changed."""
+        if not ids:
+            return []
+        marks = ", ".join("?" for _ in ids)
+        return [cid for (cid,) in execute(
+            'SELECT c.id FROM claim c LEFT JOIN read_mark r ON r.claim_id = c.id AND r."user" = ? '
+            f"WHERE c.id IN ({marks}) AND c.changed_at > COALESCE(r.seen_at, ?)", [self.user, *ids, self.horizon])]
+
+    def _filtered_counts(self, flt: Filter) -> dict[str, TabCount]:
+        """Each tab's matches, counted up to FILTER_CAP (one more means more), and the unread of them."""
+        out = {}
+        if flt.only:  # a view's clause depends on the tab: each tab on its own
+            found = {tab: self._newest(tab, flt, FILTER_CAP + 1) for tab in CLAIM_TABS}
+        else:  # one walk for every tab
+            where, params = self.claim_where(flt.without_text())
+            found = newest_matches(flt, CLAIM_TABS, where, params, FILTER_CAP + 1)
+        for tab, ids in found.items():
+            out[tab] = TabCount(min(len(ids), FILTER_CAP), len(self._unread_of(ids)), more=len(ids) > FILTER_CAP)
+        claimable = self.count("claimable", flt)
+        out["claimable"] = TabCount(min(claimable, FILTER_CAP), 0, more=claimable > FILTER_CAP)
+        return {t: out[t] for t in TABS}
 
     def _segment(self, tab, cond, cond_params, order, where, params, offset, limit) -> list[ListRow]:
         # Skip ``offset`` rows inside the index alone, then join only the rows in view.
@@ -417,8 +360,13 @@ class ListQueries:
         order as ids only, a chunk at a time inside the index, until one of them comes up."""
         if tab not in CLAIM_TABS:
             return None
-        if sort not in SORTS:
+        if sort not in FILTER_SORTS:
             raise ValueError(f"unknown sort {sort!r}")
+        if flt is not None and flt.text:  # the list holds the filter's newest matches: look in those
+            ids = self._sorted(self._newest(tab, flt), sort)
+            unread = set(self._unread_of(ids))
+            return next((i for i, cid in enumerate(ids) if i > after and cid in unread), None)
+        sort = "updated" if sort == "newest" else sort
         unread_sql, unread_params = unread_ids(self.user, self.horizon, (tab,))
         unread = {row[0] for row in execute(unread_sql, unread_params)}
         if not unread:

@@ -16,12 +16,19 @@ TAB_LABELS = {
     "claimable": "Claimable",
 }
 SORTS = ("deadline", "updated", "amount", "claim")
+#: a text filter lists its newest matches first (``"newest"``), or those matches in one of SORTS
+FILTER_SORTS = ("newest", *SORTS)
+#: a text filter lists and counts at most this many matches per tab (its newest); a count of
+#: FILTER_CAP + 1 means "more than FILTER_CAP"
+FILTER_CAP = 1000
 
 
 @dataclass(frozen=True)
 class TabCount:
     total: int
     unread: int
+    #: a filter's count that stopped at FILTER_CAP: there are more (``unread`` counts only those seen)
+    more: bool = False
 
 
 @dataclass(frozen=True)
