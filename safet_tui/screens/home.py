@@ -26,9 +26,18 @@ from safet_tui.messages import (
 )
 from safet_tui.screens.claim_actions import AMAZON_ACTIONS, SELLER_ACTIONS, ClaimScreen
 from safet_tui.screens.due_soon import announce_due_soon
+from safet_tui.screens.filter_line import SORT_NAMES, FilterLine
 from safet_tui.screens.triage import TriageScreen
 from safet_tui.service.desk import NotFound
-from safet_tui.service.views import SORTS, TAB_LABELS, TABS, ClaimView, RefundView, TabCount
+from safet_tui.service.views import (
+    FILTER_SORTS,
+    SORTS,
+    TAB_LABELS,
+    TABS,
+    ClaimView,
+    RefundView,
+    TabCount,
+)
 from safet_tui.widgets.claim_list import ClaimList
 from safet_tui.widgets.footer import DeskFooter
 from safet_tui.widgets.preview import Preview
@@ -41,7 +50,7 @@ class StatusTabs(Tabs, can_focus=False):
     """The four tabs; the claim list keeps the focus."""
 
 
-class HomeScreen(TriageScreen):
+class HomeScreen(FilterLine):
     CSS_PATH = "home.tcss"
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -87,7 +96,6 @@ class HomeScreen(TriageScreen):
         #: the filter text the counts are for
         self._counts_text = ""
         self._preview_timer: Timer | None = None
-        self._filter_timer: Timer | None = None
         #: the claim the preview shows (its ``refusals`` say which claim keys apply)
         self._view: ClaimView | None = None
 
@@ -193,6 +201,7 @@ class HomeScreen(TriageScreen):
         self._counts_text = message.text
         self._show_matches()
         self._relabel()
+        self._apply_wanted_filter()
 
     def _relabel(self) -> None:
         for tab, label in tab_labels(self._counts, self.size.width).items():
@@ -205,7 +214,7 @@ class HomeScreen(TriageScreen):
         """How many claims the filter matches here, and where else (``matches_text``)."""
         cl = self.claim_list
         counts = self._counts if self._counts_text == cl.text else {}
-        text = matches_text(cl.total, cl.tab, counts, self.size.width) if cl.text else ""
+        text = matches_text(cl.total, cl.tab, counts, self.size.width, cl.capped) if cl.text else ""
         self.query_one("#filter-count", Label).update(text)
 
     def _show_due(self, line: str) -> None:
@@ -220,7 +229,8 @@ class HomeScreen(TriageScreen):
         ro = f" read-only: {self.desk.read_only} ·" if self.desk.read_only else ""
         due = f" · {self.due_line}" if self.due_line else ""
         self.query_one("#status-line", Label).update(literal(
-            f"{ro} sort: {cl.sort} · {TAB_LABELS[cl.tab]}: {cl.total:,}{self.view_note()}{sel}{due} · {who} · "
+            f"{ro} sort: {SORT_NAMES.get(cl.sort, cl.sort)} · {TAB_LABELS[cl.tab]}: {cl.total:,}{'+' if cl.capped else ''}"
+            f"{self.view_note()}{sel}{due} · {who} · "
             f"{self.desk.target.name}"
         ))
 
@@ -240,6 +250,7 @@ class HomeScreen(TriageScreen):
     def _loaded(self, event: ClaimList.Loaded) -> None:
         self._show_matches()
         self._update_status()
+        self._apply_wanted_filter()
 
     @on(ClaimList.CursorMoved)
     def _cursor_moved(self, event: ClaimList.CursorMoved) -> None:
@@ -294,34 +305,6 @@ class HomeScreen(TriageScreen):
         self._update_status()
         self.refresh_bindings()
 
-    def action_filter(self) -> None:
-        # set_focus, not focus(): focus() waits a tick, and keys typed right behind "/" belong
-        # to the filter (SafetApp._on_key hands them on)
-        self.set_focus(self.query_one("#filter", Input))
-
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        if self._filter_timer is not None:
-            self._filter_timer.stop()
-        value = event.value
-        delay = self.ctx.config.filter_delay
-        if delay <= 0:
-            self._filter_timer = None
-            self._apply_filter(value)
-            return
-        self._filter_timer = self.set_timer(delay, lambda: self._apply_filter(value))
-
-    def _apply_filter(self, value: str) -> None:
-        if value.strip() != self.claim_list.text:
-            self.claim_list.show(text=value.strip())
-            self.refresh_counts()
-        if not value.strip():
-            self.query_one("#filter-count", Label).update("")
-
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self) -> None:
-        self.claim_list.focus()
-
     def action_clear_filter(self) -> None:
         box = self.query_one("#filter", Input)
         if self.claim_list.selected and not box.has_focus:
@@ -329,18 +312,16 @@ class HomeScreen(TriageScreen):
             self.claim_list.refresh()
             self._update_status()
             return
-        box.value = ""
-        self.query_one("#filter-count", Label).update("")
-        if self.claim_list.text:
-            self.claim_list.show(text="")
-            self.refresh_counts()
-        self.claim_list.focus()
+        self.clear_filter()
 
     def action_cycle_sort(self) -> None:
-        sort = SORTS[(SORTS.index(self.claim_list.sort) + 1) % len(SORTS)]
+        # under a filter its newest matches first is one more order (and the first)
+        sorts = FILTER_SORTS if self.claim_list.text else SORTS
+        current = self.claim_list.sort if self.claim_list.sort in sorts else sorts[-1]
+        sort = sorts[(sorts.index(current) + 1) % len(sorts)]
         self.claim_list.show(sort=sort)
         self._update_status()
-        self.say(f"Sorted by {sort}")
+        self.say(f"Sorted by {SORT_NAMES.get(sort, sort)}")
 
     def action_select(self) -> None:
         self.claim_list.toggle_selected()  # keys typed ahead wait for its row (keys_ready)

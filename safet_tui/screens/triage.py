@@ -63,8 +63,10 @@ class MarkReadDialog(ModalScreen[str | None]):
                 keys.setdefault(b.id, []).append(self.app.get_key_display(b))
 
         def unread(tabs: list[str]) -> str:
-            known = [self.counts[t].unread for t in tabs if t in self.counts]
-            return f" — {sum(known):,} unread" if known else ""
+            known = [self.counts[t] for t in tabs if t in self.counts]
+            if not known or any(c.more for c in known):  # a filter's count that stopped at its cap
+                return ""
+            return f" — {sum(c.unread for c in known):,} unread"
 
         where = f", matching “{clean(self.text)}”" if self.text else ""
         choices = []

@@ -41,6 +41,8 @@ def tab_label(tab: str, count: TabCount | None, level: int = 0, short: bool = Fa
     name = NAMES[tab][level]
     if count is None:
         return f"{key} {name}"
+    if count.more:  # a filter's count that stopped at its cap: how many unread is not known either
+        return f"{key} {name} {count_text(count.total, short)}+"
     label = f"{key} {name} {count_text(count.total, short)}"
     return label + (f" +{count_text(count.unread, short)}" if count.unread else "")
 
@@ -55,14 +57,16 @@ def tab_labels(counts: Mapping[str, TabCount], width: int) -> dict[str, str]:
     return labels
 
 
-def matches_text(here: int, tab: str, counts: Mapping[str, TabCount], width: int) -> str:
+def matches_text(here: int, tab: str, counts: Mapping[str, TabCount], width: int, more: bool = False) -> str:
     """What a filter matched: ``3 matches``, or, when other tabs hold matches too, how many in
     each and the key that goes there: ``0 here · 1 in Under Investigation — 2`` (under 120
-    columns the tab bar's short names and counts). ``counts``: the filter's counts per tab, {} while they are on the way."""
+    columns the tab bar's short names and counts). ``counts``: the filter's counts per tab, {} while they are on the way.
+    A count that stopped at the filter's cap (``more`` here, ``TabCount.more`` there) ends in "+"."""
     wide = width >= 120
     level, short = (0, False) if wide else (2, True)  # narrow: the tab bar's names and counts
-    elsewhere = [f"{count_text(c.total, short)} in {NAMES[t][level]} — {TABS.index(t) + 1}"
+    plus = "+" if more else ""
+    elsewhere = [f"{count_text(c.total, short)}{'+' if c.more else ''} in {NAMES[t][level]} — {TABS.index(t) + 1}"
                  for t, c in counts.items() if t != tab and c.total]
     if not elsewhere:
-        return f"{here:,} match{'es' if here != 1 else ''}"
-    return " · ".join([f"{count_text(here, short)} here", *elsewhere])
+        return f"{here:,}{plus} match{'es' if here != 1 or more else ''}"
+    return " · ".join([f"{count_text(here, short)}{plus} here", *elsewhere])
