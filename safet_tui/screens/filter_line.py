@@ -7,15 +7,47 @@ it had before.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+
 from textual import on
 from textual.timer import Timer
 from textual.widgets import Input, Label
 
 from safet_tui.messages import DeskContext
 from safet_tui.screens.triage import TriageScreen
+from safet_tui.service.desk import Desk
+from safet_tui.service.views import ListRow, TabCount
 
 #: how the status line names a sort (the others by their own name)
 SORT_NAMES = {"newest": "newest match first"}
+
+
+class FilterSource:
+    """The claim list's rows, from the desk. Under a text filter one read gives the list its
+    count and first page and every tab its count (handed to ``counted``, from the list's worker):
+    one walk of the filter's newest matches instead of one for the list and one for the tabs."""
+
+    def __init__(self, desk: Desk, counted: Callable[[str, dict[str, TabCount]], None]) -> None:
+        self.desk = desk
+        self.counted = counted
+        #: (tab, text, its newest matches) from ``count``, for the ``window`` that follows in the same fetch
+        self._held = threading.local()
+
+    def count(self, tab: str, text: str = "", only: tuple[str, ...] = ()) -> int:
+        if not text or only:  # the home screen counts the tabs itself (without the views)
+            return self.desk.count(tab, text, only=only)
+        counts, ids = self.desk.filter_matches(text)
+        self.counted(text, counts)
+        self._held.matches = (tab, text, ids.get(tab)) if ids is not None else None
+        return counts[tab].total + counts[tab].more
+
+    def window(self, tab: str, offset: int, limit: int, sort: str = "deadline", text: str = "",
+               only: tuple[str, ...] = ()) -> list[ListRow]:
+        held, self._held.matches = getattr(self._held, "matches", None), None
+        if held is not None and held[:2] == (tab, text) and held[2] is not None and not only:
+            return self.desk.rows_of(held[2], sort, offset, limit)
+        return self.desk.window(tab, offset, limit, sort, text, only=only)
 
 
 class FilterLine(TriageScreen):
@@ -91,9 +123,8 @@ class FilterLine(TriageScreen):
             self._sort_unfiltered, sort = cl.sort, "newest"
         elif not text and cl.sort == "newest":
             sort = self._sort_unfiltered
-        cl.show(text=text, sort=sort)
+        cl.show(text=text, sort=sort)  # the status line follows when the rows land
         self.refresh_counts()
-        self._update_status()
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self) -> None:

@@ -26,7 +26,7 @@ from safet_tui.messages import (
 )
 from safet_tui.screens.claim_actions import AMAZON_ACTIONS, SELLER_ACTIONS, ClaimScreen
 from safet_tui.screens.due_soon import announce_due_soon
-from safet_tui.screens.filter_line import SORT_NAMES, FilterLine
+from safet_tui.screens.filter_line import SORT_NAMES, FilterLine, FilterSource
 from safet_tui.screens.triage import TriageScreen
 from safet_tui.service.desk import NotFound
 from safet_tui.service.views import (
@@ -105,7 +105,7 @@ class HomeScreen(FilterLine):
             yield Input(placeholder="/ to filter: claim id, order, SKU, ASIN, title or message text", id="filter")
             yield Label("", id="filter-count")
         with Horizontal(id="body"):
-            yield ClaimList(self.desk, self.desk.now, id="claims")
+            yield ClaimList(FilterSource(self.desk, self._post_counts), self.desk.now, id="claims")
             yield Preview(id="preview")
         yield Label("", id="status-line")
         yield Working()
@@ -190,8 +190,13 @@ class HomeScreen(FilterLine):
     # -- counts and labels --------------------------------------------------------------
     @work(thread=True, exclusive=True, group="counts")
     def refresh_counts(self) -> None:
-        text = self.claim_list.text
-        self.post_message(self.Counted(text, self.desk.counts(text)))
+        cl = self.claim_list
+        if cl.text and not cl.only:
+            return  # the list's own fetch brings them (FilterSource)
+        self.post_message(self.Counted(cl.text, self.desk.counts(cl.text)))
+
+    def _post_counts(self, text: str, counts: dict[str, TabCount]) -> None:
+        self.post_message(self.Counted(text, counts))
 
     @on(Counted)
     def _set_counts(self, message: Counted) -> None:

@@ -304,18 +304,26 @@ class ListQueries:
             f"WHERE c.id IN ({marks}) AND c.changed_at > COALESCE(r.seen_at, ?)", [self.user, *ids, self.horizon])]
 
     def _filtered_counts(self, flt: Filter) -> dict[str, TabCount]:
-        """Each tab's matches, counted up to FILTER_CAP (one more means more), and the unread of them."""
-        out = {}
+        return self.matches(flt)[0]
+
+    def matches(self, flt: Filter) -> tuple[dict[str, TabCount], dict[str, list[int]]]:
+        """Under a text filter, each tab's matches counted up to FILTER_CAP (``TabCount.more``: there
+        are more) with the unread of them, and each claim tab's newest FILTER_CAP matches (ids,
+        newest first): one walk of the message index for every tab."""
         if flt.only:  # a view's clause depends on the tab: each tab on its own
             found = {tab: self._newest(tab, flt, FILTER_CAP + 1) for tab in CLAIM_TABS}
-        else:  # one walk for every tab
+        else:
             where, params = self.claim_where(flt.without_text())
             found = newest_matches(flt, CLAIM_TABS, where, params, FILTER_CAP + 1)
-        for tab, ids in found.items():
-            out[tab] = TabCount(min(len(ids), FILTER_CAP), len(self._unread_of(ids)), more=len(ids) > FILTER_CAP)
+        out = {tab: TabCount(min(len(ids), FILTER_CAP), len(self._unread_of(ids)), more=len(ids) > FILTER_CAP)
+               for tab, ids in found.items()}
         claimable = self.count("claimable", flt)
         out["claimable"] = TabCount(min(claimable, FILTER_CAP), 0, more=claimable > FILTER_CAP)
-        return {t: out[t] for t in TABS}
+        return {t: out[t] for t in TABS}, {tab: ids[:FILTER_CAP] for tab, ids in found.items()}
+
+    def rows_of(self, ids: list[int], sort: str, offset: int, limit: int) -> list[ListRow]:
+        """Rows ``offset .. offset+limit`` of the claims ``ids`` (newest first) in ``sort``."""
+        return self._rows(self._sorted(ids, sort)[offset:offset + limit])
 
     def _segment(self, tab, cond, cond_params, order, where, params, offset, limit) -> list[ListRow]:
         # Skip ``offset`` rows inside the index alone, then join only the rows in view.

@@ -48,6 +48,19 @@ class Reads(TimePassing):
         self.catch_up()
         return self.lists().counts(Filter(text))
 
+    def filter_matches(self, text: str) -> tuple[dict[str, TabCount], dict[str, list[int]] | None]:
+        """Every tab's counts under a filter and, when it has text to match, each claim tab's newest
+        matches (ids, newest first; see ListQueries.matches): one read for the list and its tabs."""
+        self.catch_up()
+        flt = Filter(text)
+        if not flt.text:
+            return self.lists().counts(flt), None
+        return self.lists().matches(flt)
+
+    def rows_of(self, ids: list[int], sort: str, offset: int, limit: int) -> list[ListRow]:
+        """List rows of the claims ``ids`` (as :meth:`filter_matches` gave them) in ``sort``."""
+        return self.lists().rows_of(ids, sort, offset, limit)
+
     def count(self, tab: str, text: str = "", only: tuple[str, ...] = ()) -> int:
         """Rows of a tab under the filter text and the views in ``only`` ("unread", "appealable")."""
         return self.lists().count(tab, Filter(text, only))
