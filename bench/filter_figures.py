@@ -9,7 +9,9 @@ and the filter's counts, see bench/probe.py):
 - ``filter_keystroke``: "/" then a common message word typed a key at a time;
 - ``filter_order_keystroke``: a whole order id taken from the database (a claim on tab 1);
 - ``filter_prefix_keystroke``: the first ``--prefix`` characters of that order id;
-- ``filter_clear``: escape in the filter box, back to the whole tab.
+- ``filter_clear``: escape in the filter box, back to the whole tab;
+- ``filter_all_tabs`` (and ``_order_``, ``_prefix_``): until every tab's count is shown too (a
+  filter counts the list's own tab with its rows, the other tabs after them).
 
 ``--queries`` adds the desk's own reads under those filters (count, first window, counts per
 tab), without the app. Prints one JSON line of samples in seconds.
@@ -79,8 +81,11 @@ async def measure(db: str, runs: int, word: str, prefix: int, queries: bool) -> 
     desk = read_only_desk(db)
     order = order_id_on_tab_1(desk)
     texts = {"word": word, "order": order, "prefix": order[:prefix]}
+    from safet_tui.service.views import TABS
+
     samples: dict[str, list[float]] = {k: [] for k in (
-        "filter_keystroke", "filter_order_keystroke", "filter_prefix_keystroke", "filter_clear")}
+        "filter_keystroke", "filter_order_keystroke", "filter_prefix_keystroke", "filter_clear",
+        "filter_all_tabs", "filter_order_all_tabs", "filter_prefix_all_tabs")}
     info: dict = {"texts": texts}
     if queries:
         samples.update(query_figures(desk, texts, runs))
@@ -108,9 +113,11 @@ async def measure(db: str, runs: int, word: str, prefix: int, queries: bool) -> 
                 keys = keys_of(text)
                 await pilot.press(*keys[:-1])
                 waiter = app.probe.expect(lambda text=text: shown(text))
+                every = app.probe.expect(lambda text=text: shown(text) and len(home._counts) == len(TABS))
                 t0 = time.perf_counter()
                 await pilot.press(keys[-1])
                 samples[key].append(await waiter.wait() - t0)
+                samples[key.replace("keystroke", "all_tabs")].append(await every.wait() - t0)
                 info[f"{name}_matches"] = cl.total
                 await settle(app, pilot)
                 # clearing: escape in the filter box, back to the whole tab with its counts

@@ -24,30 +24,41 @@ SORT_NAMES = {"newest": "newest match first"}
 
 
 class FilterSource:
-    """The claim list's rows, from the desk. Under a text filter one read gives the list its
-    count and first page and every tab its count (handed to ``counted``, from the list's worker):
-    one walk of the filter's newest matches instead of one for the list and one for the tabs."""
+    """The claim list's rows, from the desk. Under a filter the list's count is its tab's count too
+    (handed to ``counted``, from the list's worker): the rows come first, then the other tabs are
+    counted (the home screen's ``refresh_counts``), not the same matches twice side by side."""
 
     def __init__(self, desk: Desk, counted: Callable[[str, dict[str, TabCount]], None]) -> None:
         self.desk = desk
         self.counted = counted
-        #: (tab, text, its newest matches) from ``count``, for the ``window`` that follows in the same fetch
+        #: what a fetch's ``count`` found (the tab's count, its newest matches), for the ``window``
+        #: that follows in the same worker: the rows from those ids, the count handed on with them
         self._held = threading.local()
 
     def count(self, tab: str, text: str = "", only: tuple[str, ...] = ()) -> int:
+        self._held.matches = None
         if not text or only:  # the home screen counts the tabs itself (without the views)
             return self.desk.count(tab, text, only=only)
-        counts, ids = self.desk.filter_matches(text)
-        self.counted(text, counts)
-        self._held.matches = (tab, text, ids.get(tab)) if ids is not None else None
-        return counts[tab].total + counts[tab].more
+        found = self.desk.filter_matches(tab, text)
+        if found is None:  # no text to match (an account only), or the claimable refunds
+            count = self.desk.filter_counts(text, (tab,))[tab]
+        else:
+            count, ids = found
+            self._held.matches = (tab, text, ids)
+        self._held.counted = (text, {tab: count})  # the other tabs are counted once the rows are shown
+        return count.total + count.more
 
     def window(self, tab: str, offset: int, limit: int, sort: str = "deadline", text: str = "",
                only: tuple[str, ...] = ()) -> list[ListRow]:
         held, self._held.matches = getattr(self._held, "matches", None), None
-        if held is not None and held[:2] == (tab, text) and held[2] is not None and not only:
-            return self.desk.rows_of(held[2], sort, offset, limit)
-        return self.desk.window(tab, offset, limit, sort, text, only=only)
+        if held is not None and held[:2] == (tab, text) and not only:  # the rows of the walk just made
+            rows = self.desk.rows_of(held[2], sort, offset, limit)
+        else:
+            rows = self.desk.window(tab, offset, limit, sort, text, only=only)
+        counted, self._held.counted = getattr(self._held, "counted", None), None
+        if counted is not None:
+            self.counted(*counted)
+        return rows
 
 
 class FilterLine(TriageScreen):
@@ -60,6 +71,8 @@ class FilterLine(TriageScreen):
         self._filter_wanted: str | None = None
         #: the sort before a filter listed its newest matches first (back when it is cleared)
         self._sort_unfiltered = "deadline"
+        #: the text beside the filter box
+        self._matches_text = ""
 
     #: the filter text the counts are for (kept by the home screen)
     _counts_text: str
@@ -112,7 +125,7 @@ class FilterLine(TriageScreen):
         if value.strip() != self.claim_list.text:
             self._show_filter(value.strip())
         if not value.strip():
-            self.query_one("#filter-count", Label).update("")
+            self.show_matches_text("")
 
     def _show_filter(self, text: str) -> None:
         """List a filter's matches, newest first (a filter typed over none), or, cleared, the tab
@@ -130,11 +143,18 @@ class FilterLine(TriageScreen):
     def _filter_submitted(self) -> None:
         self.claim_list.focus()
 
+    def show_matches_text(self, text: str) -> None:
+        """What the filter matched, beside the box (set only when it changed: a label whose text
+        changes lays the whole screen out again, a frame's work that a keystroke waits for)."""
+        if text != self._matches_text:
+            self._matches_text = text
+            self.query_one("#filter-count", Label).update(text)
+
     def clear_filter(self) -> None:
         """Escape in the filter box: no filter, the whole tab, the list focused."""
         box = self.query_one("#filter", Input)
         box.value = ""
-        self.query_one("#filter-count", Label).update("")
+        self.show_matches_text("")
         if self._filter_timer is not None:  # what was typed last goes too
             self._filter_timer.stop()
             self._filter_timer = None

@@ -95,6 +95,8 @@ class HomeScreen(FilterLine):
         self._counts: dict[str, TabCount] = {}
         #: the filter text the counts are for
         self._counts_text = ""
+        #: a filter's other tabs are to be counted when the list's rows land (see refresh_counts)
+        self._count_others = False
         self._preview_timer: Timer | None = None
         #: the claim the preview shows (its ``refusals`` say which claim keys apply)
         self._view: ClaimView | None = None
@@ -188,12 +190,21 @@ class HomeScreen(FilterLine):
             self._reload()
 
     # -- counts and labels --------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="counts")
     def refresh_counts(self) -> None:
         cl = self.claim_list
         if cl.text and not cl.only:
-            return  # the list's own fetch brings them (FilterSource)
-        self.post_message(self.Counted(cl.text, self.desk.counts(cl.text)))
+            # the list's fetch counts its own tab (FilterSource); the others once its rows land
+            self._count_others = True
+            if cl.is_loaded:
+                self._count_others = False
+                self._count_tabs(cl.text, tuple(t for t in TABS if t != cl.tab))
+            return
+        self._count_tabs(cl.text, None)
+
+    @work(thread=True, exclusive=True, group="counts")
+    def _count_tabs(self, text: str, tabs: tuple[str, ...] | None) -> None:
+        counts = self.desk.counts(text) if tabs is None else self.desk.filter_counts(text, tabs)
+        self.post_message(self.Counted(text, counts))
 
     def _post_counts(self, text: str, counts: dict[str, TabCount]) -> None:
         self.post_message(self.Counted(text, counts))
@@ -202,7 +213,10 @@ class HomeScreen(FilterLine):
     def _set_counts(self, message: Counted) -> None:
         if message.text != self.claim_list.text:  # a slower answer for an older filter
             return
-        self._counts = message.counts
+        if message.text == self._counts_text and len(message.counts) < len(TABS):
+            self._counts = {**self._counts, **message.counts}  # a filter's tabs, counted one part at a time
+        else:
+            self._counts = message.counts
         self._counts_text = message.text
         self._show_matches()
         self._relabel()
@@ -211,16 +225,18 @@ class HomeScreen(FilterLine):
     def _relabel(self) -> None:
         for tab, label in tab_labels(self._counts, self.size.width).items():
             try:
-                self.query_one(f"#tab-{tab}", Tab).label = label
+                widget = self.query_one(f"#tab-{tab}", Tab)
             except NoMatches:  # a resize before the tabs are built
                 return
+            if widget.label_text != label:  # a new label lays the whole screen out again: only when it changed
+                widget.label = label
 
     def _show_matches(self) -> None:
         """How many claims the filter matches here, and where else (``matches_text``)."""
         cl = self.claim_list
         counts = self._counts if self._counts_text == cl.text else {}
         text = matches_text(cl.total, cl.tab, counts, self.size.width, cl.capped) if cl.text else ""
-        self.query_one("#filter-count", Label).update(text)
+        self.show_matches_text(text)
 
     def _show_due(self, line: str) -> None:
         self.due_line = line
@@ -255,13 +271,17 @@ class HomeScreen(FilterLine):
     def _loaded(self, event: ClaimList.Loaded) -> None:
         self._show_matches()
         self._update_status()
-        self._apply_wanted_filter()
+        self._apply_wanted_filter()  # first: a newer text waits for no count of an older one
+        if self._count_others and self.claim_list.text and not self.claim_list.only:
+            self.refresh_counts()  # the other tabs, now the list's rows are shown
 
     @on(ClaimList.CursorMoved)
     def _cursor_moved(self, event: ClaimList.CursorMoved) -> None:
         if self._preview_timer is not None:
             self._preview_timer.stop()
         row = event.row
+        if (row is None and not self.claim_list.is_loaded) or self._filter_wanted is not None:
+            return  # its rows are on the way (a filter typed): the preview waits for them, not blanks
         if row is None:
             self.query_one(Preview).show_nothing("")
             self._view = None

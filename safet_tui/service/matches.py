@@ -191,46 +191,71 @@ class Filter:
         return where + f" AND f.id IN ({union})", args
 
 
-def newest_matches(flt: Filter, tabs: tuple[str, ...], where: str, params: list,
-                   limit: int = FILTER_CAP) -> dict[str, list[int]]:
-    """For each of ``tabs``, the ids of up to ``limit`` of its claims the filter's text matches,
-    newest first: those matched by their own fields (latest update first), then those matched by
-    message text only (newest matching message first). ``where``/``params``: the filter's other
-    clauses (account, views) over ``claim c``. Reads about as many rows as it returns, however
-    many match: one walk of the message index serves every tab."""
-    found = _field_matches(_field_branches(flt), tabs, where, params, limit)
+def newest_matches(flt: Filter, tab: str, where: str, params: list, limit: int = FILTER_CAP) -> list[int]:
+    """The ids of up to ``limit`` claims of ``tab`` the filter's text matches, newest first: those
+    matched by their own fields (latest update first), then those matched by message text only
+    (newest matching message first). ``where``/``params``: the filter's other clauses (account,
+    views) over ``claim c``. Reads about as many rows as it returns, however many match."""
+    fields = _field_branches(flt)
+    sql, args = _field_sql(fields, tab, where, params)
+    ids = _ids(sql, [*args, limit]) if sql else []
+    message = _message_sql(flt, tab, where, params)
+    if message is None or len(ids) >= limit:
+        return ids[:limit]
+    seen = set(ids)
+    sql, args = message
+    ids += [cid for cid in _ids(sql, [*args, limit + len(ids)]) if cid not in seen]
+    return ids[:limit]
+
+
+def _ids(sql: str, args: list) -> list[int]:
+    """The ids a query ending in ``LIMIT`` finds, in its order. On SQLite as one row (a list of
+    ids as text): every row handed back to Python takes the interpreter lock, and the UI thread
+    holds it while it paints; a walk of a thousand rows waited for it a thousand times. (SQLite
+    3.40 joins a subquery's rows in the subquery's order; DISTINCT keeps the walk's order and
+    stops at the limit.)"""
+    if is_sqlite():
+        row = execute(f"SELECT group_concat(id) FROM ({sql} ?) w", args).fetchone()
+        return [int(i) for i in row[0].split(",")] if row and row[0] else []
+    return [cid for (cid,) in execute(f"{sql} ?", args)]
+
+
+def count_matches(flt: Filter, tab: str, where: str, params: list, user: str, horizon: int,
+                  cap: int = FILTER_CAP) -> tuple[int, int]:
+    """How many claims of ``tab`` the filter's text matches, counting no further than ``cap`` + 1,
+    and how many of those ``user`` has not seen since they last changed: one row back."""
+    parts, args = [], []
+    sql, more = _field_sql(_field_branches(flt), tab, where, params)
+    if sql:
+        parts.append(f"SELECT id FROM ({sql} ?) t1")
+        args += [*more, cap + 1]
+    message = _message_sql(flt, tab, where, params)
+    if message is not None:
+        parts.append(f"SELECT id FROM ({message[0]} ?) t2")
+        args += [*message[1], cap + 1]
+    if not parts:
+        return 0, 0
+    n, unread = execute(
+        "SELECT COUNT(*), SUM(CASE WHEN c.changed_at > COALESCE(r.seen_at, ?) THEN 1 ELSE 0 END) "
+        f"FROM ({' UNION '.join(parts)}) u JOIN claim c ON c.id = u.id "
+        'LEFT JOIN read_mark r ON r.claim_id = c.id AND r."user" = ?',
+        [horizon, *args, user]).fetchone()
+    return n, unread or 0
+
+
+def _message_sql(flt: Filter, tab: str, where: str, params: list) -> tuple[str, list] | None:
+    """The claims of ``tab`` with a message matching the words, newest matching message first
+    (SQL ending in ``LIMIT``: its last parameter is the limit), or None: no words to look for."""
     message = flt.message_branch()
-    wanting = [tab for tab in tabs if len(found[tab]) < limit]
-    if message is None or not wanting:
-        return found
-    seen = {cid for ids in found.values() for cid in ids}
-    marks = ", ".join("?" for _ in wanting)
-    if not is_sqlite():
-        # the GIN index gives every match at once; the server groups them and keeps the newest
-        for tab in wanting:
-            sql = (f"SELECT m.claim_id FROM message m JOIN claim c ON c.id = m.claim_id WHERE {FTS_TEST} "
-                   f"AND c.status = ?{where} GROUP BY m.claim_id ORDER BY MAX(m.id) DESC LIMIT ?")
-            rows = execute(sql, [message[1], tab, *params, limit + len(found[tab])]).fetchall()
-            found[tab] += [cid for (cid,) in rows if cid not in seen][: limit - len(found[tab])]
-        return found
-    cursor = execute(
-        "SELECT m.claim_id, c.status FROM message_fts f JOIN message m ON m.id = f.rowid "
-        f"JOIN claim c ON c.id = m.claim_id WHERE message_fts MATCH ? AND c.status IN ({marks}){where} "
-        "ORDER BY f.rowid DESC", [message[1], *wanting, *params])
-    left = len(wanting)
-    try:
-        for cid, status in cursor:  # sqlite3 steps the query as it is read: it stops here
-            if cid not in seen:
-                seen.add(cid)
-                ids = found[status]
-                ids.append(cid)
-                if len(ids) == limit:
-                    left -= 1
-                    if not left:
-                        break
-    finally:
-        cursor.close()
-    return {tab: ids[:limit] for tab, ids in found.items()}
+    if message is None:
+        return None
+    if is_sqlite():  # the full-text index walked by rowid, newest first; DISTINCT as it goes
+        return ("SELECT DISTINCT m.claim_id AS id FROM message_fts f JOIN message m ON m.id = f.rowid "
+                f"JOIN claim c ON c.id = m.claim_id WHERE message_fts MATCH ? AND c.status = ?{where} "
+                "ORDER BY f.rowid DESC LIMIT", [message[1], tab, *params])
+    # the GIN index gives every match at once; the server groups them and keeps the newest
+    return (f"SELECT m.claim_id AS id FROM message m JOIN claim c ON c.id = m.claim_id WHERE {FTS_TEST} "
+            f"AND c.status = ?{where} GROUP BY m.claim_id ORDER BY MAX(m.id) DESC LIMIT", [message[1], tab, *params])
 
 
 def _field_branches(flt: Filter) -> list[tuple[str, list, int]]:
@@ -242,30 +267,20 @@ def _field_branches(flt: Filter) -> list[tuple[str, list, int]]:
     return [(cond, branch, n) for cond, branch, n in found if n]
 
 
-def _field_matches(fields: list[tuple[str, list, int]], tabs: tuple[str, ...], where: str, params: list,
-                   limit: int) -> dict[str, list[int]]:
-    """Claims of each tab matched by their own fields, latest update first: a few found by their
-    indexes are collected and sorted (once for every tab); many are walked in each tab's update
-    order until enough are found."""
-    found: dict[str, list[int]] = {tab: [] for tab in tabs}
+def _field_sql(fields: list[tuple[str, list, int]], tab: str, where: str, params: list) -> tuple[str, list]:
+    """Claims of ``tab`` matched by their own fields, latest update first (SQL ending in ``LIMIT``,
+    or '' when no field matches): a few found by their indexes are collected and sorted; many are
+    walked in the tab's update order until enough are found."""
     if not fields:
-        return found
+        return "", []
     sqlite = is_sqlite()
-    order = "ORDER BY c.updated_at DESC, c.id DESC"
-    marks = ", ".join("?" for _ in tabs)
+    order = "ORDER BY c.updated_at DESC, c.id DESC LIMIT"
     if all(n < _FEW for _, _, n in fields):
         union = " UNION ALL ".join(f"SELECT c.id FROM claim c WHERE {cond}" for cond, _, _ in fields)
         status = "+c.status" if sqlite else "c.status"  # SQLite: not the status index, the ids found
-        for cid, tab in execute(f"SELECT c.id, c.status FROM claim c WHERE c.id IN ({union}) "
-                                f"AND {status} IN ({marks}){where} {order}",
-                                [*(p for _, branch, _ in fields for p in branch), *tabs, *params]):
-            if len(found[tab]) < limit:
-                found[tab].append(cid)
-        return found
+        return (f"SELECT c.id AS id FROM claim c WHERE c.id IN ({union}) AND {status} = ?{where} {order}",
+                [*(p for _, branch, _ in fields for p in branch), tab, *params])
     hint = " INDEXED BY claim_status_updated_at" if sqlite else ""
     cond = " OR ".join(cond for cond, _, _ in fields)
-    for tab in tabs:
-        found[tab] = [cid for (cid,) in execute(
-            f"SELECT c.id FROM claim c{hint} WHERE c.status = ? AND ({cond}){where} {order} LIMIT ?",
-            [tab, *(p for _, branch, _ in fields for p in branch), *params, limit])]
-    return found
+    return (f"SELECT c.id AS id FROM claim c{hint} WHERE c.status = ? AND ({cond}){where} {order}",
+            [tab, *(p for _, branch, _ in fields for p in branch), *params])

@@ -15,6 +15,7 @@ from safet_tui.service.list_order import FAR, from_end, reversed_order
 from safet_tui.service.matches import (
     VIEWS,
     Filter,
+    count_matches,
     execute,
     fts_query,
     fts_words,
@@ -199,7 +200,8 @@ class ListQueries:
         if not flt:
             return self.status_total(tab)
         if flt.text:
-            return len(self._newest(tab, flt, FILTER_CAP + 1))
+            where, params = self.claim_where(flt.without_text(), tab)
+            return min(count_matches(flt, tab, where, params, self.user, self.horizon)[0], FILTER_CAP + 1)
         where, params = self.claim_where(flt, tab)
         return execute(f"SELECT COUNT(*) FROM claim c WHERE c.status = ?{where}", [tab, *params]).fetchone()[0]
 
@@ -273,7 +275,7 @@ class ListQueries:
     # -- under a text filter: its newest matches (service.matches) ---------------------------
     def _newest(self, tab: str, flt: Filter, limit: int = FILTER_CAP) -> list[int]:
         where, params = self.claim_where(flt.without_text(), tab)
-        return newest_matches(flt, (tab,), where, params, limit)[tab]
+        return newest_matches(flt, tab, where, params, limit)
 
     def _sorted(self, ids: list[int], sort: str) -> list[int]:
         """``ids`` in a sort order of the list (SORTS)."""
@@ -294,6 +296,16 @@ class ListQueries:
                                           [self.horizon, self.user, *ids])}
         return [_row(found[i], "claim") for i in ids if i in found]
 
+    def _unread_count(self, ids: list[int]) -> int:
+        """How many of the claims ``ids`` this user has not seen since they last changed."""
+        if not ids:
+            return 0
+        marks = ", ".join("?" for _ in ids)
+        return execute(
+            'SELECT COUNT(*) FROM claim c LEFT JOIN read_mark r ON r.claim_id = c.id AND r."user" = ? '
+            f"WHERE c.id IN ({marks}) AND c.changed_at > COALESCE(r.seen_at, ?)",
+            [self.user, *ids, self.horizon]).fetchone()[0]
+
     def _unread_of(self, ids: list[int]) -> list[int]:
         """Which of the claims ``ids`` this user has not seen since they last changed."""
         if not ids:
@@ -303,27 +315,34 @@ class ListQueries:
             'SELECT c.id FROM claim c LEFT JOIN read_mark r ON r.claim_id = c.id AND r."user" = ? '
             f"WHERE c.id IN ({marks}) AND c.changed_at > COALESCE(r.seen_at, ?)", [self.user, *ids, self.horizon])]
 
-    def _filtered_counts(self, flt: Filter) -> dict[str, TabCount]:
-        return self.matches(flt)[0]
+    def _filtered_counts(self, flt: Filter, tabs: tuple[str, ...] = TABS) -> dict[str, TabCount]:
+        """Under a text filter, the matches of each of ``tabs`` counted up to FILTER_CAP
+        (``TabCount.more``: there are more), with the unread of them."""
+        out = {}
+        for tab in tabs:
+            if tab == "claimable":
+                n, unread = self.count("claimable", flt), 0
+            else:
+                where, params = self.claim_where(flt.without_text(), tab)
+                n, unread = count_matches(flt, tab, where, params, self.user, self.horizon)
+            out[tab] = TabCount(min(n, FILTER_CAP), unread, more=n > FILTER_CAP)
+        return out
 
-    def matches(self, flt: Filter) -> tuple[dict[str, TabCount], dict[str, list[int]]]:
-        """Under a text filter, each tab's matches counted up to FILTER_CAP (``TabCount.more``: there
-        are more) with the unread of them, and each claim tab's newest FILTER_CAP matches (ids,
-        newest first): one walk of the message index for every tab."""
-        if flt.only:  # a view's clause depends on the tab: each tab on its own
-            found = {tab: self._newest(tab, flt, FILTER_CAP + 1) for tab in CLAIM_TABS}
-        else:
-            where, params = self.claim_where(flt.without_text())
-            found = newest_matches(flt, CLAIM_TABS, where, params, FILTER_CAP + 1)
-        out = {tab: TabCount(min(len(ids), FILTER_CAP), len(self._unread_of(ids)), more=len(ids) > FILTER_CAP)
-               for tab, ids in found.items()}
-        claimable = self.count("claimable", flt)
-        out["claimable"] = TabCount(min(claimable, FILTER_CAP), 0, more=claimable > FILTER_CAP)
-        return {t: out[t] for t in TABS}, {tab: ids[:FILTER_CAP] for tab, ids in found.items()}
+    def newest_of_tab(self, tab: str, flt: Filter) -> tuple[TabCount, list[int]]:
+        """A claim tab's count under a text filter (as :meth:`_filtered_counts`) and its newest
+        FILTER_CAP matches (ids, newest first), from one walk: the list's count and its rows."""
+        ids = self._newest(tab, flt, FILTER_CAP + 1)
+        return TabCount(min(len(ids), FILTER_CAP), self._unread_count(ids), more=len(ids) > FILTER_CAP), ids[:FILTER_CAP]
 
     def rows_of(self, ids: list[int], sort: str, offset: int, limit: int) -> list[ListRow]:
         """Rows ``offset .. offset+limit`` of the claims ``ids`` (newest first) in ``sort``."""
         return self._rows(self._sorted(ids, sort)[offset:offset + limit])
+
+    def filter_counts(self, flt: Filter, tabs: tuple[str, ...]) -> dict[str, TabCount]:
+        """The counts of ``tabs`` only (a filter's tab first, the others after its rows)."""
+        if flt.text:
+            return self._filtered_counts(flt, tabs)
+        return {t: c for t, c in self.counts(flt).items() if t in tabs}
 
     def _segment(self, tab, cond, cond_params, order, where, params, offset, limit) -> list[ListRow]:
         # Skip ``offset`` rows inside the index alone, then join only the rows in view.

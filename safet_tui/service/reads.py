@@ -48,17 +48,23 @@ class Reads(TimePassing):
         self.catch_up()
         return self.lists().counts(Filter(text))
 
-    def filter_matches(self, text: str) -> tuple[dict[str, TabCount], dict[str, list[int]] | None]:
-        """Every tab's counts under a filter and, when it has text to match, each claim tab's newest
-        matches (ids, newest first; see ListQueries.matches): one read for the list and its tabs."""
+    def filter_counts(self, text: str, tabs: tuple[str, ...]) -> dict[str, TabCount]:
+        """:meth:`counts` of some tabs only: under a filter the list's own tab first, the others
+        once its rows are shown (a text filter counts no further than FILTER_CAP)."""
         self.catch_up()
+        return self.lists().filter_counts(Filter(text), tabs)
+
+    def filter_matches(self, tab: str, text: str) -> tuple[TabCount, list[int]] | None:
+        """A claim tab's count under a text filter and its newest matches (ids, newest first, as
+        the list shows them: see :meth:`rows_of`), or None: no text to match, or not a claim tab."""
         flt = Filter(text)
-        if not flt.text:
-            return self.lists().counts(flt), None
-        return self.lists().matches(flt)
+        if not flt.text or tab == "claimable":
+            return None
+        self.catch_up()
+        return self.lists().newest_of_tab(tab, flt)
 
     def rows_of(self, ids: list[int], sort: str, offset: int, limit: int) -> list[ListRow]:
-        """List rows of the claims ``ids`` (as :meth:`filter_matches` gave them) in ``sort``."""
+        """List rows ``offset .. offset+limit`` of the claims ``ids`` (from :meth:`filter_matches`) in ``sort``."""
         return self.lists().rows_of(ids, sort, offset, limit)
 
     def count(self, tab: str, text: str = "", only: tuple[str, ...] = ()) -> int:
