@@ -35,6 +35,7 @@ from safet_tui.service.views import (
     TAB_LABELS,
     TABS,
     ClaimView,
+    ListRow,
     RefundView,
     TabCount,
 )
@@ -213,8 +214,10 @@ class HomeScreen(FilterLine):
     def _set_counts(self, message: Counted) -> None:
         if message.text != self.claim_list.text:  # a slower answer for an older filter
             return
-        if message.text == self._counts_text and len(message.counts) < len(TABS):
-            self._counts = {**self._counts, **message.counts}  # a filter's tabs, counted one part at a time
+        if self._counts_text and len(message.counts) < len(TABS):
+            # a filter's tabs, counted one part at a time: the others keep their figures (of this
+            # filter, or of the one typed just before) until theirs come
+            self._counts = {**self._counts, **message.counts}
         else:
             self._counts = message.counts
         self._counts_text = message.text
@@ -224,6 +227,8 @@ class HomeScreen(FilterLine):
 
     def _relabel(self) -> None:
         for tab, label in tab_labels(self._counts, self.size.width).items():
+            if tab not in self._counts and self._counts_text:
+                continue  # a filter's tab not counted yet: its label waits for its count
             try:
                 widget = self.query_one(f"#tab-{tab}", Tab)
             except NoMatches:  # a resize before the tabs are built
@@ -249,7 +254,7 @@ class HomeScreen(FilterLine):
         # first, where a narrow terminal cannot cut it off: why nothing can be changed here
         ro = f" read-only: {self.desk.read_only} ·" if self.desk.read_only else ""
         due = f" · {self.due_line}" if self.due_line else ""
-        self.query_one("#status-line", Label).update(literal(
+        self.query_one("#status-line", Label).update(layout=False, content=literal(
             f"{ro} sort: {SORT_NAMES.get(cl.sort, cl.sort)} · {TAB_LABELS[cl.tab]}: {cl.total:,}{'+' if cl.capped else ''}"
             f"{self.view_note()}{sel}{due} · {who} · "
             f"{self.desk.target.name}"
@@ -292,7 +297,13 @@ class HomeScreen(FilterLine):
             self._preview_timer = None
             self._load_preview(row.kind, row.key, row.claim_no)
             return
-        self._preview_timer = self.set_timer(delay, lambda: self._load_preview(row.kind, row.key, row.claim_no))
+        self._preview_timer = self.set_timer(delay, lambda: self._preview_if_shown(row))
+
+    def _preview_if_shown(self, row: ListRow) -> None:
+        """The preview of a row still under the cursor (a filter typed since may have replaced it)."""
+        cl = self.claim_list
+        if cl.is_loaded and self._filter_wanted is None and cl.current_row is row:
+            self._load_preview(row.kind, row.key, row.claim_no)
 
     @on(ClaimList.Activated)
     def _activated(self, event: ClaimList.Activated) -> None:
