@@ -74,8 +74,15 @@ class FilterLine(TriageScreen):
         #: the text beside the filter box
         self._matches_text = ""
 
-    #: the filter text the counts are for (kept by the home screen)
+    #: the tab counts shown, the filter text they are for, which tabs are counted for it so
+    #: far (kept by the home screen), and what the tabs held before a filter
+    _counts: dict[str, TabCount]
     _counts_text: str
+    _counted: set[str]
+    _unfiltered_counts: dict[str, TabCount] = {}
+
+    def _relabel(self) -> None:
+        raise NotImplementedError
 
     def refresh_counts(self) -> object:  # the home screen's counting worker
         raise NotImplementedError
@@ -136,6 +143,10 @@ class FilterLine(TriageScreen):
             self._sort_unfiltered, sort = cl.sort, "newest"
         elif not text and cl.sort == "newest":
             sort = self._sort_unfiltered
+        if not text and self._unfiltered_counts:
+            # cleared: the tabs show their counts from before the filter at once, then fresh ones
+            self._counts, self._counts_text, self._counted = self._unfiltered_counts, "", set()
+            self._relabel()
         cl.show(text=text, sort=sort)  # the status line follows when the rows land
         self.refresh_counts()
 

@@ -98,6 +98,8 @@ class HomeScreen(FilterLine):
         self._counts_text = ""
         #: a filter's other tabs are to be counted when the list's rows land (see refresh_counts)
         self._count_others = False
+        #: the tabs counted for ``_counts_text`` so far (a filter counts its list's tab first)
+        self._counted: set[str] = set()
         self._preview_timer: Timer | None = None
         #: the claim the preview shows (its ``refusals`` say which claim keys apply)
         self._view: ClaimView | None = None
@@ -218,8 +220,12 @@ class HomeScreen(FilterLine):
             # a filter's tabs, counted one part at a time: the others keep their figures (of this
             # filter, or of the one typed just before) until theirs come
             self._counts = {**self._counts, **message.counts}
+            self._counted = (self._counted if message.text == self._counts_text else set()) | set(message.counts)
         else:
             self._counts = message.counts
+            self._counted = set(message.counts)
+        if not message.text:
+            self._unfiltered_counts = message.counts
         self._counts_text = message.text
         self._show_matches()
         self._relabel()
