@@ -30,7 +30,8 @@ class Config:
     animations: bool = False
     #: seconds the cursor rests on a row before its preview loads (0: load at once)
     preview_delay: float = 0.08
-    #: seconds after the last key in the filter before the list is searched (0: search at once)
+    #: the filter searches at once; a key typed while a search is running waits for it to land,
+    #: or this many seconds at most (0: never waits)
     filter_delay: float = 0.12
     #: ``[canned_replies]``: reply text per claim reason code ("default": any other reason),
     #: over the shipped ones (see widgets/canned.py)
