@@ -30,6 +30,8 @@ from .desk_figures import settle
 from .probe import home_ready, list_ready, probed
 
 SIZE = (160, 45)
+#: the longest a figure may take before the run gives up (a bench never hangs)
+WAIT = 30.0
 
 
 def read_only_desk(db: str):
@@ -121,15 +123,15 @@ async def measure(db: str, runs: int, word: str, prefix: int, queries: bool) -> 
                 every = app.probe.expect(lambda text=text: shown(text) and all_counted())
                 t0 = time.perf_counter()
                 await pilot.press(keys[-1])
-                samples[key].append(await waiter.wait() - t0)
-                samples[key.replace("keystroke", "all_tabs")].append(await every.wait() - t0)
+                samples[key].append(await waiter.wait(WAIT) - t0)
+                samples[key.replace("keystroke", "all_tabs")].append(await every.wait(WAIT) - t0)
                 info[f"{name}_matches"] = cl.total
                 await settle(app, pilot)
                 # clearing: escape in the filter box, back to the whole tab with its counts
                 waiter = app.probe.expect(lambda: shown("") and cl.tab == "awaiting")
                 t0 = time.perf_counter()
                 await pilot.press("escape")
-                samples["filter_clear"].append(await waiter.wait() - t0)
+                samples["filter_clear"].append(await waiter.wait(WAIT) - t0)
                 await settle(app, pilot)
     desk.close()
     return {"samples": samples, "info": info}

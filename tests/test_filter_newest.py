@@ -178,3 +178,19 @@ async def test_clearing_shows_the_whole_tab_and_its_counts(demo_db, clock):
         await settle(pilot)
         assert home.claim_list.text == "" and home._counts == before and home._counts_text == ""
         assert home.claim_list.total == before["awaiting"].total
+
+
+def test_a_seller_tied_to_an_account_finds_only_its_claims_newest_first(demo_db, clock):
+    from tests.test_seller_accounts import MINE, add_users
+
+    add_users(demo_db)
+    sam, nora = (Desk(str(demo_db), clock=clock, user=name) for name in ("sam", "nora"))
+    try:
+        for text in ("photo", "1"):
+            mine = [r.key for r in sam.window("resolved", 0, 500, "newest", text)]
+            everyone = nora.window("resolved", 0, 500, "newest", text)
+            assert mine and mine == [r.key for r in everyone if r.account == MINE], text
+            assert sam.count("resolved", text) == len(mine) == sam.counts(text)["resolved"].total, text
+    finally:
+        sam.close()
+        nora.close()

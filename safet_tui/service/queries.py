@@ -320,11 +320,9 @@ class ListQueries:
         (``TabCount.more``: there are more), with the unread of them."""
         out = {}
         for tab in tabs:
-            if tab == "claimable":
-                n, unread = self.count("claimable", flt), 0
-            else:
-                where, params = self.claim_where(flt.without_text(), tab)
-                n, unread = count_matches(flt, tab, where, params, self.user, self.horizon)
+            where, params = self.claim_where(flt.without_text(), tab)
+            n, unread = ((self.count(tab, flt), 0) if tab == "claimable"
+                         else count_matches(flt, tab, where, params, self.user, self.horizon))
             out[tab] = TabCount(min(n, FILTER_CAP), unread, more=n > FILTER_CAP)
         return out
 
