@@ -1,4 +1,5 @@
-"""The home screen's filter line: filter as you type, never waiting behind a fetch in flight.
+"""The home screen's filter line: filter as you type, at once when no search is running, and the
+last text typed as soon as the search before it lands (``filter_delay`` at most).
 
 A filter lists its newest matches first (service/matches.py), and that is one more sort order
 while it is on: ``s`` cycles through it and the others; cleared, the list goes back to the sort
@@ -85,9 +86,6 @@ class FilterLine(TriageScreen):
         raise NotImplementedError
 
     def refresh_counts(self) -> object:  # the home screen's counting worker
-        raise NotImplementedError
-
-    def _update_status(self) -> None:
         raise NotImplementedError
 
     def action_filter(self) -> None:
