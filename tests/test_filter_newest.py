@@ -9,9 +9,9 @@ import threading
 import pytest
 from desk_support import desk_config, make_app, rows, screen_text, settle, text, type_text, wait_for
 
+import safet_tui.screens.filter_line as filter_line
 import safet_tui.service.matches as matches
 import safet_tui.service.queries as queries
-import safet_tui.widgets.claim_list as claim_list
 from safet_tui.config import Config
 from safet_tui.service.desk import Desk
 
@@ -29,7 +29,7 @@ def newest_by_message(db, word: str, tab: str) -> list[int]:
 @pytest.fixture
 def cap(monkeypatch):
     """A filter lists and counts at most 5 matches (FILTER_CAP; 1,000 in the desk)."""
-    for module in (queries, matches, claim_list):
+    for module in (queries, matches, filter_line):
         monkeypatch.setattr(module, "FILTER_CAP", 5)
     return 5
 
@@ -93,7 +93,7 @@ async def test_the_list_shows_the_newest_matches_and_the_capped_count(demo_db, c
         assert [r.key for r in rows(app)] == expected
         shown = screen_text(app)
         assert "sort: newest match first" in shown and "Resolved: 5+" in shown
-        assert "Only the newest 5 matches are listed" in shown
+        assert app.screen.claim_list.total == cap  # the list holds the newest 5, and says there are more
         assert "3 Resolved 5+" in shown  # the tab's label says the count stopped there too
 
 

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
 
-from textual import on
+from textual import on, work
+from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, Label
 
 from safet_tui.messages import DeskContext
 from safet_tui.screens.triage import TriageScreen
 from safet_tui.service.desk import Desk
-from safet_tui.service.views import ListRow, TabCount
+from safet_tui.service.views import FILTER_CAP, TABS, ListRow, TabCount
+from safet_tui.widgets.tab_labels import matches_text
 
 #: how the status line names a sort (the others by their own name)
 SORT_NAMES = {"newest": "newest match first"}
@@ -39,7 +43,8 @@ class FilterSource:
     def count(self, tab: str, text: str = "", only: tuple[str, ...] = ()) -> int:
         self._held.matches = None
         if not text or only:  # the home screen counts the tabs itself (without the views)
-            return self.desk.count(tab, text, only=only)
+            n = self.desk.count(tab, text, only=only)
+            return min(n, FILTER_CAP) if text else n
         found = self.desk.filter_matches(tab, text)
         if found is None:  # no text to match (an account only), or the claimable refunds
             count = self.desk.filter_counts(text, (tab,))[tab]
@@ -47,7 +52,7 @@ class FilterSource:
             count, ids = found
             self._held.matches = (tab, text, ids)
         self._held.counted = (text, {tab: count})  # the other tabs are counted once the rows are shown
-        return count.total + count.more
+        return count.total  # no more than FILTER_CAP: the list holds that many (``more``: there are more)
 
     def window(self, tab: str, offset: int, limit: int, sort: str = "deadline", text: str = "",
                only: tuple[str, ...] = ()) -> list[ListRow]:
@@ -65,8 +70,24 @@ class FilterSource:
 class FilterLine(TriageScreen):
     """The filter box over the claim list (the home screen provides the list and its counts)."""
 
+    @dataclass
+    class Counted(Message):
+        """Tab counts for a filter (all tabs, or some: a filter counts its list's tab first)."""
+
+        bubble: ClassVar[bool] = False
+        text: str
+        counts: dict[str, TabCount]
+
     def __init__(self, ctx: DeskContext) -> None:
         super().__init__(ctx)
+        self._counts: dict[str, TabCount] = {}
+        #: the filter text the counts are for, and which tabs are counted for it so far
+        self._counts_text = ""
+        self._counted: set[str] = set()
+        #: what the tabs held without a filter (shown at once when it is cleared, then refreshed)
+        self._unfiltered_counts: dict[str, TabCount] = {}
+        #: a filter's other tabs are to be counted when the list's rows land (see refresh_counts)
+        self._count_others = False
         self._filter_timer: Timer | None = None
         #: the filter box's text waiting for the fetch in flight to land (see _filter_changed)
         self._filter_wanted: str | None = None
@@ -75,18 +96,60 @@ class FilterLine(TriageScreen):
         #: the text beside the filter box
         self._matches_text = ""
 
-    #: the tab counts shown, the filter text they are for, which tabs are counted for it so
-    #: far (kept by the home screen), and what the tabs held before a filter
-    _counts: dict[str, TabCount]
-    _counts_text: str
-    _counted: set[str]
-    _unfiltered_counts: dict[str, TabCount] = {}
-
-    def _relabel(self) -> None:
+    def _relabel(self) -> None:  # the home screen's tab labels
         raise NotImplementedError
 
-    def refresh_counts(self) -> object:  # the home screen's counting worker
-        raise NotImplementedError
+    # -- the tab counts under a filter ----------------------------------------------------
+    def refresh_counts(self) -> None:
+        cl = self.claim_list
+        if cl.text and not cl.only:
+            # the list's fetch counts its own tab (FilterSource); the others once its rows land
+            self._count_others = True
+            if cl.is_loaded:
+                self._count_others = False
+                self._count_tabs(cl.text, tuple(t for t in TABS if t != cl.tab))
+            return
+        self._count_tabs(cl.text, None)
+
+    @work(thread=True, exclusive=True, group="counts")
+    def _count_tabs(self, text: str, tabs: tuple[str, ...] | None) -> None:
+        counts = self.desk.counts(text) if tabs is None else self.desk.filter_counts(text, tabs)
+        self.post_message(self.Counted(text, counts))
+
+    def _post_counts(self, text: str, counts: dict[str, TabCount]) -> None:
+        self.post_message(self.Counted(text, counts))
+
+    @on(Counted)
+    def _set_counts(self, message: Counted) -> None:
+        if message.text != self.claim_list.text:  # a slower answer for an older filter
+            return
+        if self._counts_text and len(message.counts) < len(TABS):
+            # a filter's tabs, counted one part at a time: the others keep their figures (of this
+            # filter, or of the one typed just before) until theirs come
+            self._counts = {**self._counts, **message.counts}
+            self._counted = (self._counted if message.text == self._counts_text else set()) | set(message.counts)
+        else:
+            self._counts = message.counts
+            self._counted = set(message.counts)
+        if not message.text:
+            self._unfiltered_counts = message.counts
+        self._counts_text = message.text
+        self._show_matches()
+        self._relabel()
+        self._apply_wanted_filter()
+
+    def _show_matches(self) -> None:
+        """How many claims the filter matches here, and where else (``matches_text``)."""
+        cl = self.claim_list
+        counts = self._counts if self._counts_text == cl.text else {}
+        text = matches_text(cl.total, cl.tab, counts, self.size.width, self.list_capped()) if cl.text else ""
+        self.show_matches_text(text)
+
+    def list_capped(self) -> bool:
+        """The list holds a filter's newest FILTER_CAP matches, and there are more."""
+        cl = self.claim_list
+        count = self._counts.get(cl.tab) if cl.text and self._counts_text == cl.text else None
+        return count is not None and count.more
 
     def action_filter(self) -> None:
         # set_focus, not focus(): focus() waits a tick, and keys typed right behind "/" belong

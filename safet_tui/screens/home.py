@@ -37,12 +37,11 @@ from safet_tui.service.views import (
     ClaimView,
     ListRow,
     RefundView,
-    TabCount,
 )
 from safet_tui.widgets.claim_list import ClaimList
 from safet_tui.widgets.footer import DeskFooter
 from safet_tui.widgets.preview import Preview
-from safet_tui.widgets.tab_labels import matches_text, tab_labels
+from safet_tui.widgets.tab_labels import tab_labels
 from safet_tui.widgets.text import literal
 from safet_tui.widgets.working import Working
 
@@ -75,14 +74,6 @@ class HomeScreen(FilterLine):
     ]
 
     @dataclass
-    class Counted(Message):
-        """Tab counts for a filter, from the counting worker."""
-
-        bubble: ClassVar[bool] = False
-        text: str
-        counts: dict[str, TabCount]
-
-    @dataclass
     class Previewed(Message):
         bubble: ClassVar[bool] = False
         view: ClaimView | RefundView | None
@@ -93,13 +84,6 @@ class HomeScreen(FilterLine):
         self._stale = False
         #: what falls due in the next 24 h, for the status line (see screens/due_soon.py)
         self.due_line = ""
-        self._counts: dict[str, TabCount] = {}
-        #: the filter text the counts are for
-        self._counts_text = ""
-        #: a filter's other tabs are to be counted when the list's rows land (see refresh_counts)
-        self._count_others = False
-        #: the tabs counted for ``_counts_text`` so far (a filter counts its list's tab first)
-        self._counted: set[str] = set()
         self._preview_timer: Timer | None = None
         #: the claim the preview shows (its ``refusals`` say which claim keys apply)
         self._view: ClaimView | None = None
@@ -192,45 +176,7 @@ class HomeScreen(FilterLine):
         if self._stale:
             self._reload()
 
-    # -- counts and labels --------------------------------------------------------------
-    def refresh_counts(self) -> None:
-        cl = self.claim_list
-        if cl.text and not cl.only:
-            # the list's fetch counts its own tab (FilterSource); the others once its rows land
-            self._count_others = True
-            if cl.is_loaded:
-                self._count_others = False
-                self._count_tabs(cl.text, tuple(t for t in TABS if t != cl.tab))
-            return
-        self._count_tabs(cl.text, None)
-
-    @work(thread=True, exclusive=True, group="counts")
-    def _count_tabs(self, text: str, tabs: tuple[str, ...] | None) -> None:
-        counts = self.desk.counts(text) if tabs is None else self.desk.filter_counts(text, tabs)
-        self.post_message(self.Counted(text, counts))
-
-    def _post_counts(self, text: str, counts: dict[str, TabCount]) -> None:
-        self.post_message(self.Counted(text, counts))
-
-    @on(Counted)
-    def _set_counts(self, message: Counted) -> None:
-        if message.text != self.claim_list.text:  # a slower answer for an older filter
-            return
-        if self._counts_text and len(message.counts) < len(TABS):
-            # a filter's tabs, counted one part at a time: the others keep their figures (of this
-            # filter, or of the one typed just before) until theirs come
-            self._counts = {**self._counts, **message.counts}
-            self._counted = (self._counted if message.text == self._counts_text else set()) | set(message.counts)
-        else:
-            self._counts = message.counts
-            self._counted = set(message.counts)
-        if not message.text:
-            self._unfiltered_counts = message.counts
-        self._counts_text = message.text
-        self._show_matches()
-        self._relabel()
-        self._apply_wanted_filter()
-
+    # -- labels --------------------------------------------------------------------------
     def _relabel(self) -> None:
         for tab, label in tab_labels(self._counts, self.size.width).items():
             if tab not in self._counts and self._counts_text:
@@ -241,13 +187,6 @@ class HomeScreen(FilterLine):
                 return
             if widget.label_text != label:  # a new label lays the whole screen out again: only when it changed
                 widget.label = label
-
-    def _show_matches(self) -> None:
-        """How many claims the filter matches here, and where else (``matches_text``)."""
-        cl = self.claim_list
-        counts = self._counts if self._counts_text == cl.text else {}
-        text = matches_text(cl.total, cl.tab, counts, self.size.width, cl.capped) if cl.text else ""
-        self.show_matches_text(text)
 
     def _show_due(self, line: str) -> None:
         self.due_line = line
@@ -261,7 +200,7 @@ class HomeScreen(FilterLine):
         ro = f" read-only: {self.desk.read_only} ·" if self.desk.read_only else ""
         due = f" · {self.due_line}" if self.due_line else ""
         self.query_one("#status-line", Label).update(layout=False, content=literal(
-            f"{ro} sort: {SORT_NAMES.get(cl.sort, cl.sort)} · {TAB_LABELS[cl.tab]}: {cl.total:,}{'+' if cl.capped else ''}"
+            f"{ro} sort: {SORT_NAMES.get(cl.sort, cl.sort)} · {TAB_LABELS[cl.tab]}: {cl.total:,}{'+' if self.list_capped() else ''}"
             f"{self.view_note()}{sel}{due} · {who} · "
             f"{self.desk.target.name}"
         ))

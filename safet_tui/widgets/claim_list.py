@@ -27,7 +27,7 @@ from textual.strip import Strip
 from safet_tui.domain.deadlines import Urgency
 from safet_tui.domain.money import Money, format_money
 from safet_tui.domain.reasons import REASONS_BY_CODE
-from safet_tui.service.views import FILTER_CAP, ListRow
+from safet_tui.service.views import ListRow
 from safet_tui.widgets.columns import Column, fit, layout, outcome_text
 from safet_tui.widgets.text import URGENCY_CLASS, ago, clean, deadline_text
 
@@ -118,8 +118,6 @@ class ClaimList(ScrollView, can_focus=True):
         #: views that narrow the tab ("unread", "appealable"; see service.queries.VIEWS)
         self.only: tuple[str, ...] = ()
         self.total = 0
-        #: a filter's matches stopped at FILTER_CAP (its newest are listed, and a line says so)
-        self.capped = False
         self.is_loaded = False
         self.selected: set[tuple[str, int]] = set()
         self._pages: dict[int, list[ListRow]] = {}
@@ -180,8 +178,7 @@ class ClaimList(ScrollView, can_focus=True):
         generation, total, page, rows = message.generation, message.total, message.page, message.rows
         if generation != self._generation:
             return
-        self.capped = bool(self.text) and total > FILTER_CAP
-        self.total = total = min(total, FILTER_CAP) if self.capped else total
+        self.total = total
         self._pages = {page: rows}
         self._pending.clear()
         self.is_loaded = True
@@ -192,7 +189,7 @@ class ClaimList(ScrollView, can_focus=True):
             if moved is not None and page * PAGE + moved != self.cursor:
                 self.set_reactive(ClaimList.cursor, page * PAGE + moved)
             self._keep_key = None
-        self.virtual_size = Size(self.scrollable_content_region.width, total + 1 + self.capped)
+        self.virtual_size = Size(self.scrollable_content_region.width, total + 1)
         if self.cursor >= total:
             self.cursor = max(0, total - 1)
         else:
@@ -314,7 +311,7 @@ class ClaimList(ScrollView, can_focus=True):
                 self.post_message(self.Activated(self.current_row))
 
     def on_resize(self, event: events.Resize) -> None:
-        self.virtual_size = Size(self.scrollable_content_region.width, self.total + 1 + self.capped)
+        self.virtual_size = Size(self.scrollable_content_region.width, self.total + 1)
         self._scroll_cursor_into_view()
 
     # -- rendering --------------------------------------------------------------------------
@@ -340,9 +337,6 @@ class ClaimList(ScrollView, can_focus=True):
         index = int(self.scroll_y) + y - 1
         base = self.rich_style
         if index >= self.total:
-            if index == self.total and self.capped and self.is_loaded:
-                text = f"  Only the newest {FILTER_CAP:,} matches are listed: type more to narrow them."
-                return Strip([Segment(text, self.get_component_rich_style("claim-list--dim"))]).adjust_cell_length(width, base)
             if index == 0 and self.is_loaded:
                 if self.text:
                     text = "  No claims match."
