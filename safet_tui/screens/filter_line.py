@@ -55,12 +55,12 @@ class FilterSource:
         return count.total  # no more than FILTER_CAP: the list holds that many (``more``: there are more)
 
     def window(self, tab: str, offset: int, limit: int, sort: str = "deadline", text: str = "",
-               only: tuple[str, ...] = ()) -> list[ListRow]:
+               only: tuple[str, ...] = (), total: int | None = None) -> list[ListRow]:
         held, self._held.matches = getattr(self._held, "matches", None), None
         if held is not None and held[:2] == (tab, text) and not only:  # the rows of the walk just made
             rows = self.desk.rows_of(held[2], sort, offset, limit)
         else:
-            rows = self.desk.window(tab, offset, limit, sort, text, only=only)
+            rows = self.desk.window(tab, offset, limit, sort, text, only=only, total=total)
         counted, self._held.counted = getattr(self._held, "counted", None), None
         if counted is not None:
             self.counted(*counted)
