@@ -35,9 +35,6 @@ from .targets import FIGURES, REFERENCE_MAX, SIZE_RELATIVE, judged_size, verdict
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
-PILOT = ("home_first_paint", "tab_switch", "cursor_down", "page_down", "jump_last", "filter_fts",
-         "filter_keystroke", "filter_order_keystroke", "filter_clear", "thread_open_5", "thread_open_200")
-
 
 def stats(samples: list[float]) -> dict:
     return {"runs": len(samples), "min": min(samples), "median": statistics.median(samples), "max": max(samples)}
@@ -115,13 +112,20 @@ def helper(module: str, arg: str, timeout: float = 300) -> tuple[dict | None, st
     return json.loads(lines[-1]), ""
 
 
-def pilot(db: Path, runs: int, word: str) -> dict:
-    out = subprocess.run([sys.executable, "-m", "bench.desk_figures", str(db), "--runs", str(runs), "--word", word],
-                         capture_output=True, text=True, cwd=ROOT, timeout=900)
-    lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
-    if out.returncode or not lines:
-        raise RuntimeError(f"bench.desk_figures failed on {db.name}: {out.stderr.strip()[-1500:]}")
-    return json.loads(lines[-1])
+def pilot(db: Path | str, runs: int, word: str) -> dict:
+    """The Pilot figures of one database: bench/desk_figures.py (start, tabs, cursor, threads) and
+    bench/filter_figures.py (the filter), each in its own process; their samples and info merged."""
+    merged: dict = {"samples": {}, "info": {}}
+    for module in ("bench.desk_figures", "bench.filter_figures"):
+        out = subprocess.run([sys.executable, "-m", module, str(db), "--runs", str(runs), "--word", word],
+                             capture_output=True, text=True, cwd=ROOT, timeout=1800)
+        lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+        if out.returncode or not lines:
+            raise RuntimeError(f"{module} failed on {db}: {out.stderr.strip()[-1500:]}")
+        got = json.loads(lines[-1])
+        merged["samples"].update(got["samples"])
+        merged["info"].update(got["info"])
+    return merged
 
 
 def naive(db: Path, runs: int) -> dict:
@@ -188,10 +192,7 @@ def main(argv: list[str] | None = None) -> int:
             samples.setdefault(("memory_home", n), []).append(desk["rss"] / 2**20)
             samples.setdefault(("peak_rss_to_exit", n), []).append(desk["peak_rss"] / 2**20)
 
-    # 2. Pilot figures per database, in rounds that alternate the sizes; the raw SQL filter
-    #    baseline right after each round on the same database.
-    from . import baseline_sql
-
+    # 2. Pilot figures per database, in rounds that alternate the sizes.
     rounds = 1 if runs < 4 else 2
     per_round = math.ceil(runs / rounds)
     for r in range(rounds):
@@ -201,8 +202,6 @@ def main(argv: list[str] | None = None) -> int:
             for name, values in result["samples"].items():
                 samples.setdefault((name, n), []).extend(values)
             info.setdefault("pilot", {})[str(n)] = result["info"]
-            raw = baseline_sql.measure(str(dbs[n]), args.word, per_round)
-            base.setdefault(("raw_sql_filter", n), []).extend(raw["samples"])
 
     # 3. The naive list (slow by design: built only up to REFERENCE_MAX claims).
     for n in sizes:
@@ -260,16 +259,19 @@ def main(argv: list[str] | None = None) -> int:
                 note += f"{'; ' if note else ''}{info['pilot'][str(n)].get(name.replace('open_', '') + '_messages', '?')}" \
                         " messages"
             entry(name, n, series(name, n), stats(samples[(name, smallest)]), f"{name}@{smallest:,}", note)
-        fts = series("filter_fts", n)
-        raw = stats(base[("raw_sql_filter", n)])
-        series("filter_clear", n)
-        matches = info["pilot"][str(n)].get("filter_matches")
+        for name in ("filter_clear", "filter_prefix_keystroke", "filter_all_tabs"):
+            series(name, n)
+        texts = info["pilot"][str(n)].get("texts", {})
+        every = samples.get(("filter_all_tabs", n))
         entry("filter_keystroke", n, series("filter_keystroke", n), None, "absolute",
-              f"applied to painted {fts['median'] * 1000:.0f} ms (raw SQL of the old full filter:"
-              f" {raw['median'] * 1000:.0f} ms); {matches if matches is not None else '?'} rows listed" if fts else "")
-        order = series("filter_order_keystroke", n)
-        entry("filter_order_keystroke", n, order, None, "absolute",
-              "" if order else "not measured: bench/desk_figures.py gave no filter_order_keystroke")
+              f"'{texts.get('word', args.word)}' in messages, {info['pilot'][str(n)].get('word_matches', '?')} listed"
+              f" (capped at 1,000); every tab counted: {statistics.median(every) * 1000:.0f} ms" if every else "")
+        order = samples.get(("filter_order_keystroke", n))
+        prefix = samples.get(("filter_prefix_keystroke", n))
+        entry("filter_order_keystroke", n, series("filter_order_keystroke", n), None, "absolute",
+              f"order id {texts.get('order', '?')}; its first 8 characters:"
+              f" {statistics.median(prefix) * 1000:.0f} ms" if order and prefix else
+              "not measured: bench/filter_figures.py gave no filter_order_keystroke")
         got, why = helpers[("analytics", n)]
         if got:
             curve.setdefault("analytics", {})[n] = got["screen_fill_ms"] / 1000

@@ -33,12 +33,6 @@ def thread_claims(desk) -> dict[int, tuple[str, int]]:
     return out
 
 
-def order_id(desk) -> str:
-    """The order id of the claim a third of the way into the claim table (by id)."""
-    return desk.database.execute_sql(
-        "SELECT order_id FROM claim WHERE id >= (SELECT MAX(id) / 3 FROM claim) ORDER BY id LIMIT 1").fetchone()[0]
-
-
 async def settle(app, pilot) -> None:
     """Let the preview timer, workers and refreshes finish before the next action."""
     await _workers_done(app)
@@ -74,8 +68,7 @@ async def measure(db: str, runs: int, word: str) -> dict:
     desk = Desk(db, user="bench", clock=FixedClock(datetime.now(UTC)))
     samples: dict[str, list[float]] = {k: [] for k in (
         "home_first_paint", "tab_switch", "cursor_down", "page_down", "jump_last",
-        "filter_fts", "filter_keystroke", "filter_order_keystroke", "filter_clear", "thread_open_5",
-        "thread_open_200")}
+        "thread_open_5", "thread_open_200")}
     info: dict = {}
 
     # Home screen first paint: a new app each run, from constructing it to the first frame
@@ -115,58 +108,6 @@ async def measure(db: str, runs: int, word: str) -> dict:
             samples["page_down"].append(await timed("pagedown", lambda c=c: cl.cursor > c + 1 and list_ready(cl)))
             samples["jump_last"].append(await timed("G", lambda: cl.cursor == cl.total - 1 and list_ready(cl)))
         info["resolved_rows"] = cl.total
-
-        # Filter: "/" then the word. Two figures: from the moment the debounce fires and the
-        # filter is applied, and from the last keystroke (which includes the 0.12 s debounce).
-        applied: list[float] = []
-        original = home._apply_filter
-
-        def apply_filter(value: str) -> None:
-            applied.append(time.perf_counter())
-            original(value)
-
-        home._apply_filter = apply_filter
-        for _ in range(runs):
-            await pilot.press("1")
-            await settle(app, pilot)
-            await pilot.press("slash")
-            await settle(app, pilot)
-            before = home._counts
-            applied.clear()
-            await pilot.press(*word[:-1])
-            waiter = app.probe.expect(
-                lambda before=before: cl.text == word and list_ready(cl) and home._counts is not before)
-            t0 = time.perf_counter()
-            await pilot.press(word[-1])
-            t = await waiter.wait()
-            samples["filter_keystroke"].append(t - t0)
-            samples["filter_fts"].append(t - applied[-1])
-            info["filter_matches"] = cl.total
-            await settle(app, pilot)
-            # clearing it: escape in the filter box to the unfiltered list painted with its counts
-            before = home._counts
-            samples["filter_clear"].append(await timed(
-                "escape", lambda before=before: cl.text == "" and list_ready(cl) and home._counts is not before))
-
-        # An order id typed in full (a claim a third of the way into the table, in any tab).
-        order = order_id(desk)
-        info["filter_order_id"] = order
-        for _ in range(runs):
-            await pilot.press("1")
-            await settle(app, pilot)
-            await pilot.press("slash")
-            await settle(app, pilot)
-            before = home._counts
-            await pilot.press(*order[:-1])
-            waiter = app.probe.expect(
-                lambda before=before: cl.text == order and list_ready(cl) and home._counts is not before)
-            t0 = time.perf_counter()
-            await pilot.press(order[-1])
-            samples["filter_order_keystroke"].append(await waiter.wait() - t0)
-            info["filter_order_matches"] = sum(c.total for c in home._counts.values())
-            await settle(app, pilot)
-            await pilot.press("escape")
-            await settle(app, pilot)
 
         # Open a thread: from the push to the first frame showing its messages.
         for want, (claim_no, n) in thread_claims(desk).items():

@@ -22,11 +22,12 @@ import sys
 import time
 from pathlib import Path
 
-from .__main__ import HERE, ROOT, demo_db, log
+from .__main__ import HERE, ROOT, demo_db, log, pilot
 from .proc import run_process
 
-FIGURES = ("cold_start", "home_first_paint", "tab_switch", "cursor_down", "page_down", "jump_last", "filter_fts",
-           "thread_open_5", "thread_open_200")
+FIGURES = ("cold_start", "home_first_paint", "tab_switch", "cursor_down", "page_down", "jump_last",
+           "filter_keystroke", "filter_order_keystroke", "filter_prefix_keystroke", "filter_clear", "thread_open_5",
+           "thread_open_200")
 
 
 def server(url: str | None) -> str:
@@ -44,16 +45,15 @@ def server(url: str | None) -> str:
 
 
 def figures(target: str, runs: int, word: str, tries: int = 2) -> dict:
-    """bench/desk_figures.py on one database in its own process (tried again once: under load its
-    settle step can see a worker cancelled by the next one)."""
+    """The Pilot figures (bench/desk_figures.py and bench/filter_figures.py) on one database, in
+    their own processes (tried again once: under load a settle step can see a worker cancelled by
+    the next one)."""
     for attempt in range(tries):
-        out = subprocess.run([sys.executable, "-m", "bench.desk_figures", target, "--runs", str(runs), "--word", word],
-                             capture_output=True, text=True, cwd=ROOT, timeout=1800)
-        lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
-        if not out.returncode and lines:
-            return json.loads(lines[-1])
-        log(f"desk figures failed (try {attempt + 1}): {(out.stderr.strip().splitlines() or ['?'])[-1][:200]}")
-    raise RuntimeError(f"bench.desk_figures failed on {target}")
+        try:
+            return pilot(target, runs, word)
+        except (RuntimeError, subprocess.TimeoutExpired) as exc:
+            log(f"desk figures failed (try {attempt + 1}): {str(exc).splitlines()[-1][:200]}")
+    raise RuntimeError(f"the desk figures failed on {target}")
 
 
 def main(argv: list[str] | None = None) -> int:

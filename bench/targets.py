@@ -56,8 +56,8 @@ SIZE_RELATIVE = ("tab_switch", "cursor_down", "page_down", "jump_last", "thread_
 
 #: figures shown in the curve (median per size), in this order
 CURVE = ("cold_start", "memory_home", "home_first_paint", "tab_switch", "cursor_down", "page_down", "jump_last",
-         "thread_open_5", "thread_open_200", "filter_keystroke", "filter_order_keystroke", "filter_fts",
-         "filter_clear", "analytics")
+         "thread_open_5", "thread_open_200", "filter_keystroke", "filter_order_keystroke",
+         "filter_prefix_keystroke", "filter_all_tabs", "filter_clear", "analytics")
 
 
 def judged_size(name: str, size: int, sizes: list[int]) -> bool:
