@@ -328,7 +328,20 @@ def rebuild(database: pw.Database) -> None:
                 f" SELECT {keys}, {sums} FROM {source} s GROUP BY {', '.join(str(i + 1) for i in range(len(t.keys)))}")
 
 
+#: The refunds left on the table and expiring, by file-by date: only the claimable refunds (a
+#: small share of all), holding every column the figure reads, so a period reads a range of it
+#: and never the refund rows themselves. It leads with the same (constant) columns as the refund
+#: model's (claim, not_claimable, file_by) index so that SQLite, weighing the two, takes this one:
+#: the same search, and covering.
+CLAIMABLE_INDEX = (
+    "CREATE INDEX IF NOT EXISTS refund_claimable_file_by"
+    " ON refund (claim_id, not_claimable, file_by, account_id, currency, amount_minor)"
+    " WHERE claim_id IS NULL AND not_claimable = ''"
+)
+
+
 def create_tables(database: pw.Database) -> None:
     tables = [_model(t, _sqlite(database)) for t in TALLIES]
     with database.bind_ctx(tables, bind_refs=False, bind_backrefs=False):
         database.create_tables(tables)
+    database.execute_sql(CLAIMABLE_INDEX)

@@ -123,7 +123,10 @@ class AnalyticsScreen(Screen):
     # -- layout ---------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Static("", id="an-title")
-        with VerticalScroll(id="an-body"):
+        # Until the first figures come, the body is not laid out at all (it would be laid out
+        # twice: empty, then full); the title says it is computing.
+        yield Static(Text("Computing…", style="dim"), id="an-wait")
+        with VerticalScroll(id="an-body", classes="-empty"):
             with Horizontal(classes="an-row", id="row-headline"):
                 yield Static(Text("Computing…", style="dim"), id="an-counts", classes="an-table")
                 yield Static("", id="an-money", classes="an-table")
@@ -137,9 +140,9 @@ class AnalyticsScreen(Screen):
                 yield Label(title, classes="an-heading", id=f"heading-{key}")
                 with Horizontal(classes="an-row an-chart-row", id=f"row-{key}"):
                     with Vertical(classes="an-charts"):
-                        yield PlotextPlot(id=f"chart-{key}", classes="an-chart")
+                        yield panels.Chart(id=f"chart-{key}", classes="an-chart")
                         if key == "series":
-                            yield PlotextPlot(id="chart-paid", classes="an-chart")
+                            yield panels.Chart(id="chart-paid", classes="an-chart")
                     yield Static(Text("Computing…", style="dim"), id=f"table-{key}", classes="an-table")
         yield DeskFooter(FOOTER_PRIORITY)
 
@@ -160,9 +163,17 @@ class AnalyticsScreen(Screen):
             self.first_paint_ms = (perf_counter() - self._created_at) * 1000
 
     # -- computing ---------------------------------------------------------------------
+    @property
+    def computing(self) -> bool:
+        return self.query_one("#an-title").has_class("-loading")
+
+    def _loading(self, on: bool) -> None:
+        # on the title alone: a class on the screen would restyle every widget under it
+        self.query_one("#an-title").set_class(on, "-loading")
+
     def reload(self) -> None:
         self._asked_at = perf_counter()
-        self.add_class("-loading")
+        self._loading(True)
         self._show_title()
         self._compute(self.period, self.account_id, self.bucket)
 
@@ -182,7 +193,7 @@ class AnalyticsScreen(Screen):
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
-        self.remove_class("-loading")
+        self._loading(False)
         self._show_title()
         self.notify(clean(message.reason), title="Analytics", severity="error", markup=False)
 
@@ -195,8 +206,11 @@ class AnalyticsScreen(Screen):
             # charts in the currency with the most claims (amounts are never added across currencies)
             by_claims = sorted(result.money, key=lambda m: (-m.claims, m.currency))
             self.currency = by_claims[0].currency if by_claims else None
-        self.remove_class("-loading")
+        self._loading(False)
         self._fill()
+        if self.query_one("#an-body").has_class("-empty"):
+            self.query_one("#an-wait").display = False
+            self.query_one("#an-body").remove_class("-empty")
         self.fill_ms = (perf_counter() - self._asked_at) * 1000
 
     # -- drawing ---------------------------------------------------------------------------
@@ -230,7 +244,7 @@ class AnalyticsScreen(Screen):
             title.append(f"{sep}per {r.bucket}")
             if self.currency:
                 title.append(f"{sep}charts in {self.currency}")
-        if self.has_class("-loading"):
+        if self.computing:
             title.append(f"{sep}computing…", style="italic")
         self.query_one("#an-title", Static).update(title)
 
@@ -241,8 +255,8 @@ class AnalyticsScreen(Screen):
         self._show_title()
         colors = self._colors()
         counts, money = panels.headline(r)
-        self.query_one("#an-counts", Static).update(counts)
-        self.query_one("#an-money", Static).update(money)
+        self.query_one("#an-counts", Static).update(panels.Drawn(counts))
+        self.query_one("#an-money", Static).update(panels.Drawn(money))
         tables = {
             "series": panels.draw_series(self._chart("series"), self._chart("paid"), r, self.currency, colors),
             "mix": panels.draw_mix(self._chart("mix"), r, colors),
@@ -251,10 +265,10 @@ class AnalyticsScreen(Screen):
             "recovery": panels.draw_recovery(self._chart("recovery"), r, self.currency, colors),
         }
         for key, table in tables.items():
-            self.query_one(f"#table-{key}", Static).update(table)
+            self.query_one(f"#table-{key}", Static).update(panels.Drawn(table))
 
-    def _chart(self, key: str) -> PlotextPlot:
-        return self.query_one(f"#chart-{key}", PlotextPlot)
+    def _chart(self, key: str) -> panels.Chart:
+        return self.query_one(f"#chart-{key}", panels.Chart)
 
     # -- actions -----------------------------------------------------------------------------
     def action_back(self) -> None:

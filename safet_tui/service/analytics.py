@@ -177,6 +177,8 @@ def _left_on_table(period: Period, scope: Scope, now: int) -> dict[str, tuple[in
     start = period.start_ts if period.start_ts is not None else -(2**62)
     stop = min(period.end_ts, now)
     soon = now + EXPIRING_DAYS * DAY
+    # both windows within one range of file-by dates: read by the claimable refunds' index
+    low, high = min(start, now), max(stop, soon)
     out = {}
     for cur, en, em, sn, sm in execute(
         "SELECT f.currency,"
@@ -184,8 +186,8 @@ def _left_on_table(period: Period, scope: Scope, now: int) -> dict[str, tuple[in
         " COALESCE(SUM(CASE WHEN f.file_by >= ? AND f.file_by < ? THEN f.amount_minor ELSE 0 END), 0),"
         " SUM(CASE WHEN f.file_by >= ? AND f.file_by < ? THEN 1 ELSE 0 END),"
         " COALESCE(SUM(CASE WHEN f.file_by >= ? AND f.file_by < ? THEN f.amount_minor ELSE 0 END), 0)"
-        f" FROM refund f WHERE {CLAIMABLE} AND f.file_by IS NOT NULL{more} GROUP BY f.currency",
-        [start, stop, start, stop, now, soon, now, soon, *scope_params],
+        f" FROM refund f WHERE {CLAIMABLE} AND f.file_by >= ? AND f.file_by < ?{more} GROUP BY f.currency",
+        [start, stop, start, stop, now, soon, now, soon, low, high, *scope_params],
     ):
         out[cur] = (int(en or 0), int(em or 0), int(sn or 0), int(sm or 0))
     return out

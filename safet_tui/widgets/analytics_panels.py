@@ -1,7 +1,7 @@
 """The analytics screen's panels: each figure as a plotext chart and a table with its numbers.
 
 Pure drawing: the figures come in (``safet_tui.domain.figures``), a chart is drawn on the
-``PlotextPlot`` given and the table is returned for the screen to show beside it. A table's
+``Chart`` (a ``PlotextPlot``) given and the table is returned for the screen to show beside it. A table's
 header colours match its series in the chart: the table is the legend.
 """
 
@@ -13,8 +13,11 @@ from typing import Any, Literal
 from rich import box
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
+from textual.app import RenderResult as Painted
 from textual_plotext import PlotextPlot
 
 from safet_tui.domain import figures as fig
@@ -25,6 +28,29 @@ from safet_tui.widgets.text import clean, literal
 RGB = tuple[int, int, int]
 #: theme colours by name ("primary", "accent", "success", …)
 Colors = dict[str, RGB]
+
+
+class Chart(PlotextPlot):
+    """A plotext chart built once per drawing and size: blank until first drawn (no empty chart
+    is built while the figures are computed), and not built again when it is only repainted."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id, classes=classes)
+        self._drawings = 0
+        self._built: tuple[tuple, Painted] | None = None
+
+    def drawn(self) -> None:
+        """The plot's data were set: build it afresh at the next paint."""
+        self._drawings += 1
+        self.refresh()
+
+    def render(self) -> Painted:
+        if not self._drawings:
+            return Text("")
+        key = (self._drawings, self.size.width, self.size.height, self.app.theme, self.theme)
+        if self._built is None or self._built[0] != key:
+            self._built = (key, super().render())
+        return self._built[1]
 
 
 def fm(m: Money | None) -> str:
@@ -48,6 +74,29 @@ class _FigureTable(Table):
         yield from super().__rich_console__(console, options)
 
 
+class Drawn:
+    """A table drawn once per width: a screen lays its tables out several times (measured for
+    width, then for height, then painted) and a rich Table works out every cell each time."""
+
+    def __init__(self, renderable: Table) -> None:
+        self.renderable = renderable
+        self._measures: dict[tuple, Measurement] = {}
+        self._lines: dict[tuple, list[Segment]] = {}
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        key = (options.min_width, options.max_width)
+        if key not in self._measures:
+            self._measures[key] = Measurement.get(console, options, self.renderable)
+        return self._measures[key]
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        key = (options.size, options.min_width, options.max_width, options.height, options.justify,
+               options.overflow, options.no_wrap, options.highlight, options.markup, options.encoding)
+        if key not in self._lines:
+            self._lines[key] = list(console.render(self.renderable, options))
+        yield from self._lines[key]
+
+
 def _table(*columns: tuple[str, Literal["left", "right"]]) -> Table:
     t = _FigureTable(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), show_edge=False, expand=False)
     for name, justify in columns:
@@ -63,7 +112,7 @@ def _paint(table: Table, colors: dict[int, RGB]) -> None:
             table.columns[i].header_style = f"bold rgb({r},{g},{b})"
 
 
-def _hbars(plot: PlotextPlot, plt: Any, labels: list[str], series: Sequence[tuple[Sequence[float], RGB]], *,
+def _hbars(plot: Chart, plt: Any, labels: list[str], series: Sequence[tuple[Sequence[float], RGB]], *,
            stacked: bool = False, upper: float | None = None) -> None:
     """Horizontal bars, the first label at the top, one text row per bar.
 
@@ -141,13 +190,13 @@ def headline(r: fig.Analytics) -> tuple[Table, Table]:
         m.add_row("no accounts yet")
     return t, m
 
-def _clear(plot: PlotextPlot) -> Any:
+def _clear(plot: Chart) -> Any:
     plt = plot.plt
     plt.clear_figure()
     plt.clear_data()
     return plt
 
-def draw_series(plot: PlotextPlot, paid_plot: PlotextPlot, r: fig.Analytics, cur: str | None, colors: Colors) -> Table:
+def draw_series(plot: Chart, paid_plot: Chart, r: fig.Analytics, cur: str | None, colors: Colors) -> Table:
     """Claims filed and amount reimbursed per week or month."""
     labels = [p.label[5:] if r.bucket == "week" else p.label for p in r.series]
     positions = list(range(1, len(r.series) + 1))
@@ -159,7 +208,7 @@ def draw_series(plot: PlotextPlot, paid_plot: PlotextPlot, r: fig.Analytics, cur
         _count_ticks(plt, max(counts))
         plt.xticks(positions[::step], labels[::step])
     plt.title(f"Claims filed per {r.bucket} (by filing date)")
-    plot.refresh()
+    plot.drawn()
     plot = paid_plot
     plt = _clear(plot)
     if r.series and cur:
@@ -168,7 +217,7 @@ def draw_series(plot: PlotextPlot, paid_plot: PlotextPlot, r: fig.Analytics, cur
         _money_ticks(plt, max(paid))
         plt.xticks(positions[::step], labels[::step])
     plt.title(f"Reimbursed {cur or ''} per {r.bucket} (by decision date)")
-    plot.refresh()
+    plot.drawn()
 
     t = _table((r.bucket.title(), "left"), ("Filed", "right"),
                *((f"Reimbursed {c}", "right") for c in r.currencies))
@@ -182,7 +231,7 @@ def draw_series(plot: PlotextPlot, paid_plot: PlotextPlot, r: fig.Analytics, cur
                     for c in r.currencies))
     return t
 
-def draw_mix(plot: PlotextPlot, r: fig.Analytics, colors: Colors) -> Table:
+def draw_mix(plot: Chart, r: fig.Analytics, colors: Colors) -> Table:
     """Claims by reason and outcome."""
     plt = _clear(plot)
     rows = r.outcome_mix
@@ -192,7 +241,7 @@ def draw_mix(plot: PlotextPlot, r: fig.Analytics, colors: Colors) -> Table:
     if rows:
         _count_ticks(plt, max(m.total for m in rows), xaxis=True)
     plt.title("Claims by reason and outcome")
-    plot.refresh()
+    plot.drawn()
     t = _table(("Reason", "left"), ("Grant", "right"), ("Partial", "right"), ("No-Grant", "right"),
                ("Open", "right"))
     _paint(t, {1: colors["success"], 2: colors["warning"], 3: colors["error"], 4: colors["secondary"]})
@@ -202,7 +251,7 @@ def draw_mix(plot: PlotextPlot, r: fig.Analytics, colors: Colors) -> Table:
         t.add_row(Text("no claims in this period", style="dim"))
     return t
 
-def _ranked_bars(plot: PlotextPlot, plt: Any, labels: list[str], values: list[float], top: list[bool],
+def _ranked_bars(plot: Chart, plt: Any, labels: list[str], values: list[float], top: list[bool],
                  colors: Colors) -> None:
     """Horizontal bars, rank 1 at the top; the top three in the accent colour."""
     hi = [v if t else 0 for v, t in zip(values, top, strict=True)]
@@ -211,13 +260,13 @@ def _ranked_bars(plot: PlotextPlot, plt: Any, labels: list[str], values: list[fl
     if values:
         _count_ticks(plt, int(max(values)), xaxis=True)
 
-def draw_denials(plot: PlotextPlot, r: fig.Analytics, colors: Colors) -> Table:
+def draw_denials(plot: Chart, r: fig.Analytics, colors: Colors) -> Table:
     """No-Grants by denial reason, the top three highlighted."""
     plt = _clear(plot)
     _ranked_bars(plot, plt, [f"{d.rank} {_short(d.reason, 16)}" for d in r.denials],
                       [d.count for d in r.denials], [d.top for d in r.denials], colors)
     plt.title("No-Grants by denial reason (top three highlighted)")
-    plot.refresh()
+    plot.drawn()
     t = _table(("#", "right"), ("Denial reason", "left"), ("Count", "right"), ("Share", "right"))
     for d in r.denials:
         style = "bold" if d.top else ""
@@ -230,13 +279,13 @@ def draw_denials(plot: PlotextPlot, r: fig.Analytics, colors: Colors) -> Table:
         t.add_row("", Text("no No-Grants in this period", style="dim"))
     return t
 
-def draw_products(plot: PlotextPlot, r: fig.Analytics, colors: Colors) -> Table:
+def draw_products(plot: Chart, r: fig.Analytics, colors: Colors) -> Table:
     """Claims per product, the top three highlighted."""
     plt = _clear(plot)
     _ranked_bars(plot, plt, [f"{p.rank} {_short(p.sku or p.title, 16)}" for p in r.products],
                       [p.claims for p in r.products], [p.top for p in r.products], colors)
     plt.title("Claims per product (top three highlighted)")
-    plot.refresh()
+    plot.drawn()
     t = _table(("#", "right"), ("SKU", "left"), ("Product", "left"), ("Claims", "right"),
                ("Claimed", "right"), ("Reimbursed", "right"))
     for p in r.products:
@@ -247,14 +296,14 @@ def draw_products(plot: PlotextPlot, r: fig.Analytics, colors: Colors) -> Table:
         t.add_row("", Text("no claims in this period", style="dim"))
     return t
 
-def draw_recovery(plot: PlotextPlot, r: fig.Analytics, cur: str | None, colors: Colors) -> Table:
+def draw_recovery(plot: Chart, r: fig.Analytics, cur: str | None, colors: Colors) -> Table:
     """Recovery rate by reason, in the chart currency."""
     plt = _clear(plot)
     rows = [x for x in r.recovery if x.currency == cur]
     _hbars(plot, plt, [x.label for x in rows], [([round((x.rate or 0) * 100, 1) for x in rows], colors["success"])],
            upper=100)
     plt.title(f"Recovery rate by reason, % ({cur or '—'}, decided claims)")
-    plot.refresh()
+    plot.drawn()
     t = _table(("Reason", "left"), ("Cur", "left"), ("Decided", "right"), ("Claimed", "right"),
                ("Reimbursed", "right"), ("Rate", "right"))
     for x in r.recovery:
