@@ -85,9 +85,11 @@ class Gen:
         return text.format(**kw) if kw else text
 
     def msg(self, cid: int, side: str, kind: str, body: str, at: int, attach: bool = False) -> None:
-        """A message; its author is its side (the demo's users are "seller" and "amazon")."""
+        """A message; its author is its side (the demo's users are "seller" and "amazon"). Its id is
+        its place in the table, the writer's: attachments name it by its place in these rows
+        (1-based), which the writer offsets by the messages written before them."""
         self.msg_id += 1
-        self.rows.messages.append((self.msg_id, cid, side, kind, body, at))
+        self.rows.messages.append((cid, side, kind, body, at))
         if attach:
             # one or two different files
             rng, files = self.rng, self.files
