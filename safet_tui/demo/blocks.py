@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
+from safet_tui.demo.deadlines import Deadlines
 from safet_tui.demo.stories import Gen, Rows, claimable_refunds, tell_claim
 from safet_tui.domain.marketplaces import Policies
 
@@ -89,6 +90,17 @@ def block_seed(seed: int, index: int) -> str:
     return f"safet demo {seed} block {index}"
 
 
+_MEMO: list = []
+
+
+def _deadlines(world: World) -> dict:
+    """The memoised deadlines (demo/deadlines.py) of the world's markets, shared by every block
+    this process tells: memos warm over the whole demo, not a block at a time."""
+    if not _MEMO or _MEMO[0] is not world:
+        _MEMO[:] = [world, {market: Deadlines(world.policies[market]) for _, market, _ in world.accounts}]
+    return _MEMO[1]
+
+
 def tell(world: World, job: Job) -> tuple[Rows, tuple | None]:
     """The rows of one job; and the stream's state at its end (block 0's, which the claimable
     refunds continue), else None. Runs in this process or another (the arguments are picklable)."""
@@ -99,6 +111,7 @@ def tell(world: World, job: Job) -> tuple[Rows, tuple | None]:
         rng.seed(job.seed_text)
     gen = Gen(rng, world.now, world.policies, world.files)
     gen.decided_at = world.decided_at
+    gen.deadlines = _deadlines(world)
     if job.refunds is not None:
         claimable_refunds(gen, job.refunds, world.accounts, world.products)
         return gen.rows, None
