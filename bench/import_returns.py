@@ -95,15 +95,19 @@ _CLAIM_CELLS = (("claim_no", "SafeT claim id"), ("product_id", "Merchant SKU"), 
 def raw_baseline(path: Path, db_path: Path) -> float:
     """The floor for the same file: ``csv.reader`` and ``sqlite3`` ``executemany`` of the same columns
     into the same tables (refund; claim for the rows with a claim id) of a desk database, with the
-    same indexes, as text cells: no check, no conversion, no deadline, no lifecycle. Timed from the
-    file read to the commit, like the import (the empty database is made beforehand, untimed)."""
-    from safet_tui.db import open_database
+    same indexes and the desk's settings, as text cells: no check, no conversion, no deadline, no
+    lifecycle, no foreign key. Timed from the file read to the commit, like the import (the empty
+    database is made beforehand, untimed)."""
+    from safet_tui.db import SQLITE_PRAGMAS, open_database
     from safet_tui.transactions import close_database
 
     close_database(open_database(str(db_path)))
     started = time.perf_counter()
     conn = sqlite3.connect(db_path)
-    conn.execute("PRAGMA synchronous=normal")  # (the database is in WAL, as the desk makes it)
+    # the desk's settings (WAL, its cache), but for foreign keys: raw cells point at nothing
+    for name, value in SQLITE_PRAGMAS.items():
+        if name != "foreign_keys":
+            conn.execute(f"PRAGMA {name} = {value}")
     conn.execute("INSERT INTO account (id, name, marketplace, currency) VALUES (1, 'raw', 'amazon.com', 'USD')")
     with path.open(newline="", encoding="utf-8") as fh:
         reader = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
