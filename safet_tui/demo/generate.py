@@ -131,18 +131,21 @@ def generate(target: DbTarget | str | None, claims: int = 2000, seed: int = 7, n
             phases["setup"] = time.perf_counter() - started
             blocks = told(world, jobs, claims, rng.getstate(), workers)
             done = 0
-            while True:
-                with _phase(phases, "stories"):  # (waiting for them, when other processes tell them)
-                    rows = next(blocks, None)
-                if rows is None:
-                    break
-                with _phase(phases, "writes"):
-                    write_rows(cur, rows, decided_at, counted["messages"])
-                counted["messages"] += len(rows.messages)
-                counted["refunds"] += len(rows.refunds)
-                done += len(rows.claims)
-                if progress:
-                    progress(done, claims)
+            try:
+                while True:
+                    with _phase(phases, "stories"):  # (waiting for them, when other processes tell them)
+                        rows = next(blocks, None)
+                    if rows is None:
+                        break
+                    with _phase(phases, "writes"):
+                        write_rows(cur, rows, decided_at, counted["messages"])
+                    counted["messages"] += len(rows.messages)
+                    counted["refunds"] += len(rows.refunds)
+                    done += len(rows.claims)
+                    if progress:
+                        progress(done, claims)
+            finally:
+                blocks.close()  # (on a failed write: the other processes stop, unfinished blocks dropped)
             with _phase(phases, "indexes"):
                 for sql in indexes:
                     cur.execute(sql)
