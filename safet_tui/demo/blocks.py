@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import random
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Generator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -145,7 +145,7 @@ def _tell_in_worker(job: Job) -> tuple[Rows, tuple | None]:
     return tell(_WORLD, job)
 
 
-def told(world: World, jobs: list[Job], refunds: int, rng_state: tuple, workers: int) -> Iterator[Rows]:
+def told(world: World, jobs: list[Job], refunds: int, rng_state: tuple, workers: int) -> Generator[Rows, None, None]:
     """Each job's rows in order, then the claimable refunds' (``refunds``: the demo's size; they
     continue block 0's stream, or ``rng_state`` without blocks). Told here (``workers`` 0) or by
     ``workers`` other processes, a few blocks ahead of the caller, who writes while they tell."""
