@@ -398,3 +398,37 @@ def test_demo_waits_for_a_writer_and_loads_beside_an_open_desk(tmp_path, clock):
     assert result.claims == 30 == one(path, "SELECT COUNT(*) FROM claim")
     assert one(path, "SELECT value FROM meta WHERE key = 'other_writer'") == "was here"
     assert one(path, "PRAGMA journal_mode") == "wal"
+
+
+# -- told in blocks, by other processes ---------------------------------------------------------
+
+def _table_rows(path) -> dict:
+    return {t: rows(path, f"SELECT * FROM {t} ORDER BY id")
+            for t in ("claim", "refund", "message", "status_event", "attachment", "product")}
+
+
+def test_blocks_told_by_other_processes_give_the_same_demo(tmp_path, monkeypatch):
+    """Blocks of claims told here or by two other processes: the same rows, foreign keys whole,
+    every attachment on a message of its own claim at that message's time."""
+    import safet_tui.demo.generate as demo
+
+    monkeypatch.setattr(demo, "BLOCK", 40)  # 130 claims: four blocks
+    here, there = tmp_path / "here.db", tmp_path / "there.db"
+    made = generate(str(here), claims=130, seed=4, now=NOW, workers=0)
+    generate(str(there), claims=130, seed=4, now=NOW, workers=2)
+    assert _table_rows(here) == _table_rows(there)
+    assert made.claims == 130 and made.messages == one(here, "SELECT COUNT(*) FROM message")
+    assert one(here, "SELECT MAX(id) FROM message") == made.messages  # numbered in order, no gaps
+    for path in (here, there):
+        assert rows(path, "PRAGMA foreign_key_check") == []
+    assert one(here, "SELECT COUNT(*) FROM attachment") > 0
+    assert one(here, "SELECT COUNT(*) FROM attachment a JOIN message m ON m.id = a.message_id "
+                     "WHERE m.claim_id != a.claim_id OR m.created_at != a.created_at") == 0
+    # the later blocks tell other stories than the first (their own streams)
+    bodies = [r[0] for r in rows(here, "SELECT description FROM claim ORDER BY id")]
+    assert bodies[:40] != bodies[40:80]
+    assert one(here, "SELECT COUNT(DISTINCT claim_no) FROM claim") == 130
+
+
+def test_the_demo_keeps_its_foreign_keys(demo_template):
+    assert rows(demo_template, "PRAGMA foreign_key_check") == []

@@ -7,13 +7,12 @@ import sqlite3
 
 import peewee as pw
 
-from safet_tui.demo.stories import Gen, Rows
+from safet_tui.demo.stories import Rows
 from safet_tui.reports.bulk.store import (
     ATTACHMENT_COLUMNS,
     CLAIM_COLUMNS,
     REFUND_COLUMNS,
     REFUND_VERDICT_COLUMNS,
-    insert_sql,
 )
 
 
@@ -35,8 +34,6 @@ def leave_wal(database) -> bool:
     return current.lower() == "wal" and set_journal_mode(database, "DELETE")
 
 
-#: rows are written every ~100k messages (~10k claims): flat memory, few executemany calls
-CHUNK_MESSAGES = 100_000
 _BULK_TABLES = ("claim", "refund", "message", "attachment", "status_event")
 
 
@@ -49,13 +46,6 @@ def drop_indexes(database) -> list[str]:
     for name, _ in rows:
         database.execute_sql(f'DROP INDEX "{name}"')
     return [sql for _, sql in rows]
-
-
-def take_rows(gen: Gen, counted: dict) -> Rows:
-    rows, gen.rows = gen.rows, Rows()
-    counted["messages"] += len(rows.messages)
-    counted["refunds"] += len(rows.refunds)
-    return rows
 
 
 #: the claim columns the demo's rows fill, in their order: id, then the import's column list up to
@@ -79,13 +69,20 @@ _REFUND_INSERT = (
 )
 
 
-def write_rows(cur: sqlite3.Cursor, r: Rows, decided_at: bool) -> None:
+#: an attachment row's columns; its message is named by its place in the rows written with it
+_ATTACHMENT_INSERT = (f"INSERT INTO attachment ({', '.join(ATTACHMENT_COLUMNS)}) "
+                      f"VALUES (?1, ?2 + {{messages_before}}, {','.join(f'?{i}' for i in range(3, len(ATTACHMENT_COLUMNS) + 1))})")
+
+
+def write_rows(cur: sqlite3.Cursor, r: Rows, decided_at: bool, messages_before: int) -> None:
+    """Write one block's rows. Its messages take the next ids (the table's rowid, one more than the
+    largest: written in order, they are numbered in order), ``messages_before`` + their place."""
     cur.executemany(_claim_insert(decided_at), r.claims)
     cur.executemany(_REFUND_INSERT, r.refunds)
     cur.executemany(
-        "INSERT INTO message (id, claim_id, side, kind, author, body, created_at) VALUES (?1,?2,?3,?4,?3,?5,?6)",
+        "INSERT INTO message (claim_id, side, kind, author, body, created_at) VALUES (?1,?2,?3,?2,?4,?5)",
         r.messages)
     cur.executemany(
         'INSERT INTO status_event (claim_id, at, actor, "user", action, from_status, to_status, note)'
         " VALUES (?,?,?,'demo',?,?,?,?)", r.events)
-    cur.executemany(insert_sql("attachment", ATTACHMENT_COLUMNS), r.attachments)
+    cur.executemany(_ATTACHMENT_INSERT.format(messages_before=int(messages_before)), r.attachments)

@@ -85,9 +85,11 @@ class Gen:
         return text.format(**kw) if kw else text
 
     def msg(self, cid: int, side: str, kind: str, body: str, at: int, attach: bool = False) -> None:
-        """A message; its author is its side (the demo's users are "seller" and "amazon")."""
+        """A message; its author is its side (the demo's users are "seller" and "amazon"). Its id is
+        its place in the table, the writer's: attachments name it by its place in these rows
+        (1-based), which the writer offsets by the messages written before them."""
         self.msg_id += 1
-        self.rows.messages.append((self.msg_id, cid, side, kind, body, at))
+        self.rows.messages.append((cid, side, kind, body, at))
         if attach:
             # one or two different files
             rng, files = self.rng, self.files
@@ -115,6 +117,15 @@ _UPHELD = "Original decision upheld"
 _NO_REPLY_SHARE = 0.05
 
 
+_QUANTITIES = (1, 1, 1, 1, 2)
+_ROUNDS = (1, 1, 2, 2, 3, 3, 4, 5)
+_US_ORDERS, _IN_ORDERS = ("111", "112", "113", "114"), ("402", "403", "404", "171")
+_RETURN_REASONS, _ACKS, _INFO_REQUESTS, _NOTES = (
+    cat.RETURN_REASONS, cat.AMAZON_ACKS, cat.AMAZON_INFO_REQUESTS, cat.SELLER_NOTES)
+_N_REASONS, _N_RETURN_REASONS, _N_ACKS, _N_INFO_REQUESTS, _N_NOTES = (
+    len(REASONS), len(_RETURN_REASONS), len(_ACKS), len(_INFO_REQUESTS), len(_NOTES))
+
+
 def _reason_opener(reason: ReasonT) -> str:
     return cat.SELLER_OPENERS[_OPENER[reason.code]]
 
@@ -125,40 +136,43 @@ def _day(day: int) -> str:
 
 
 def tell_claim(g: Gen, cid: int, claim_no: str, account: tuple, plist: list) -> None:
+    # (``int(rnd() * n)`` is DemoRandom's choice and randrange, the same draws: ~35 a claim, called
+    # here without a Python method call each)
     rng, now = g.rng, g.now
+    rnd = rng.random
     acc_id, market, currency = account
     policy = g.policies[market]
     deadlines = g.deadlines[market]
-    pid, sku, title, price = rng.choice(plist)
-    qty_price = price * rng.choice((1, 1, 1, 1, 2))
-    reason = rng.choice(REASONS)
-    order_prefix = ("111", "112", "113", "114") if market == "amazon.com" else ("402", "403", "404", "171")
-    order_id = _order_id(rng, order_prefix)
-    item_id = str(rng.randrange(10**13, 10**14))
-    roll = rng.random()
+    pid, sku, title, price = plist[int(rnd() * len(plist))]
+    qty_price = price * _QUANTITIES[int(rnd() * 5)]
+    reason = REASONS[int(rnd() * _N_REASONS)]
+    order_prefix = _US_ORDERS if market == "amazon.com" else _IN_ORDERS
+    order_id = f"{order_prefix[int(rnd() * 4)]}-{10**6 + int(rnd() * 9_000_000)}-{10**6 + int(rnd() * 9_000_000)}"
+    item_id = str(10**13 + int(rnd() * 90_000_000_000_000))
+    roll = rnd()
     # the story to tell: where the claim should stand at "now" (the lifecycle decides where it does)
     story = Status.AWAITING if roll < 0.12 else Status.INVESTIGATING if roll < 0.30 else Status.RESOLVED
 
     # When was it filed? Open claims are recent; resolved ones spread over the year.
     if story is Status.RESOLVED:
-        filed = now - rng.randrange(6 * DAY, 360 * DAY)
+        filed = now - (6 * DAY + int(rnd() * (354 * DAY)))
     else:
-        filed = now - rng.randrange(1 * HOUR, 40 * DAY)
-    delivered = filed - rng.randrange(1 * DAY, 6 * DAY)
-    refund_at = delivered - rng.randrange(0, 3 * DAY)
-    g.rows.refunds.append((acc_id, pid, order_id, item_id, rng.choice(cat.RETURN_REASONS), currency, qty_price,
-                           refund_at, delivered, None, "", cid, refund_at))
+        filed = now - (HOUR + int(rnd() * (40 * DAY - HOUR)))
+    delivered = filed - (DAY + int(rnd() * (5 * DAY)))
+    refund_at = delivered - int(rnd() * (3 * DAY))
+    g.rows.refunds.append((acc_id, pid, order_id, item_id, _RETURN_REASONS[int(rnd() * _N_RETURN_REASONS)],
+                           currency, qty_price, refund_at, delivered, None, "", cid, refund_at))
 
     description = g.fill_in(_reason_opener(reason), title=title.lower(), date=_day(delivered // DAY))
     g.msg(cid, "seller", "message", description, filed, attach=bool(reason.evidence))
     life = Life(g.rows.events, cid, money_of(qty_price, currency), filed)
     # Amazon acknowledges within hours, but never after "now" for a claim filed minutes ago.
-    t = min(filed + rng.randrange(HOUR, 12 * HOUR), filed + max(60, (now - filed) // 2))
-    g.msg(cid, "amazon", "message", rng.choice(cat.AMAZON_ACKS), t)
+    t = min(filed + HOUR + int(rnd() * (11 * HOUR)), filed + max(60, (now - filed) // 2))
+    g.msg(cid, "amazon", "message", _ACKS[int(rnd() * _N_ACKS)], t)
 
     def ask(at: int) -> int:
         """An information request at ``at``; its reply-by is the policy's. Returns the reply-by."""
-        g.msg(cid, "amazon", "info_request", rng.choice(cat.AMAZON_INFO_REQUESTS), at)
+        g.msg(cid, "amazon", "info_request", _INFO_REQUESTS[int(rnd() * _N_INFO_REQUESTS)], at)
         reply_by = deadlines.reply_by(at)
         life.request_info(at, reply_by)
         return reply_by
@@ -168,9 +182,9 @@ def tell_claim(g: Gen, cid: int, claim_no: str, account: tuple, plist: list) -> 
         life.reply(at)
 
     # A long tail of long threads; about ten messages per claim on average.
-    rounds = rng.choice((1, 1, 2, 2, 3, 3, 4, 5)) if rng.random() > 0.002 else 95
+    rounds = _ROUNDS[int(rnd() * 8)] if rnd() > 0.002 else 95
     # some claims under investigation are appeals of a recent decision, waiting for Amazon's answer
-    appealing = story is Status.INVESTIGATING and now - filed > 6 * DAY and rng.random() < 0.15
+    appealing = story is Status.INVESTIGATING and now - filed > 6 * DAY and rnd() < 0.15
     if story is Status.RESOLVED:
         end = min(now - DAY, filed + rng.randrange(5 * DAY, 40 * DAY))
     elif appealing:
@@ -179,18 +193,20 @@ def tell_claim(g: Gen, cid: int, claim_no: str, account: tuple, plist: list) -> 
         end = now
     step = max(HOUR, (end - t) // (rounds * 2 + 3))
     reply_by = 0
+    # (the ranges drawn from are never empty: step >= HOUR)
     for r in range(rounds):
-        t += rng.randrange(step // 2 + 1, step + 1)
+        t += step // 2 + 1 + int(rnd() * (step - step // 2))
         if t >= end - 2 * HOUR:
             break
         reply_by = ask(t)
         if story is Status.AWAITING and r == rounds - 1:
             break
         # sellers answer in time (an unanswered request is its own story, below)
-        t = min(t + rng.randrange(step // 4 + 1, step // 2 + 2), reply_by - rng.randrange(HOUR, 6 * HOUR))
-        answer(t, attach=rng.random() < 0.5)
-        if rng.random() < 0.3:
-            g.msg(cid, "seller", "note", rng.choice(cat.SELLER_NOTES), t + 600)
+        t = min(t + step // 4 + 1 + int(rnd() * (step // 2 + 1 - step // 4)),
+                reply_by - (HOUR + int(rnd() * (5 * HOUR))))
+        answer(t, attach=rnd() < 0.5)
+        if rnd() < 0.3:
+            g.msg(cid, "seller", "note", _NOTES[int(rnd() * _N_NOTES)], t + 600)
     if story is Status.AWAITING:
         if life.state.status is Status.AWAITING and reply_by < now:
             # That request was answered long ago; Amazon asked again recently.

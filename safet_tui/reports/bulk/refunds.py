@@ -99,6 +99,9 @@ class Verdicts:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        #: verdicts without a refund date or an earlier verdict, by (policy, refunded, order amount,
+        #: automated): all they depend on, and a report's amounts repeat
+        self._undated: dict[tuple, str] = {}
 
     def known(self, rec: RefundRec) -> tuple[int | None, str]:
         """What the desk holds for this refund: (order amount, reason); (None, '') when new."""
@@ -108,10 +111,17 @@ class Verdicts:
                known: str = "") -> str:
         """Record the verdict for ``rec`` from what is known now; returns the reason ('' if claimable)."""
         refund_at = rec.refund_at  # without it only the amounts and the report's words count
-        reason = why_not_claimable(
-            policy, rec.amount_minor, order_minor, automated=automated, known=known,
-            refund_at=None if refund_at is None else from_epoch(refund_at),
-            delivered_at=None if refund_at is None or rec.delivered_at is None else from_epoch(rec.delivered_at))
+        key = (policy, rec.amount_minor, order_minor, automated) if refund_at is None and not known else None
+        memo = self._undated.get(key) if key is not None else None
+        if memo is not None:
+            reason = memo
+        else:
+            reason = why_not_claimable(
+                policy, rec.amount_minor, order_minor, automated=automated, known=known,
+                refund_at=None if refund_at is None else from_epoch(refund_at),
+                delivered_at=None if refund_at is None or rec.delivered_at is None else from_epoch(rec.delivered_at))
+            if key is not None:
+                self._undated[key] = reason
         if (order_minor, reason) != (rec.order_minor, rec.not_claimable):
             rec.order_minor, rec.not_claimable = order_minor, reason
             if rec.id is not None:

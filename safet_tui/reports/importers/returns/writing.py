@@ -92,7 +92,8 @@ def apply(parsed: Parsed, ctx: ImportContext) -> None:
             if claim is None:
                 summary.skip("no refund yet (Refunded Amount empty or 0)", line)
             continue
-        rec = find_refund(store, order_id, item, sku) if order_id in refunds_by_order else None
+        on_file = order_id in refunds_by_order  # (no refund on the order: none to find, no item taken)
+        rec = find_refund(store, order_id, item, sku) if on_file else None
         link: ClaimRec | None
         if claim is not None:
             link = claim
@@ -101,7 +102,7 @@ def apply(parsed: Parsed, ctx: ImportContext) -> None:
         else:
             link = None
         if rec is None:
-            if item_taken(store, order_id, item):
+            if on_file and item_taken(store, order_id, item):
                 raise ReportError(UNTOLD_ITEM, file=ctx.file, line=line, column="Order Item ID", value=item)
             dates = (delivered, requested)
             deadline = deadlines.get(dates)
