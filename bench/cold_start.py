@@ -51,7 +51,8 @@ def main() -> int:
     app_module.SafetApp = HeadlessDesk
     from safet_tui.cli.main import main as safet
 
-    code = safet(["--db", db, "--user", "bench"])
+    # on PostgreSQL who you are is who you log in as (--user is refused there)
+    code = safet(["--db", db] if "://" in db else ["--db", db, "--user", "bench"])
     print(json.dumps(result))
     return 0 if result and not code else 1
 
