@@ -36,7 +36,7 @@ WAIT = 30.0
 
 def read_only_desk(db: str):
     """A Desk on ``db`` that can neither write nor keep a journal (SQLite opened immutable)."""
-    import safet_tui.db as dbmod
+    import safet_tui.db_open as dbmod
     import safet_tui.service.session as session
     from safet_tui.service.desk import Desk
 

@@ -98,7 +98,7 @@ def raw_baseline(path: Path, db_path: Path) -> float:
     same indexes and the desk's settings, as text cells: no check, no conversion, no deadline, no
     lifecycle, no foreign key. Timed from the file read to the commit, like the import (the empty
     database is made beforehand, untimed)."""
-    from safet_tui.db import SQLITE_PRAGMAS, open_database
+    from safet_tui.db_open import SQLITE_PRAGMAS, open_database
     from safet_tui.transactions import close_database
 
     close_database(open_database(str(db_path)))

@@ -44,7 +44,7 @@ def _port() -> int:
 
 
 def _prepare(db: Path, n: int) -> None:
-    from safet_tui.db import open_database
+    from safet_tui.db_open import open_database
     from safet_tui.demo.generate import generate
     from safet_tui.outbox import last_event_id, queue_status_changes
     from safet_tui.transactions import write_transaction

@@ -16,7 +16,8 @@ import peewee as pw
 
 from safet_tui import attachments as store
 from safet_tui import tallies
-from safet_tui.db import MODELS, DbTarget, is_sqlite, open_database, parse_db_url, sql_for
+from safet_tui.db import MODELS, is_sqlite, sql_for
+from safet_tui.db_open import DbTarget, open_database, parse_db_url
 from safet_tui.transactions import DatabaseError, bound, close_database, write_transaction
 
 #: rows read and written at a time

@@ -58,7 +58,8 @@ from safet_tui.domain.periods import (
     parse_period,
 )
 from safet_tui.domain.reasons import REASONS_BY_CODE
-from safet_tui.service.queries import CLAIMABLE, execute
+from safet_tui.service.list_sql import CLAIMABLE
+from safet_tui.service.queries import execute
 from safet_tui.service.visibility import EVERYTHING, Visibility
 
 

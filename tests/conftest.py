@@ -102,7 +102,7 @@ def pg_empty_template() -> str:
 
     if reason := unavailable():
         _cannot_run(reason)
-    from safet_tui.db import open_database
+    from safet_tui.db_open import open_database
     from safet_tui.transactions import close_database
 
     c = cluster()

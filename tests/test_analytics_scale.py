@@ -14,7 +14,7 @@ from test_analytics_screen import Host
 from textual.app import App, ComposeResult
 from textual_plotext.plot import Plot
 
-from safet_tui.db import open_database
+from safet_tui.db_open import open_database
 from safet_tui.domain.figures import Scope
 from safet_tui.domain.periods import parse_period
 from safet_tui.service import tally_reads

@@ -10,7 +10,7 @@ import sys
 import safet_tui.domain
 
 DOMAIN = sorted(f"safet_tui.domain.{m.name}" for m in pkgutil.iter_modules(safet_tui.domain.__path__))
-DATA = ["safet_tui.db", "safet_tui.transactions", "safet_tui.migrations", "safet_tui.service.queries",
+DATA = ["safet_tui.db", "safet_tui.db_open", "safet_tui.transactions", "safet_tui.migrations", "safet_tui.service.queries",
         "safet_tui.service.desk", "safet_tui.service.views", "safet_tui.attachments", "safet_tui.config",
         "safet_tui.outbox", "safet_tui.notify.runner"]
 

@@ -198,7 +198,8 @@ def _cli_fails(tmp_path, capsys, path, *, kind="claims") -> str:
     assert main(["--db", str(db), "--create", "import", kind, str(path)]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("safet: error: ")
-    from safet_tui.db import Claim, Refund, open_database
+    from safet_tui.db import Claim, Refund
+    from safet_tui.db_open import open_database
 
     open_database(str(db))
     assert Claim.select().count() == 0 and Refund.select().count() == 0

@@ -11,7 +11,7 @@ import pytest
 
 from safet_tui import db as m
 from safet_tui.domain.clock import to_epoch
-from safet_tui.service import queries
+from safet_tui.service import list_sql, queries
 from safet_tui.service.desk import Desk
 from safet_tui.service.views import SORTS, TABS
 
@@ -70,7 +70,7 @@ def test_the_deadline_order_is_the_one_sort_of_every_claim(desk):
     spread_deadlines(desk)
     now = to_epoch(desk.now())
     expected = [r[0] for r in sql(
-        f"SELECT c.id FROM claim c WHERE c.status = 'investigating' ORDER BY {queries._DEADLINE_ORDER}",
+        f"SELECT c.id FROM claim c WHERE c.status = 'investigating' ORDER BY {list_sql.DEADLINE_ORDER}",
         [now] * 4)]
     total = len(expected)
     assert [r.key for r in desk.window("investigating", 0, total)] == expected
@@ -184,7 +184,7 @@ def test_a_tabs_length_is_read_from_the_status_tally_not_counted(desk):
     """Switching tab reads its length from the tally the tab labels show (an index count of a
     status took up to 300 ms at a million claims), and it equals the rows the tab lists."""
     conn = desk.database.connection()
-    for tab in queries.CLAIM_TABS:
+    for tab in list_sql.CLAIM_TABS:
         seen: list[str] = []
         conn.set_trace_callback(seen.append)
         try:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from safet_tui import db as m
-from safet_tui import migrations
+from safet_tui import db_open, migrations
 from safet_tui.domain.money import Money
 
 T = 1_795_000_000  # 2026-11-18T09:06:40Z
@@ -71,7 +71,7 @@ def test_first_schema_opens_upgrades_in_place_and_keeps_data(v1_path):
     before = snapshot(v1_path)
     assert [len(before[t]) for t in ("claim", "message", "attachment", "status_event", "read_mark")] == [2, 2, 1, 1, 1]
     v1_indexes = indexes(v1_path)
-    database = m.open_database(str(v1_path))
+    database = db_open.open_database(str(v1_path))
     try:
         assert database.execute_sql("PRAGMA foreign_keys").fetchone() == (1,)
         assert database.execute_sql("SELECT claim_id FROM refund").fetchall() == [(1,)]
@@ -116,9 +116,9 @@ def test_messages_written_before_the_upgrade_are_searchable(v1_path, clock):
 
 
 def test_opening_twice_is_idempotent(v1_path):
-    m.open_database(str(v1_path)).close()
+    db_open.open_database(str(v1_path)).close()
     after_first = snapshot(v1_path)
-    database = m.open_database(str(v1_path))
+    database = db_open.open_database(str(v1_path))
     try:
         assert migrations.current_version(database) == m.SCHEMA_VERSION
         assert database.execute_sql("SELECT COUNT(*) FROM message_fts").fetchone()[0] == 2
@@ -129,13 +129,13 @@ def test_opening_twice_is_idempotent(v1_path):
 
 def test_newer_database_is_refused_with_a_clear_message(tmp_path):
     path = tmp_path / "future.db"
-    m.open_database(str(path)).close()
+    db_open.open_database(str(path)).close()
     conn = sqlite3.connect(path)
     conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     conn.commit()
     conn.close()
     with pytest.raises(m.DatabaseError) as info:
-        m.open_database(str(path))
+        db_open.open_database(str(path))
     assert str(info.value) == f"the database is at schema 99, newer than this safet (schema {m.SCHEMA_VERSION}): upgrade safet"
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("99",)
@@ -150,7 +150,7 @@ def test_a_failing_migration_changes_nothing(v1_path, monkeypatch):
     monkeypatch.setitem(migrations.MIGRATIONS, 1, broken)
     before = snapshot(v1_path)
     with pytest.raises(RuntimeError, match="disk on fire"):
-        m.open_database(str(v1_path))
+        db_open.open_database(str(v1_path))
     m.DB.obj.close()
     conn = sqlite3.connect(v1_path)
     try:
@@ -162,7 +162,7 @@ def test_a_failing_migration_changes_nothing(v1_path, monkeypatch):
 
 
 def test_new_database_starts_at_the_current_version(tmp_path):
-    database = m.open_database(str(tmp_path / "new.db"))
+    database = db_open.open_database(str(tmp_path / "new.db"))
     try:
         assert migrations.current_version(database) == m.SCHEMA_VERSION
         for model in m.MODELS:
@@ -174,7 +174,7 @@ def test_new_database_starts_at_the_current_version(tmp_path):
 
 def test_a_new_database_has_the_schema_3_indexes(tmp_path):
     path = tmp_path / "new.db"
-    m.open_database(str(path)).close()
+    db_open.open_database(str(path)).close()
     assert {"claim_status_currency_amount", "claim_filed_at"} <= set(indexes(path))
     assert not set(indexes(path)) & set(migrations.steps.V3_DROPPED_INDEXES)
 
@@ -194,7 +194,7 @@ def _open_and_report(path: str, start, out) -> None:
 
     start.wait()
     try:
-        database = mm.open_database(path)
+        database = db_open.open_database(path)
         out.put(("ok", mm.SCHEMA_VERSION))
         database.close()
     except Exception as exc:  # reported to the test, which fails on it

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from safet_tui import db as m
-from safet_tui import migrations
+from safet_tui import db_open, migrations
 from safet_tui.domain.money import Money
 from safet_tui.transactions import close_database
 
@@ -167,7 +167,7 @@ def test_an_old_server_database_upgrades_to_the_current_schema_with_nothing_lost
     kept = _columns_then(url, tables)
     before = _rows_in(url, kept)
     assert [len(before[t]) for t in ("claim", "message", "attachment", "status_event", "read_mark")] == [2, 2, 1, 2, 1]
-    database = m.open_database(url)
+    database = db_open.open_database(url)
     try:
         assert migrations.current_version(database) == m.SCHEMA_VERSION  # whatever the current version is
         assert m.meta_get("schema_version") == str(m.SCHEMA_VERSION)
@@ -178,9 +178,9 @@ def test_an_old_server_database_upgrades_to_the_current_schema_with_nothing_lost
         close_database(database)
     assert _rows_in(url, kept) == before  # every row, every column it had
     fresh = pg.create(pg.fresh_name("today"))
-    close_database(m.open_database(fresh))
+    close_database(db_open.open_database(fresh))
     assert structure(url) == structure(fresh)  # as if created today: no column, type or index missed
-    close_database(m.open_database(url))  # opening again changes nothing
+    close_database(db_open.open_database(url))  # opening again changes nothing
     assert _rows_in(url, kept) == before
 
 

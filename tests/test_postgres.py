@@ -16,6 +16,7 @@ import pytest
 from conftest import NOW
 
 from safet_tui import db as m
+from safet_tui import db_open
 from safet_tui.db_copy import copy_database
 from safet_tui.export.claims import export_claims
 from safet_tui.service.desk import Desk, reporting_waits
@@ -38,7 +39,7 @@ def export_json(target, clock) -> str:
 
 def every_row(target) -> dict[str, list[tuple]]:
     """Every row of every table, booleans as 0/1 (SQLite has no boolean type)."""
-    database = m.open_database(str(target), create=False)
+    database = db_open.open_database(str(target), create=False)
     try:
         out = {}
         for table in TABLES:
@@ -142,7 +143,7 @@ def test_db_copy_and_demo_from_the_command_line(pg, tmp_path, monkeypatch):
 
 def test_a_new_server_database_is_created_at_the_current_schema(pg):
     url = pg.create(pg.fresh_name("fresh"))
-    database = m.open_database(url)
+    database = db_open.open_database(url)
     try:
         assert m.meta_get("schema_version") == str(m.SCHEMA_VERSION)
         assert set(TABLES) <= set(database.get_tables())
@@ -150,7 +151,7 @@ def test_a_new_server_database_is_created_at_the_current_schema(pg):
         assert {m.PG_FTS_INDEX[0], "claim_status_currency_amount", "claim_filed_at"} <= indexes
     finally:
         close_database(database)
-    close_database(m.open_database(url))  # opening again changes nothing
+    close_database(db_open.open_database(url))  # opening again changes nothing
 
 
 @pytest.mark.backends("postgresql")

@@ -110,7 +110,7 @@ def test_markup_in_a_title_is_stored_and_printed_literally(empty_desk, tmp_path,
     assert main(["--db", str(db), "import", "returns", str(path)]) == 0
     out = capsys.readouterr().out
     assert "unknown SafeT Action reason '[red]weird[/red] reason'" in out
-    from safet_tui.db import open_database
+    from safet_tui.db_open import open_database
 
     open_database(str(db))
     assert Product.get(Product.sku == "CAM-TRIPOD-60").title == "[bold red]x[/]"

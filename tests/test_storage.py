@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from safet_tui import db as m
+from safet_tui import db_open
 from safet_tui.domain.clock import from_epoch, to_epoch
 from safet_tui.domain.money import Money
 
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
 @pytest.fixture
 def database(fresh_db):
-    database = m.open_database(fresh_db)
+    database = db_open.open_database(fresh_db)
     yield database
     database.close()
 
@@ -74,36 +75,36 @@ def test_postgresql_searches_message_text_on_a_gin_index(database):
 @pytest.mark.parametrize(
     ("value", "target"),
     [
-        ("demo.db", m.DbTarget("sqlite", Path("demo.db"))),
-        ("/srv/safet/desk.db", m.DbTarget("sqlite", Path("/srv/safet/desk.db"))),
-        ("sqlite:///relative/desk.db", m.DbTarget("sqlite", Path("relative/desk.db"))),
-        ("sqlite:////abs/desk.db", m.DbTarget("sqlite", Path("/abs/desk.db"))),
-        ("postgresql://ana:pw@db.example:5432/safet", m.DbTarget("postgresql", url="postgresql://ana:pw@db.example:5432/safet")),
-        ("postgres://db/safet", m.DbTarget("postgresql", url="postgres://db/safet")),
+        ("demo.db", db_open.DbTarget("sqlite", Path("demo.db"))),
+        ("/srv/safet/desk.db", db_open.DbTarget("sqlite", Path("/srv/safet/desk.db"))),
+        ("sqlite:///relative/desk.db", db_open.DbTarget("sqlite", Path("relative/desk.db"))),
+        ("sqlite:////abs/desk.db", db_open.DbTarget("sqlite", Path("/abs/desk.db"))),
+        ("postgresql://ana:pw@db.example:5432/safet", db_open.DbTarget("postgresql", url="postgresql://ana:pw@db.example:5432/safet")),
+        ("postgres://db/safet", db_open.DbTarget("postgresql", url="postgres://db/safet")),
     ],
 )
 def test_parse_db_url(value, target, monkeypatch):
     monkeypatch.delenv("SAFET_DB", raising=False)
-    assert m.parse_db_url(value) == target
+    assert db_open.parse_db_url(value) == target
 
 
 def test_home_is_expanded(monkeypatch):
     monkeypatch.setenv("HOME", "/home/ana")
-    assert m.parse_db_url("~/desk.db").path == Path("/home/ana/desk.db")
-    assert m.parse_db_url("sqlite:///~/desk.db").path == Path("/home/ana/desk.db")
+    assert db_open.parse_db_url("~/desk.db").path == Path("/home/ana/desk.db")
+    assert db_open.parse_db_url("sqlite:///~/desk.db").path == Path("/home/ana/desk.db")
 
 
 def test_safet_db_is_the_default(monkeypatch, tmp_path):
     monkeypatch.setenv("SAFET_DB", "sqlite:///from/env.db")
-    assert m.parse_db_url(None) == m.DbTarget("sqlite", Path("from/env.db"))
-    assert m.parse_db_url("") == m.DbTarget("sqlite", Path("from/env.db"))
-    assert m.parse_db_url("given.db").path == Path("given.db")  # an explicit --db wins
+    assert db_open.parse_db_url(None) == db_open.DbTarget("sqlite", Path("from/env.db"))
+    assert db_open.parse_db_url("") == db_open.DbTarget("sqlite", Path("from/env.db"))
+    assert db_open.parse_db_url("given.db").path == Path("given.db")  # an explicit --db wins
 
 
 def test_without_either_the_database_lives_in_the_user_data_dir(monkeypatch, tmp_path):
     monkeypatch.delenv("SAFET_DB", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    assert m.parse_db_url(None) == m.DbTarget("sqlite", tmp_path / "data" / "safet" / "safet.db")
+    assert db_open.parse_db_url(None) == db_open.DbTarget("sqlite", tmp_path / "data" / "safet" / "safet.db")
 
 
 @pytest.mark.parametrize(
@@ -118,29 +119,29 @@ def test_without_either_the_database_lives_in_the_user_data_dir(monkeypatch, tmp
 )
 def test_bad_urls(value, message):
     with pytest.raises(m.DatabaseError) as info:
-        m.parse_db_url(value)
+        db_open.parse_db_url(value)
     assert str(info.value).startswith(message)
 
 
 def test_attachment_store_sits_beside_the_database():
-    assert m.parse_db_url("/srv/desk.db").attachments_dir == Path("/srv/desk.db.attachments")
+    assert db_open.parse_db_url("/srv/desk.db").attachments_dir == Path("/srv/desk.db.attachments")
 
 
 def test_open_refuses_what_is_not_a_database(tmp_path):
     with pytest.raises(m.DatabaseError, match="is a directory, not a database file"):
-        m.open_database(str(tmp_path))
+        db_open.open_database(str(tmp_path))
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"this is not sqlite at all, just some text " * 100)
     with pytest.raises(m.DatabaseError, match="junk.db is not a safet database"):
-        m.open_database(str(junk))
+        db_open.open_database(str(junk))
     with pytest.raises(m.DatabaseError, match="no database at"):
-        m.open_database(str(tmp_path / "missing.db"), create=False)
+        db_open.open_database(str(tmp_path / "missing.db"), create=False)
     assert not (tmp_path / "missing.db").exists()
 
 
 def test_postgresql_that_cannot_be_reached_is_a_database_error():
     with pytest.raises(m.DatabaseError, match="cannot open postgresql://"):
-        m.open_database("postgresql://nobody@127.0.0.1:1/safet?connect_timeout=1")
+        db_open.open_database("postgresql://nobody@127.0.0.1:1/safet?connect_timeout=1")
 
 
 # -- round trips ----------------------------------------------------------------------

@@ -22,7 +22,8 @@ from test_reports_support import (
 )
 
 from safet_tui import tallies
-from safet_tui.db import Claim, Refund, open_database
+from safet_tui.db import Claim, Refund
+from safet_tui.db_open import open_database
 from safet_tui.domain.figures import Scope
 from safet_tui.domain.lifecycle import TransitionError
 from safet_tui.domain.money import Money

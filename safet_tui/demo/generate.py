@@ -23,7 +23,8 @@ from pathlib import Path
 
 from safet_tui import tallies
 from safet_tui.attachments import put_bytes
-from safet_tui.db import SQLITE_PRAGMAS, DbTarget, meta_set, open_database, parse_db_url
+from safet_tui.db import meta_set
+from safet_tui.db_open import SQLITE_PRAGMAS, DbTarget, open_database, parse_db_url
 from safet_tui.demo import catalog as cat
 from safet_tui.demo.blocks import BLOCK, DemoRandom, Job, World, block_seed, spare_cores, told
 from safet_tui.demo.bulk import drop_indexes, leave_wal, set_journal_mode, write_rows

@@ -19,7 +19,8 @@ from safet_tui.domain.lifecycle import Actor
 from safet_tui.domain.money import Money
 from safet_tui.service.drafts import NEW_CLAIM, end_draft
 from safet_tui.service.errors import ServiceError
-from safet_tui.service.queries import CLAIM_TABS, Filter, execute, unread_ids
+from safet_tui.service.list_sql import CLAIM_TABS, unread_ids
+from safet_tui.service.queries import Filter, execute
 from safet_tui.service.reads import Reads
 from safet_tui.service.session import Evidenced
 from safet_tui.service.views import (

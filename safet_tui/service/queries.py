@@ -9,9 +9,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from safet_tui.domain.clock import from_epoch, to_epoch
-from safet_tui.domain.money import Money
+from safet_tui.domain.clock import to_epoch
+from safet_tui.service.filtered_list import FilteredList
 from safet_tui.service.list_order import FAR, from_end, reversed_order
+from safet_tui.service.list_sql import (
+    CLAIM_COLUMNS,
+    CLAIM_FROM,
+    CLAIM_TABS,
+    CLAIMABLE,
+    ORDER,
+    REFUND_COLUMNS,
+    REFUND_FROM,
+    REFUND_ORDER,
+    list_row,
+    unread_ids,
+)
 from safet_tui.service.matches import (
     VIEWS,
     Filter,
@@ -19,7 +31,6 @@ from safet_tui.service.matches import (
     execute,
     fts_query,
     fts_words,
-    newest_matches,
     split_account,
 )
 from safet_tui.service.views import FILTER_CAP, FILTER_SORTS, TABS, ListRow, TabCount
@@ -28,85 +39,7 @@ from safet_tui.service.visibility import EVERYTHING, Visibility
 __all__ = ["VIEWS", "Filter", "ListQueries", "execute", "fts_query", "fts_words", "split_account"]
 
 
-_CLAIM_COLUMNS = (
-    "c.id, c.claim_no, c.order_id, COALESCE(p.sku, ''), COALESCE(p.title, ''), c.reason, c.claimed_minor, "
-    "c.reimbursed_minor, c.currency, c.due_at, c.updated_at, c.status, c.outcome, "
-    "CASE WHEN c.changed_at > COALESCE(r.seen_at, ?) THEN 1 ELSE 0 END, a.marketplace, c.deadline_estimated, "
-    "a.name, c.appeal_used, c.appeal_decided"
-)
-_CLAIM_FROM = (
-    " FROM claim c JOIN account a ON a.id = c.account_id LEFT JOIN product p ON p.id = c.product_id"
-    ' LEFT JOIN read_mark r ON r.claim_id = c.id AND r."user" = ?'
-)
-
-#: a refund that may still be claimed: no claim yet, and nothing rules it out (``Refund.not_claimable``
-#: holds the domain's verdict: a partial or an automated refund); its window is checked by the caller
-CLAIMABLE = "f.claim_id IS NULL AND f.not_claimable = ''"
-
-_REFUND_COLUMNS = (
-    "f.id, '', f.order_id, COALESCE(p.sku, ''), COALESCE(p.title, ''), f.return_reason, f.amount_minor, "
-    "NULL, f.currency, f.file_by, f.created_at, 'claimable', NULL, 0, a.marketplace, 0, a.name, 0, 0"
-)
-_REFUND_FROM = (
-    " FROM refund f JOIN account a ON a.id = f.account_id LEFT JOIN product p ON p.id = f.product_id"
-)
-
-_ORDER = {
-    "updated": "c.updated_at DESC, c.id DESC",
-    "amount": "c.currency ASC, c.claimed_minor DESC, c.id DESC",
-    "claim": "c.claim_no ASC",
-}
-_REFUND_ORDER = {
-    "deadline": "f.file_by ASC, f.id ASC",
-    "updated": "f.created_at DESC, f.id DESC",
-    "amount": "f.currency ASC, f.amount_minor DESC, f.id DESC",
-    "claim": "f.order_id ASC, f.id ASC",
-}
-
-
-#: the deadline sort in one ORDER BY (4 ``now`` parameters): upcoming deadlines soonest first, then
-#: passed ones latest first, then claims without one newest first; ``_deadline_window`` walks the
-#: same three segments one index range at a time
-_DEADLINE_ORDER = (
-    "CASE WHEN c.due_at IS NULL THEN 2 WHEN c.due_at >= ? THEN 0 ELSE 1 END, "
-    "CASE WHEN c.due_at >= ? THEN c.due_at END ASC, CASE WHEN c.due_at < ? THEN c.due_at END DESC, "
-    "CASE WHEN c.due_at >= ? THEN c.id END ASC, c.id DESC"
-)
-
-CLAIM_TABS = tuple(t for t in TABS if t != "claimable")
-
-def unread_ids(user: str, horizon: int, statuses: tuple[str, ...] = CLAIM_TABS) -> tuple[str, list]:
-    """SQL for the ids of the claims ``user`` has not seen since they last changed, in ``statuses``.
-
-    Unread means ``changed_at > COALESCE(seen_at, horizon)``, read as two index ranges: the claims
-    changed since the horizon with no newer read mark (claim (status, changed_at)), and this user's
-    read marks older than their claim's change (read_mark's key starts with the user)."""
-    marks = ", ".join("?" for _ in statuses)
-    sql = (
-        f"SELECT c.id FROM claim c WHERE c.status IN ({marks}) AND c.changed_at > ? AND NOT EXISTS "
-        '(SELECT 1 FROM read_mark r WHERE r."user" = ? AND r.claim_id = c.id AND r.seen_at >= c.changed_at) '
-        "UNION ALL "
-        'SELECT c.id FROM read_mark r JOIN claim c ON c.id = r.claim_id WHERE r."user" = ? '
-        f"AND c.status IN ({marks}) AND c.changed_at <= ? AND c.changed_at > r.seen_at"
-    )
-    return sql, [*statuses, horizon, user, user, *statuses, horizon]
-
-
-def _row(t: tuple, kind: str) -> ListRow:
-    currency = t[8]
-    return ListRow(
-        key=t[0], kind=kind, claim_no=t[1], order_id=t[2], sku=t[3], title=t[4], reason=t[5],
-        claimed=Money.from_minor(t[6], currency),
-        reimbursed=None if t[7] is None else Money.from_minor(t[7], currency),
-        deadline=from_epoch(t[9]), updated_at=from_epoch(t[10]), status=t[11], outcome=t[12],
-        unread=bool(t[13]), marketplace=t[14], estimated=bool(t[15]), account=t[16],
-        appeal_used=bool(t[17]), appeal_decided=bool(t[18]),
-    )
-
-
-#: a seller's per-status totals over their accounts (the account index first: CROSS JOIN keeps SQLite
-#: from walking every claim by status and looking up each one's account; 6-10x faster at 100k)
-class ListQueries:
+class ListQueries(FilteredList):
     """Counts and windows of the claim list for one user at one moment."""
 
     def __init__(self, user: str, now: datetime, horizon: int, visible: Visibility = EVERYTHING) -> None:
@@ -251,106 +184,36 @@ class ListQueries:
         back = None if flt.text else from_end(offset, limit, total)
         if tab == "claimable":
             where, params = self.refund_where(flt)
-            order = _REFUND_ORDER[sort] if back is None else reversed_order(_REFUND_ORDER[sort])
+            order = REFUND_ORDER[sort] if back is None else reversed_order(REFUND_ORDER[sort])
             sql = (
-                f"SELECT {_REFUND_COLUMNS}{_REFUND_FROM} JOIN (SELECT f.id AS wid FROM refund f "
+                f"SELECT {REFUND_COLUMNS}{REFUND_FROM} JOIN (SELECT f.id AS wid FROM refund f "
                 f"WHERE {CLAIMABLE} AND f.file_by >= ?{where} ORDER BY {order} LIMIT ? OFFSET ?) w "
                 f"ON w.wid = f.id ORDER BY {order}"
             )
             skip, n = back or (offset, limit)
-            rows = [_row(t, "refund") for t in execute(sql, [self.now, *params, n, skip])]
+            rows = [list_row(t, "refund") for t in execute(sql, [self.now, *params, n, skip])]
             return rows if back is None else rows[::-1]
         if tab not in TABS:
             raise ValueError(f"unknown tab {tab!r}")
         where, params = self.claim_where(flt, tab)
         if sort != "deadline":
             if back is not None:
-                return self._segment(tab, "1=1", [], reversed_order(_ORDER[sort]), where, params, *back)[::-1]
-            return self._segment(tab, "1=1", [], _ORDER[sort], where, params, offset, limit)
+                return self._segment(tab, "1=1", [], reversed_order(ORDER[sort]), where, params, *back)[::-1]
+            return self._segment(tab, "1=1", [], ORDER[sort], where, params, offset, limit)
         if back is not None:
             segments = [(cond, args, reversed_order(order)) for cond, args, order in reversed(self._segments())]
             return self._deadline_window(tab, where, params, *back, segments)[::-1]
         return self._deadline_window(tab, where, params, offset, limit, self._segments())
 
-    # -- under a text filter: its newest matches (service.matches) ---------------------------
-    def _newest(self, tab: str, flt: Filter, limit: int = FILTER_CAP) -> list[int]:
-        where, params = self.claim_where(flt.without_text(), tab)
-        return newest_matches(flt, tab, where, params, limit)
-
-    def _sorted(self, ids: list[int], sort: str) -> list[int]:
-        """``ids`` in a sort order of the list (SORTS)."""
-        if sort == "newest" or not ids:
-            return ids
-        order = _ORDER.get(sort) or _DEADLINE_ORDER
-        now = [self.now] * 4 if sort == "deadline" else []
-        marks = ", ".join("?" for _ in ids)
-        return [cid for (cid,) in execute(f"SELECT c.id FROM claim c WHERE c.id IN ({marks}) ORDER BY {order}",
-                                          [*ids, *now])]
-
-    def _rows(self, ids: list[int]) -> list[ListRow]:
-        """The list rows of claims ``ids``, in that order."""
-        if not ids:
-            return []
-        marks = ", ".join("?" for _ in ids)
-        found = {t[0]: t for t in execute(f"SELECT {_CLAIM_COLUMNS}{_CLAIM_FROM} WHERE c.id IN ({marks})",
-                                          [self.horizon, self.user, *ids])}
-        return [_row(found[i], "claim") for i in ids if i in found]
-
-    def _unread_count(self, ids: list[int]) -> int:
-        """How many of the claims ``ids`` this user has not seen since they last changed."""
-        if not ids:
-            return 0
-        marks = ", ".join("?" for _ in ids)
-        return execute(
-            'SELECT COUNT(*) FROM claim c LEFT JOIN read_mark r ON r.claim_id = c.id AND r."user" = ? '
-            f"WHERE c.id IN ({marks}) AND c.changed_at > COALESCE(r.seen_at, ?)",
-            [self.user, *ids, self.horizon]).fetchone()[0]
-
-    def _unread_of(self, ids: list[int]) -> list[int]:
-        """Which of the claims ``ids`` this user has not seen since they last changed."""
-        if not ids:
-            return []
-        marks = ", ".join("?" for _ in ids)
-        return [cid for (cid,) in execute(
-            'SELECT c.id FROM claim c LEFT JOIN read_mark r ON r.claim_id = c.id AND r."user" = ? '
-            f"WHERE c.id IN ({marks}) AND c.changed_at > COALESCE(r.seen_at, ?)", [self.user, *ids, self.horizon])]
-
-    def _filtered_counts(self, flt: Filter, tabs: tuple[str, ...] = TABS) -> dict[str, TabCount]:
-        """Under a text filter, the matches of each of ``tabs`` counted up to FILTER_CAP
-        (``TabCount.more``: there are more), with the unread of them."""
-        out = {}
-        for tab in tabs:
-            where, params = self.claim_where(flt.without_text(), tab)
-            n, unread = ((self.count(tab, flt), 0) if tab == "claimable"
-                         else count_matches(flt, tab, where, params, self.user, self.horizon))
-            out[tab] = TabCount(min(n, FILTER_CAP), unread, more=n > FILTER_CAP)
-        return out
-
-    def newest_of_tab(self, tab: str, flt: Filter) -> tuple[TabCount, list[int]]:
-        """A claim tab's count under a text filter (as :meth:`_filtered_counts`) and its newest
-        FILTER_CAP matches (ids, newest first), from one walk: the list's count and its rows."""
-        ids = self._newest(tab, flt, FILTER_CAP + 1)
-        return TabCount(min(len(ids), FILTER_CAP), self._unread_count(ids), more=len(ids) > FILTER_CAP), ids[:FILTER_CAP]
-
-    def rows_of(self, ids: list[int], sort: str, offset: int, limit: int) -> list[ListRow]:
-        """Rows ``offset .. offset+limit`` of the claims ``ids`` (newest first) in ``sort``."""
-        return self._rows(self._sorted(ids, sort)[offset:offset + limit])
-
-    def filter_counts(self, flt: Filter, tabs: tuple[str, ...]) -> dict[str, TabCount]:
-        """The counts of ``tabs`` only (a filter's tab first, the others after its rows)."""
-        if flt.text:
-            return self._filtered_counts(flt, tabs)
-        return {t: c for t, c in self.counts(flt).items() if t in tabs}
-
     def _segment(self, tab, cond, cond_params, order, where, params, offset, limit) -> list[ListRow]:
         # Skip ``offset`` rows inside the index alone, then join only the rows in view.
         sql = (
-            f"SELECT {_CLAIM_COLUMNS}{_CLAIM_FROM} JOIN (SELECT c.id AS wid FROM claim c "
+            f"SELECT {CLAIM_COLUMNS}{CLAIM_FROM} JOIN (SELECT c.id AS wid FROM claim c "
             f"WHERE c.status = ? AND {cond}{where} ORDER BY {order} LIMIT ? OFFSET ?) w ON w.wid = c.id "
             f"ORDER BY {order}"
         )
         args = [self.horizon, self.user, tab, *cond_params, *params, limit, offset]
-        return [_row(t, "claim") for t in execute(sql, args)]
+        return [list_row(t, "claim") for t in execute(sql, args)]
 
     def _segments(self) -> list[tuple[str, list, str]]:
         """The deadline order as three index ranges: (condition, its parameters, order)."""
@@ -397,7 +260,7 @@ class ListQueries:
         if not unread:
             return None
         where, params = self.claim_where(flt or Filter(""), tab)
-        segments = self._segments() if sort == "deadline" else [("1=1", [], _ORDER[sort])]
+        segments = self._segments() if sort == "deadline" else [("1=1", [], ORDER[sort])]
         offset = 0
         for cond, cond_params, order in segments:
             size = execute(f"SELECT COUNT(*) FROM claim c WHERE c.status = ? AND {cond}{where}",
@@ -414,16 +277,4 @@ class ListQueries:
                     break
                 start, chunk = start + chunk, min(chunk * 4, 12_800)
             offset += size or 0
-        return None
-
-    def position_of(self, tab: str, key: int, sort: str, flt: Filter | None = None, limit: int = 100_000) -> int | None:
-        """Index of a claim in a tab's order (to keep the cursor on it across refreshes)."""
-        step = 2000
-        for start in range(0, limit, step):
-            rows = self.window(tab, start, step, sort, flt)
-            for i, row in enumerate(rows):
-                if row.key == key:
-                    return start + i
-            if len(rows) < step:
-                return None
         return None

@@ -19,7 +19,6 @@ from safet_tui.db import (
     Account,
     Attachment,
     Claim,
-    DbTarget,
     Message,
     ReadMark,
     StatusEvent,
@@ -27,10 +26,8 @@ from safet_tui.db import (
     is_sqlite,
     meta_get,
     meta_set,
-    open_database,
-    parse_db_url,
-    read_only_reason,
 )
+from safet_tui.db_open import DbTarget, open_database, parse_db_url, read_only_reason
 from safet_tui.domain import lifecycle as lc
 from safet_tui.domain.clock import Clock, to_epoch
 from safet_tui.domain.lifecycle import Actor, ClaimState, Status

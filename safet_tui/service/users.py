@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from safet_tui.db import DbTarget, User, open_database
+from safet_tui.db import User
+from safet_tui.db_open import DbTarget, open_database
 from safet_tui.service.errors import ServiceError
 from safet_tui.transactions import bound, write_transaction
 

@@ -7,7 +7,7 @@ import os
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from safet_tui.db import DbTarget
+    from safet_tui.db_open import DbTarget
 
 
 def database_for(args: argparse.Namespace) -> DbTarget:
@@ -15,7 +15,8 @@ def database_for(args: argparse.Namespace) -> DbTarget:
     user data directory. A file that is not there is an error (a mistyped ``--db`` in a cron job
     must not report on a new empty database) unless ``--create`` asks for one. Without ``--db``
     and before any ``safet.db`` exists, the demo database ``make run`` made is the desk's."""
-    from safet_tui.db import DatabaseError, parse_db_url
+    from safet_tui.db_open import parse_db_url
+    from safet_tui.transactions import DatabaseError
 
     given = getattr(args, "db", None) or os.environ.get("SAFET_DB") or None
     target = parse_db_url(given)

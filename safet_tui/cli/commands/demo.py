@@ -18,7 +18,7 @@ def register(sub, common) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from safet_tui.cli.output import err
-    from safet_tui.db import parse_db_url
+    from safet_tui.db_open import parse_db_url
     from safet_tui.demo.generate import default_demo_path, generate, replace_database
 
     if args.claims < 0:
@@ -58,8 +58,8 @@ def _then_open(args: argparse.Namespace, target) -> int:
 def _on_server(args: argparse.Namespace, target) -> int:
     """The demo on a PostgreSQL database (made with createdb): held data stays unless --replace."""
     from safet_tui.cli.output import err
-    from safet_tui.db import open_database
     from safet_tui.db_copy import clear_database, holds_data
+    from safet_tui.db_open import open_database
     from safet_tui.demo.generate import generate
     from safet_tui.transactions import close_database
 
