@@ -10,6 +10,7 @@ import pytest
 from desk_support import desk_config, make_app, rows, screen_text, settle, text, type_text, wait_for
 
 import safet_tui.screens.filter_line as filter_line
+import safet_tui.service.filtered_list as filtered_list
 import safet_tui.service.matches as matches
 import safet_tui.service.queries as queries
 from safet_tui.config import Config
@@ -29,7 +30,7 @@ def newest_by_message(db, word: str, tab: str) -> list[int]:
 @pytest.fixture
 def cap(monkeypatch):
     """A filter lists and counts at most 5 matches (FILTER_CAP; 1,000 in the desk)."""
-    for module in (queries, matches, filter_line):
+    for module in (queries, filtered_list, matches, filter_line):
         monkeypatch.setattr(module, "FILTER_CAP", 5)
     return 5
 

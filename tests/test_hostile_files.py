@@ -19,6 +19,7 @@ import pytest
 
 from safet_tui import attachments as store
 from safet_tui import db as m
+from safet_tui import transactions
 from safet_tui.attachments import AttachmentError
 from safet_tui.domain.money import Money
 from safet_tui.service.desk import Desk, Evidenced, ServiceError
@@ -168,7 +169,7 @@ def store_contents(desk: Desk) -> list[str]:
 
 
 def attachment_rows(desk: Desk) -> list[tuple]:
-    return m.DB.obj.execute_sql("SELECT name, size, sha256 FROM attachment ORDER BY id").fetchall()
+    return transactions.DB.obj.execute_sql("SELECT name, size, sha256 FROM attachment ORDER BY id").fetchall()
 
 
 @pytest.mark.parametrize(("path", "reason"), [

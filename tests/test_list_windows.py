@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from safet_tui import db as m
+from safet_tui import transactions
 from safet_tui.domain.clock import to_epoch
 from safet_tui.service import list_sql, queries
 from safet_tui.service.desk import Desk
@@ -21,7 +22,7 @@ HOUR = timedelta(hours=1)
 
 
 def sql(text: str, params=()) -> list[tuple]:
-    database = m.DB.obj
+    database = transactions.DB.obj
     cursor = database.execute_sql(m.sql_for(database, text), tuple(params))
     return cursor.fetchall() if cursor.description else []
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from safet_tui import db as m
-from safet_tui import db_open, migrations
+from safet_tui import db_open, migrations, transactions
 from safet_tui.domain.money import Money
 
 T = 1_795_000_000  # 2026-11-18T09:06:40Z
@@ -134,7 +134,7 @@ def test_newer_database_is_refused_with_a_clear_message(tmp_path):
     conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     conn.commit()
     conn.close()
-    with pytest.raises(m.DatabaseError) as info:
+    with pytest.raises(transactions.DatabaseError) as info:
         db_open.open_database(str(path))
     assert str(info.value) == f"the database is at schema 99, newer than this safet (schema {m.SCHEMA_VERSION}): upgrade safet"
     conn = sqlite3.connect(path)
@@ -151,7 +151,7 @@ def test_a_failing_migration_changes_nothing(v1_path, monkeypatch):
     before = snapshot(v1_path)
     with pytest.raises(RuntimeError, match="disk on fire"):
         db_open.open_database(str(v1_path))
-    m.DB.obj.close()
+    transactions.DB.obj.close()
     conn = sqlite3.connect(v1_path)
     try:
         assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("1",)

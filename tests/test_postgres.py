@@ -16,7 +16,7 @@ import pytest
 from conftest import NOW
 
 from safet_tui import db as m
-from safet_tui import db_open
+from safet_tui import db_open, transactions
 from safet_tui.db_copy import copy_database
 from safet_tui.export.claims import export_claims
 from safet_tui.service.desk import Desk, reporting_waits
@@ -54,7 +54,7 @@ def with_everything(target, clock, tmp_path) -> None:
     """Rows in the tables the demo leaves empty: read marks, drafts, outbox, deliveries, import log."""
     desk = Desk(str(target), clock=clock, user="ana")
     try:
-        with m.bound(desk.database), desk.database.atomic():
+        with transactions.bound(desk.database), desk.database.atomic():
             claim = m.Claim.select().order_by(m.Claim.id).first()
             m.ReadMark.create(user="ana", claim=claim, seen_at=NOW)
             m.Draft.create(user="ana", kind="reply", claim_key=claim.claim_no, body="half a reply…", updated_at=NOW)
@@ -104,7 +104,7 @@ def test_a_destination_that_holds_data_is_refused_unless_replace(demo_db, tmp_pa
     other = tmp_path / "other.db"
     desk = Desk(str(other), clock=clock, user="x")
     desk.close()
-    with pytest.raises(m.DatabaseError, match=r"already holds data \(.*300 claim.*\): nothing was copied; add --replace"):
+    with pytest.raises(transactions.DatabaseError, match=r"already holds data \(.*300 claim.*\): nothing was copied; add --replace"):
         copy_database(str(other), server)
     assert every_row(server) == before
     copy_database(str(other), server, replace=True)
@@ -169,15 +169,15 @@ def test_a_write_on_one_machine_refreshes_the_desks_on_others(empty_desk, backen
 
     try:
         start = here.data_version()
-        with m.bound(there.database), there._tx():
+        with transactions.bound(there.database), there._tx():
             m.Account.create(name="Acme", marketplace="amazon.com", currency="USD")
         seen = changed_from(start)
         assert seen == start + 1
-        with m.bound(here.database), here._tx():
+        with transactions.bound(here.database), here._tx():
             m.Account.create(name="Acme IN", marketplace="amazon.in", currency="INR")
-        with m.bound(there.database), there._tx():
+        with transactions.bound(there.database), there._tx():
             m.Account.select().count()  # a write transaction that wrote nothing
-        with m.bound(there.database), there._tx():  # then one more real change, to wait for
+        with transactions.bound(there.database), there._tx():  # then one more real change, to wait for
             m.Account.create(name="Acme UK", marketplace="amazon.co.uk", currency="GBP")
         assert changed_from(seen) == seen + 1  # only that one counted
     finally:
@@ -195,7 +195,7 @@ def test_a_write_waiting_for_another_writer_says_so_and_then_completes(empty_des
     done = threading.Event()
 
     def write():
-        with reporting_waits(told.append), m.bound(empty_desk.database), empty_desk._tx():
+        with reporting_waits(told.append), transactions.bound(empty_desk.database), empty_desk._tx():
             m.Account.create(name="Acme", marketplace="amazon.com", currency="USD")
         done.set()
 

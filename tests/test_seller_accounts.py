@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from safet_tui import db as m
+from safet_tui import transactions
 from safet_tui.domain.money import Money
 from safet_tui.domain.notices import About
 from safet_tui.service.desk import Desk, NotFound, ServiceError
@@ -201,7 +201,7 @@ def test_notifications_go_only_to_those_who_may_see_the_account(desks):
 
     settings = NotifySettings(people=[Person("sam", "sam@example.com"), Person("nora", "nora@example.com")])
     notifier = Notifier(desks["nora"], settings, Links())
-    with m.bound(desks["nora"].database):
+    with transactions.bound(desks["nora"].database):
         for account, told in ((THEIRS, ["nora"]), (MINE, ["sam", "nora"])):
             notice = SimpleNamespace(reminder=None, about=About(account))
             assert [p.user for p in notifier.recipients(notice)] == told  # type: ignore[arg-type]

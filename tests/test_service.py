@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from safet_tui import db as m
+from safet_tui import transactions
 from safet_tui.attachments import AttachmentError
 from safet_tui.domain.clock import to_epoch
 from safet_tui.domain.lifecycle import Outcome, Status, TransitionError
@@ -30,9 +31,9 @@ def usd(text: str) -> Money:
 
 def snapshot(desk: Desk) -> dict:
     """Every row of every table: a refused write must leave this unchanged."""
-    out = {t: m.DB.obj.execute_sql(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in TABLES}
+    out = {t: transactions.DB.obj.execute_sql(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in TABLES}
     if m.is_sqlite():  # on PostgreSQL the full-text index is an index of the message table
-        out["fts"] = m.DB.obj.execute_sql("SELECT COUNT(*) FROM message_fts").fetchone()
+        out["fts"] = transactions.DB.obj.execute_sql("SELECT COUNT(*) FROM message_fts").fetchone()
     return out
 
 
@@ -79,7 +80,7 @@ def test_file_a_claim(us):
         ("message", "seller", "Buyer returned an empty box."),
         ("status", "seller", "new → Under Investigation"),
     ]
-    events = m.DB.obj.execute_sql('SELECT actor, "user", action, from_status, to_status, at FROM status_event').fetchall()
+    events = transactions.DB.obj.execute_sql('SELECT actor, "user", action, from_status, to_status, at FROM status_event').fetchall()
     assert events == [("seller", "tester", "file", None, "investigating", to_epoch(NOW))]
     assert desk.refund(1).claim_no == view.claim_no
     counts = desk.counts()
@@ -166,7 +167,7 @@ def test_attachments_are_copied_content_addressed_never_by_path(us, tmp_path):
     assert stored == desk.attachments_dir / sha[:2] / sha
     original.unlink()  # the caller's file can go: the store has its own copy
     assert stored.read_bytes() == data
-    rows = m.DB.obj.execute_sql("SELECT * FROM attachment").fetchall()
+    rows = transactions.DB.obj.execute_sql("SELECT * FROM attachment").fetchall()
     assert not any(str(tmp_path) in str(col) for row in rows for col in row)
 
 
@@ -224,7 +225,7 @@ def test_info_request_and_reply(us, clock):
     assert replied.status is Status.INVESTIGATING
     assert replied.reply_by == asked.reply_by
     assert m.Claim.get().due_at is None
-    events = m.DB.obj.execute_sql(
+    events = transactions.DB.obj.execute_sql(
         "SELECT actor, action, from_status, to_status, at FROM status_event ORDER BY id").fetchall()
     assert events[1:] == [
         ("amazon", "request_info", "investigating", "awaiting", to_epoch(NOW + timedelta(hours=1))),
@@ -332,7 +333,7 @@ def test_partial_grant_appeal_once_then_refused(us, clock):
     decided = desk.as_role("amazon").no_grant(claim_no, "Original decision upheld")
     assert (decided.status, decided.outcome, decided.reimbursed) == (Status.RESOLVED, Outcome.GRANT_PARTIAL, usd("20"))
     assert decided.appeal_decided and decided.deadline is None
-    events = m.DB.obj.execute_sql("SELECT actor, action FROM status_event ORDER BY id").fetchall()
+    events = transactions.DB.obj.execute_sql("SELECT actor, action FROM status_event ORDER BY id").fetchall()
     assert events == [("seller", "file"), ("amazon", "grant"), ("seller", "appeal"), ("amazon", "decide_appeal")]
     before = snapshot(desk)
     with pytest.raises(TransitionError, match="a claim gets one appeal"):
@@ -394,7 +395,7 @@ def test_read_marks_are_per_user(us, clock):
         assert bob.window("awaiting", 0, 10)[0].unread is True
         assert desk.mark_read([claim_no], read=False) == 1
         assert desk.claim(claim_no).unread
-        marks = m.DB.obj.execute_sql('SELECT "user" FROM read_mark ORDER BY "user"').fetchall()
+        marks = transactions.DB.obj.execute_sql('SELECT "user" FROM read_mark ORDER BY "user"').fetchall()
         assert marks == [("tester",)]
     finally:
         bob.close()

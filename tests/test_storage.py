@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from safet_tui import db as m
-from safet_tui import db_open
+from safet_tui import db_open, transactions
 from safet_tui.domain.clock import from_epoch, to_epoch
 from safet_tui.domain.money import Money
 
@@ -118,7 +118,7 @@ def test_without_either_the_database_lives_in_the_user_data_dir(monkeypatch, tmp
     ],
 )
 def test_bad_urls(value, message):
-    with pytest.raises(m.DatabaseError) as info:
+    with pytest.raises(transactions.DatabaseError) as info:
         db_open.parse_db_url(value)
     assert str(info.value).startswith(message)
 
@@ -128,19 +128,19 @@ def test_attachment_store_sits_beside_the_database():
 
 
 def test_open_refuses_what_is_not_a_database(tmp_path):
-    with pytest.raises(m.DatabaseError, match="is a directory, not a database file"):
+    with pytest.raises(transactions.DatabaseError, match="is a directory, not a database file"):
         db_open.open_database(str(tmp_path))
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"this is not sqlite at all, just some text " * 100)
-    with pytest.raises(m.DatabaseError, match="junk.db is not a safet database"):
+    with pytest.raises(transactions.DatabaseError, match="junk.db is not a safet database"):
         db_open.open_database(str(junk))
-    with pytest.raises(m.DatabaseError, match="no database at"):
+    with pytest.raises(transactions.DatabaseError, match="no database at"):
         db_open.open_database(str(tmp_path / "missing.db"), create=False)
     assert not (tmp_path / "missing.db").exists()
 
 
 def test_postgresql_that_cannot_be_reached_is_a_database_error():
-    with pytest.raises(m.DatabaseError, match="cannot open postgresql://"):
+    with pytest.raises(transactions.DatabaseError, match="cannot open postgresql://"):
         db_open.open_database("postgresql://nobody@127.0.0.1:1/safet?connect_timeout=1")
 
 

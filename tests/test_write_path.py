@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from safet_tui import db as m
+from safet_tui import transactions
 from safet_tui.domain import lifecycle as lc
 from safet_tui.domain.clock import Clock, FixedClock
 from safet_tui.domain.lifecycle import Status, TransitionError
@@ -421,7 +422,7 @@ def test_a_write_waiting_longer_than_lock_wait_is_refused_in_one_line_and_change
         with pytest.raises(Busy) as refused:
             seller.reply(nos[0], "More detail.")
         assert "busy" in str(refused.value) and "\n" not in str(refused.value)
-        with pytest.raises(m.DatabaseError) as import_refused:  # the CLI prints a DatabaseError in one line
+        with pytest.raises(transactions.DatabaseError) as import_refused:  # the CLI prints a DatabaseError in one line
             run_import(seller, "returns", report)
         assert "busy" in str(import_refused.value)
         assert rows(db_path, "SELECT * FROM claim") == before
