@@ -52,8 +52,11 @@ def read_only_desk(db: str):
 def order_id_on_tab_1(desk) -> str:
     """The order id of the claim in the middle of tab 1 (by id), as a person would copy it."""
     n = desk.database.execute_sql("SELECT COUNT(*) FROM claim WHERE status = 'awaiting'").fetchone()[0]
-    return desk.database.execute_sql(
-        "SELECT order_id FROM claim WHERE status = 'awaiting' ORDER BY id LIMIT 1 OFFSET ?", (n // 2,)).fetchone()[0]
+    from safet_tui.db import sql_for
+
+    return desk.database.execute_sql(sql_for(
+        desk.database, "SELECT order_id FROM claim WHERE status = 'awaiting' ORDER BY id LIMIT 1 OFFSET ?"),
+        (n // 2,)).fetchone()[0]
 
 
 def keys_of(text: str) -> list[str]:
