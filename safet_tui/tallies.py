@@ -42,18 +42,25 @@ def has_tallies(database: pw.Database) -> bool:
 
 
 def suspend(database: pw.Database) -> bool:
-    """Inside a bulk loader's write transaction: drop the triggers (False, and nothing done, for a
-    database without tallies: an older schema a test builds). Call :func:`resume` before commit."""
+    """Inside a bulk loader's write transaction: drop the triggers on SQLite, pause them for the
+    transaction on PostgreSQL (as :func:`paused`) (False, and nothing done, for a database without
+    tallies: an older schema a test builds). Call :func:`resume` before commit."""
     if not has_tallies(database):
         return False
-    current.drop_triggers(database)
+    if isinstance(database, pw.SqliteDatabase):
+        current.drop_triggers(database)
+    else:  # paused, not dropped: DROP TRIGGER locked the claim table against every reader
+        database.execute_sql(f"SELECT set_config('{current.PAUSE}', 'on', true)")
     return True
 
 
 def resume(database: pw.Database) -> None:
     """Every tally recounted (one GROUP BY each) and the triggers back."""
     current.rebuild(database)
-    current.create_triggers(database)
+    if isinstance(database, pw.SqliteDatabase):
+        current.create_triggers(database)
+    else:
+        database.execute_sql(f"SELECT set_config('{current.PAUSE}', 'off', true)")
 
 
 @contextmanager
