@@ -77,6 +77,17 @@ def test_the_list_its_counts_and_the_filter_keep_to_their_accounts(desks):
     assert sum(soon.values()) < sum(nora.due_soon(24 * 365).values())
 
 
+def test_rows_by_id_keep_to_their_accounts(desks):
+    """Desk.rows_of reads list rows by claim id (the filter's matches): ids of another account's
+    claims give no rows, whoever handed them over."""
+    sam, nora = desks["sam"], desks["nora"]
+    for tab in TABS:
+        rows = every_row(nora, tab)
+        ids = [int(r.key) for r in rows]
+        assert ids and rows[0].kind == "claim"
+        assert {r.account for r in sam.rows_of(ids, "deadline", 0, len(ids))} == {MINE}, tab
+
+
 def test_next_unread_passes_over_other_accounts_claims(desks):
     sam, nora = desks["sam"], desks["nora"]  # neither has read anything yet: the same claims are unread
     for tab in TABS:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from safet_tui.service.list_sql import CLAIM_COLUMNS, CLAIM_FROM, DEADLINE_ORDER, ORDER, list_row
 from safet_tui.service.matches import Filter, count_matches, execute, newest_matches
 from safet_tui.service.views import FILTER_CAP, TABS, ListRow, TabCount
+from safet_tui.service.visibility import Visibility
 
 
 class FilteredList:
@@ -15,6 +16,7 @@ class FilteredList:
     user: str
     now: int
     horizon: int
+    visible: Visibility
 
     def claim_where(self, flt: Filter, tab: str | None = None) -> tuple[str, list]:
         raise NotImplementedError
@@ -40,12 +42,14 @@ class FilteredList:
                                           [*ids, *now])]
 
     def _rows(self, ids: list[int]) -> list[ListRow]:
-        """The list rows of claims ``ids``, in that order."""
+        """The list rows of claims ``ids``, in that order: those this user may see (the ids come
+        from the caller: Desk.rows_of)."""
         if not ids:
             return []
         marks = ", ".join("?" for _ in ids)
-        found = {t[0]: t for t in execute(f"SELECT {CLAIM_COLUMNS}{CLAIM_FROM} WHERE c.id IN ({marks})",
-                                          [self.horizon, self.user, *ids])}
+        mine, mine_params = self.visible.clause("c.account_id")
+        found = {t[0]: t for t in execute(f"SELECT {CLAIM_COLUMNS}{CLAIM_FROM} WHERE c.id IN ({marks}){mine}",
+                                          [self.horizon, self.user, *ids, *mine_params])}
         return [list_row(found[i], "claim") for i in ids if i in found]
 
     def _unread_count(self, ids: list[int]) -> int:
