@@ -195,3 +195,21 @@ def test_a_seller_tied_to_an_account_finds_only_its_claims_newest_first(demo_db,
     finally:
         sam.close()
         nora.close()
+
+
+@pytest.mark.parametrize("text", ["x" * 60_000, "n" * 30_000 + " ! " + "m" * 30_000, "!? " * 20_000,
+                                  'account:"' + "A" * 60_000 + '"', "1" * 60_000],
+                         ids=["word", "words", "punctuation", "account", "digits"])
+def test_text_too_long_for_a_like_pattern_finds_nothing_instead_of_failing(demo_db, clock, text):
+    """SQLite refuses a LIKE pattern over 50,000 bytes: a pasted screenful of text matched no
+    field and ended in "database error: LIKE or GLOB pattern too complex" on every read."""
+    desk = Desk(str(demo_db), clock=clock)
+    try:
+        for tab in ("awaiting", "investigating", "resolved", "claimable"):
+            assert desk.window(tab, 0, 50, text=text) == [], tab
+            assert desk.count(tab, text) == 0, tab
+            assert desk.filter_matches(tab, text) in (None, (desk.filter_counts(text, (tab,))[tab], [])), tab
+        assert all(c.total == 0 for c in desk.counts(text).values())
+        assert desk.mark_all_read(None, text) == 0
+    finally:
+        desk.close()

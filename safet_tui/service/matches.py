@@ -34,6 +34,15 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+#: SQLite refuses a LIKE pattern longer than this many bytes ("LIKE or GLOB pattern too complex",
+#: SQLITE_MAX_LIKE_PATTERN_LENGTH); no name, SKU or title is that long, so such text matches none
+_LIKE_MAX = 50_000
+
+
+def _likeable(text: str) -> bool:
+    return len(_like(text).encode("utf-8", "surrogatepass")) <= _LIKE_MAX
+
+
 #: a word shorter than this matches whole, not as a prefix: "w"* or "the"* reads the postings of
 #: every word so starting (0.3-0.9 s over ten million messages), "the" only as many as it needs
 PREFIX_MIN = 4
@@ -122,6 +131,8 @@ class Filter:
     def _account_clause(self, column: str) -> tuple[str, list]:
         if not self.account:
             return "", []
+        if not _likeable(self.account):  # no account has so long a name
+            return " AND 1 = 0", []
         return f" AND {column} IN ({_ACCOUNT_IDS.format(op=_like_op())})", [_like(self.account)]
 
     def claim_clause(self) -> tuple[str, list]:
@@ -137,6 +148,8 @@ class Filter:
         if message is not None:
             parts.append(message[0])
             more.append(message[1])
+        if not parts:  # text too long for any field and no word to look for in messages
+            return where + " AND 1 = 0", params
         return where + " AND c.id IN (" + " UNION ALL ".join(parts) + ")", params + more
 
     def field_branches(self) -> list[tuple[str, list]]:
@@ -147,6 +160,8 @@ class Filter:
         branches = []
         if self.id_prefix:
             branches += [_starts_with("c.claim_no", self.id_prefix), _starts_with("c.order_id", self.id_prefix)]
+        if not _likeable(self.text):  # longer than any SKU, ASIN, title or account name
+            return branches
         branches += [
             (f"c.product_id IN (SELECT id FROM product WHERE sku {op} ? ESCAPE '\\' OR asin {op} ? ESCAPE '\\' "
              f"OR title {op} ? ESCAPE '\\')", [like] * 3),
@@ -174,11 +189,12 @@ class Filter:
         if self.id_prefix:
             ids, id_params = _starts_with("f.order_id", self.id_prefix)
             branches.append((f"f.account_id IN (SELECT id FROM account) AND {ids}", id_params))
-        branches += [
-            (f"f.product_id IN (SELECT id FROM product WHERE sku {op} ? ESCAPE '\\' OR asin {op} ? ESCAPE '\\' "
-             f"OR title {op} ? ESCAPE '\\')", [like] * 3),
-            (f"f.account_id IN ({_ACCOUNT_IDS.format(op=op)})", [like]),
-        ]
+        if _likeable(self.text):  # text longer than that matches no SKU, ASIN, title or account name
+            branches += [
+                (f"f.product_id IN (SELECT id FROM product WHERE sku {op} ? ESCAPE '\\' OR asin {op} ? ESCAPE '\\' "
+                 f"OR title {op} ? ESCAPE '\\')", [like] * 3),
+                (f"f.account_id IN ({_ACCOUNT_IDS.format(op=op)})", [like]),
+            ]
         found = [(cond, branch, execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM refund f WHERE {cond} LIMIT {_FEW}) n",
                                         branch).fetchone()[0]) for cond, branch in branches]
         live = [(cond, branch) for cond, branch, n in found if n]
