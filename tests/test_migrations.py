@@ -217,3 +217,32 @@ def test_two_terminals_upgrading_at_once_both_open(v1_path):
         p.join(timeout=60)
     assert results == [("ok", m.SCHEMA_VERSION)] * 3
     assert snapshot(v1_path)["claim"]  # the data is still there
+
+
+def test_an_old_database_that_cannot_be_written_says_it_needs_one_upgrade(v1_path):
+    """As a user without root's override of file modes: an old file, read-only, cannot be upgraded
+    and so not read; the one line says why and what to do, and the file is untouched."""
+    import shutil
+    import subprocess
+    import sys
+
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("setpriv (util-linux) is missing: cannot drop root's override of file modes")
+    drop = "-dac_override,-dac_read_search,-fowner"
+    with sqlite3.connect(v1_path) as con:  # as every safet database is kept (make_v1 writes a plain file)
+        con.execute("PRAGMA journal_mode = WAL")
+    before = snapshot(v1_path)
+    v1_path.chmod(0o444)
+    try:
+        cli = subprocess.run([setpriv, f"--inh-caps={drop}", f"--bounding-set={drop}", sys.executable, "-m",
+                              "safet_tui.cli.main", "--db", str(v1_path), "report", "--period", "all"],
+                             capture_output=True, text=True, timeout=60)
+    finally:
+        v1_path.chmod(0o644)
+    assert cli.returncode == 1
+    assert cli.stderr.strip().splitlines() == [
+        f"safet: error: the database is read-only: nothing can be changed here; it is at schema 1 and this safet "
+        f"reads schema {m.SCHEMA_VERSION}: open it once where it can be written (it upgrades in place), then read "
+        "it anywhere"]
+    assert snapshot(v1_path) == before

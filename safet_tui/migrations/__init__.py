@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import peewee as pw
 
 from safet_tui.migrations.v1 import SCHEMA_V1
+from safet_tui.transactions import DatabaseReadOnly
 
 __all__ = ["MIGRATIONS", "SCHEMA_V1", "UPGRADE_WAIT", "LatestSchema", "current_version", "ensure_schema"]
 
@@ -81,46 +82,57 @@ def ensure_schema(database: pw.Database, latest: LatestSchema) -> None:
         # attachment, status event and read mark. The pragma only works outside a transaction.
         database.execute_sql("PRAGMA foreign_keys = OFF")
     try:
-        with latest.write_transaction(database, UPGRADE_WAIT):
-            version = current_version(database)  # again, under the lock
-            if version is None:
-                database.create_tables(list(latest.models))
-                for ddl in latest.extra_indexes:
-                    database.execute_sql(ddl)
-                if sqlite:
-                    database.execute_sql(latest.fts_ddl)
-                elif latest.pg_fts_index[1]:
-                    database.execute_sql(latest.pg_fts_index[1])
-                if latest.after_create is not None:
-                    latest.after_create(database)
-                latest.meta_set("schema_version", str(latest.version))
-                return
-            if version > latest.version:
-                raise _newer(version, latest)
-            from safet_tui.migrations.steps import MIGRATIONS
-
-            while version < latest.version:
-                with database.atomic():
-                    MIGRATIONS[version](database)
-                    if sqlite:
-                        broken = database.execute_sql("PRAGMA foreign_key_check").fetchall()
-                        if broken:
-                            raise latest.error(
-                                f"upgrading schema {version} to {version + 1} left {len(broken)} broken "
-                                f"reference(s), first in table {broken[0][0]}; nothing was changed"
-                            )
-                    version += 1
-                    latest.meta_set("schema_version", str(version))
-            if not sqlite and latest.pg_fts_index[1]:
-                database.execute_sql(latest.pg_fts_index[1])
-            if sqlite and not database.table_exists("message_fts"):
-                # An external-content FTS table starts empty: index the messages already there,
-                # or search would never find anything written before the upgrade.
-                database.execute_sql(latest.fts_ddl)
-                database.execute_sql("INSERT INTO message_fts(message_fts) VALUES ('rebuild')")
+        _create_or_upgrade(database, latest, sqlite)
+    except DatabaseReadOnly as exc:
+        if version is None:
+            raise
+        # an old database this desk cannot write: say what it needs, not only that it is read-only
+        raise DatabaseReadOnly(f"{exc}; it is at schema {version} and this safet reads schema {latest.version}: open "
+                               "it once where it can be written (it upgrades in place), then read it anywhere") from exc
     finally:
         if sqlite and version is not None:
             database.execute_sql("PRAGMA foreign_keys = ON")
+
+
+def _create_or_upgrade(database: pw.Database, latest: LatestSchema, sqlite: bool) -> None:
+    """Under the write lock: a new database's schema, or an old one's upgrade steps."""
+    with latest.write_transaction(database, UPGRADE_WAIT):
+        version = current_version(database)  # again, under the lock
+        if version is None:
+            database.create_tables(list(latest.models))
+            for ddl in latest.extra_indexes:
+                database.execute_sql(ddl)
+            if sqlite:
+                database.execute_sql(latest.fts_ddl)
+            elif latest.pg_fts_index[1]:
+                database.execute_sql(latest.pg_fts_index[1])
+            if latest.after_create is not None:
+                latest.after_create(database)
+            latest.meta_set("schema_version", str(latest.version))
+            return
+        if version > latest.version:
+            raise _newer(version, latest)
+        from safet_tui.migrations.steps import MIGRATIONS
+
+        while version < latest.version:
+            with database.atomic():
+                MIGRATIONS[version](database)
+                if sqlite:
+                    broken = database.execute_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise latest.error(
+                            f"upgrading schema {version} to {version + 1} left {len(broken)} broken "
+                            f"reference(s), first in table {broken[0][0]}; nothing was changed"
+                        )
+                version += 1
+                latest.meta_set("schema_version", str(version))
+        if not sqlite and latest.pg_fts_index[1]:
+            database.execute_sql(latest.pg_fts_index[1])
+        if sqlite and not database.table_exists("message_fts"):
+            # An external-content FTS table starts empty: index the messages already there,
+            # or search would never find anything written before the upgrade.
+            database.execute_sql(latest.fts_ddl)
+            database.execute_sql("INSERT INTO message_fts(message_fts) VALUES ('rebuild')")
 
 
 def _has_fts(database: pw.Database, latest: LatestSchema) -> bool:
