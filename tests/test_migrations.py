@@ -9,6 +9,7 @@ import pytest
 
 from safet_tui import db as m
 from safet_tui import db_open, migrations, transactions
+from safet_tui.migrations import steps
 from safet_tui.domain.money import Money
 
 T = 1_795_000_000  # 2026-11-18T09:06:40Z
@@ -91,10 +92,10 @@ def test_first_schema_opens_upgrades_in_place_and_keeps_data(v1_path):
     assert snapshot(v1_path) == before  # nothing cascaded away when the claim table was rebuilt
     after = set(indexes(v1_path))
     replaced = {"refund_claim_id_file_by"}  # by refund (claim_id, not_claimable, file_by) in schema 5
-    assert set(v1_indexes) - set(migrations.steps.V3_DROPPED_INDEXES) - replaced <= after
+    assert set(v1_indexes) - set(steps.V3_DROPPED_INDEXES) - replaced <= after
     assert {"claim_status_currency_amount", "claim_filed_at"} <= after  # schema 3
     assert "refund_claim_id_not_claimable_file_by" in after and not after & replaced  # schema 5
-    assert not after & set(migrations.steps.V3_DROPPED_INDEXES)
+    assert not after & set(steps.V3_DROPPED_INDEXES)
 
 
 def test_messages_written_before_the_upgrade_are_searchable(v1_path, clock):
@@ -176,7 +177,7 @@ def test_a_new_database_has_the_schema_3_indexes(tmp_path):
     path = tmp_path / "new.db"
     db_open.open_database(str(path)).close()
     assert {"claim_status_currency_amount", "claim_filed_at"} <= set(indexes(path))
-    assert not set(indexes(path)) & set(migrations.steps.V3_DROPPED_INDEXES)
+    assert not set(indexes(path)) & set(steps.V3_DROPPED_INDEXES)
 
 
 def test_amount_sort_uses_the_index_and_groups_by_currency(desk):
