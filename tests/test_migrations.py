@@ -9,8 +9,8 @@ import pytest
 
 from safet_tui import db as m
 from safet_tui import db_open, migrations, transactions
-from safet_tui.migrations import steps
 from safet_tui.domain.money import Money
+from safet_tui.migrations import steps
 
 T = 1_795_000_000  # 2026-11-18T09:06:40Z
 
